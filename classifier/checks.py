@@ -1,0 +1,90 @@
+"""Checks run before any work, each failing with a one-line InputError."""
+
+import tensorflow as tf
+
+import modeling
+import tokenization
+from processors.errors import InputError
+
+
+def check_actions(do_train, do_eval, do_predict):
+    if not (do_train or do_eval or do_predict):
+        raise InputError(
+            "nothing to do: pass at least one of --do_train, --do_eval, --do_predict")
+
+
+def check_positive(**values):
+    """Each keyword (a flag name) must be > 0."""
+    for name, value in sorted(values.items()):
+        if value is None or value <= 0:
+            raise InputError("--%s=%s must be greater than 0" % (name, value))
+
+
+def check_not_negative(**values):
+    """Each keyword (a flag name) must be >= 0."""
+    for name, value in sorted(values.items()):
+        if value is None or value < 0:
+            raise InputError("--%s=%s must not be negative" % (name, value))
+
+
+def load_bert_config(bert_config_file):
+    """Reads and checks bert_config.json; errors name the file and the key."""
+    if not tf.io.gfile.exists(bert_config_file):
+        raise InputError(
+            "--bert_config_file=%s does not exist: pass the bert_config.json of "
+            "the model" % bert_config_file)
+    try:
+        config = modeling.BertConfig.from_json_file(bert_config_file)
+        modeling.get_activation(config.hidden_act)
+    except ValueError as error:
+        raise InputError("--bert_config_file: %s" % error)
+    if config.hidden_size % config.num_attention_heads != 0:
+        raise InputError(
+            "%s: hidden_size %d is not a multiple of num_attention_heads %d"
+            % (bert_config_file, config.hidden_size, config.num_attention_heads))
+    return config
+
+
+def check_seq_length(max_seq_length, bert_config):
+    if max_seq_length > bert_config.max_position_embeddings:
+        raise InputError(
+            "--max_seq_length=%d is larger than the model's "
+            "max_position_embeddings=%d: lower --max_seq_length"
+            % (max_seq_length, bert_config.max_position_embeddings))
+    if max_seq_length < 3:
+        raise InputError("--max_seq_length=%d must be at least 3" % max_seq_length)
+
+
+def check_case(do_lower_case, init_checkpoint):
+    try:
+        tokenization.validate_case_matches_checkpoint(do_lower_case, init_checkpoint)
+    except ValueError as error:
+        raise InputError(str(error))
+
+
+def check_init_checkpoint(init_checkpoint):
+    if init_checkpoint and not tf.io.gfile.exists(init_checkpoint + ".index"):
+        raise InputError(
+            "--init_checkpoint=%s: no checkpoint there (%s.index is missing): pass "
+            "the path without the .index/.data suffix"
+            % (init_checkpoint, init_checkpoint))
+
+
+def load_tokenizer(vocab_file, do_lower_case):
+    """Builds the FullTokenizer; the vocab must hold [CLS], [SEP] and [UNK]."""
+    try:
+        tokenizer = tokenization.FullTokenizer(vocab_file, do_lower_case)
+    except ValueError as error:
+        raise InputError("--vocab_file: %s" % error)
+    missing = [token for token in ("[CLS]", "[SEP]", "[UNK]")
+               if token not in tokenizer.vocab]
+    if missing:
+        raise InputError("--vocab_file=%s lacks the token(s) %s: use the model's "
+                         "vocab.txt" % (vocab_file, " ".join(missing)))
+    return tokenizer
+
+
+def check_output_dir(output_dir):
+    if tf.io.gfile.exists(output_dir) and not tf.io.gfile.isdir(output_dir):
+        raise InputError("--output_dir=%s is a file, not a directory: choose "
+                         "another path" % output_dir)

@@ -1,0 +1,140 @@
+"""Examples -> fixed-length features ([CLS] a [SEP] b [SEP]) and TFRecord files."""
+
+import collections
+import os
+
+import tensorflow as tf
+
+import tokenization
+from processors.errors import InputError
+
+
+class PaddingInputExample(object):
+    """A fake example that pads an eval/predict set to a whole number of batches.
+
+    Its features are all zero with is_real_example=0, so it counts in no metric
+    and is never written to a result file. Needed on TPU, whose batches are
+    all of the same size.
+    """
+
+
+class InputFeatures(object):
+    """The model inputs of one example."""
+
+    def __init__(self, input_ids, input_mask, segment_ids, label_id,
+                 is_real_example=True):
+        self.input_ids = input_ids
+        self.input_mask = input_mask
+        self.segment_ids = segment_ids
+        self.label_id = label_id
+        self.is_real_example = is_real_example
+
+
+def truncate_seq_pair(tokens_a, tokens_b, max_length):
+    """Pops the last token of the longer list (tokens_b on a tie) until both fit."""
+    while len(tokens_a) + len(tokens_b) > max_length:
+        if len(tokens_a) > len(tokens_b):
+            tokens_a.pop()
+        else:
+            tokens_b.pop()
+
+
+def convert_single_example(ex_index, example, label_list, max_seq_length,
+                           tokenizer):
+    """Converts one InputExample (or PaddingInputExample) into InputFeatures."""
+    if isinstance(example, PaddingInputExample):
+        zeros = [0] * max_seq_length
+        return InputFeatures(list(zeros), list(zeros), list(zeros), 0,
+                             is_real_example=False)
+
+    label_map = {label: index for index, label in enumerate(label_list)}
+    if example.label not in label_map:
+        raise InputError(
+            "example %s: label %r is not one of the task's labels %s"
+            % (example.guid, example.label, ", ".join(label_list)))
+
+    tokens_a = tokenizer.tokenize(example.text_a)
+    tokens_b = tokenizer.tokenize(example.text_b) if example.text_b else None
+    if tokens_b:
+        truncate_seq_pair(tokens_a, tokens_b, max_seq_length - 3)
+    else:
+        tokens_a = tokens_a[:max_seq_length - 2]
+
+    tokens = ["[CLS]"] + tokens_a + ["[SEP]"]
+    segment_ids = [0] * len(tokens)
+    if tokens_b:
+        tokens += tokens_b + ["[SEP]"]
+        segment_ids += [1] * (len(tokens_b) + 1)
+
+    input_ids = tokenizer.convert_tokens_to_ids(tokens)
+    input_mask = [1] * len(input_ids)
+    padding = [0] * (max_seq_length - len(input_ids))
+    input_ids += padding
+    input_mask += padding
+    segment_ids += padding
+    label_id = label_map[example.label]
+
+    if ex_index < 5:
+        tf1_logging = tf.compat.v1.logging
+        tf1_logging.info("*** Example ***")
+        tf1_logging.info("guid: %s", example.guid)
+        tf1_logging.info("tokens: %s", " ".join(
+            tokenization.printable_text(token) for token in tokens))
+        tf1_logging.info("input_ids: %s", " ".join(map(str, input_ids)))
+        tf1_logging.info("input_mask: %s", " ".join(map(str, input_mask)))
+        tf1_logging.info("segment_ids: %s", " ".join(map(str, segment_ids)))
+        tf1_logging.info("label: %s (id = %d)", example.label, label_id)
+
+    return InputFeatures(input_ids, input_mask, segment_ids, label_id)
+
+
+def convert_examples_to_features(examples, label_list, max_seq_length, tokenizer):
+    """Converts a list of examples into a list of InputFeatures."""
+    return [convert_single_example(index, example, label_list, max_seq_length,
+                                   tokenizer)
+            for index, example in enumerate(examples)]
+
+
+def features_to_tf_example(feature):
+    """Wraps InputFeatures in a tf.train.Example of int64 features."""
+    def int64_feature(values):
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
+
+    fields = collections.OrderedDict()
+    fields["input_ids"] = int64_feature(feature.input_ids)
+    fields["input_mask"] = int64_feature(feature.input_mask)
+    fields["segment_ids"] = int64_feature(feature.segment_ids)
+    fields["label_ids"] = int64_feature([feature.label_id])
+    fields["is_real_example"] = int64_feature([int(feature.is_real_example)])
+    return tf.train.Example(features=tf.train.Features(feature=fields))
+
+
+def file_based_convert_examples_to_features(examples, label_list, max_seq_length,
+                                            tokenizer, output_file):
+    """Writes the examples' features to a TFRecord file.
+
+    The file appears only when complete: it is written under a temporary name
+    and renamed, so an interrupted run never leaves a half file behind.
+    """
+    temporary_file = "%s.tmp-%d" % (output_file, os.getpid())
+    try:
+        with tf.io.TFRecordWriter(temporary_file) as writer:
+            for index, example in enumerate(examples):
+                if index % 10000 == 0:
+                    tf.compat.v1.logging.info(
+                        "Writing example %d of %d", index, len(examples))
+                feature = convert_single_example(
+                    index, example, label_list, max_seq_length, tokenizer)
+                writer.write(features_to_tf_example(feature).SerializeToString())
+        tf.io.gfile.rename(temporary_file, output_file, overwrite=True)
+    finally:
+        if tf.io.gfile.exists(temporary_file):
+            tf.io.gfile.remove(temporary_file)
+
+
+def pad_to_batch_multiple(examples, batch_size):
+    """Appends PaddingInputExamples until len(examples) is a multiple of batch_size."""
+    padded = list(examples)
+    while len(padded) % batch_size != 0:
+        padded.append(PaddingInputExample())
+    return padded

@@ -1,0 +1,71 @@
+"""tf.data input functions over TFRecord files or in-memory features."""
+
+import tensorflow as tf
+
+SHUFFLE_BUFFER_SIZE = 100
+
+
+def _feature_spec(seq_length):
+    return {
+        "input_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
+        "input_mask": tf.io.FixedLenFeature([seq_length], tf.int64),
+        "segment_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
+        "label_ids": tf.io.FixedLenFeature([], tf.int64),
+        "is_real_example": tf.io.FixedLenFeature([], tf.int64),
+    }
+
+
+def _to_int32(features):
+    """TPUs support only int32, so every int64 feature is cast."""
+    return {name: tf.cast(value, tf.int32) if value.dtype == tf.int64 else value
+            for name, value in features.items()}
+
+
+def file_based_input_fn_builder(input_file, seq_length, is_training,
+                                drop_remainder):
+    """Returns an input_fn(params) reading the TFRecord file written by features.py.
+
+    Training repeats forever and shuffles with a buffer of 100 examples.
+    """
+    feature_spec = _feature_spec(seq_length)
+
+    def input_fn(params):
+        dataset = tf.data.TFRecordDataset(input_file)
+        if is_training:
+            dataset = dataset.repeat().shuffle(buffer_size=SHUFFLE_BUFFER_SIZE)
+        dataset = dataset.batch(params["batch_size"], drop_remainder=drop_remainder)
+        dataset = dataset.map(
+            lambda records: _to_int32(tf.io.parse_example(records, feature_spec)),
+            num_parallel_calls=tf.data.AUTOTUNE)
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    return input_fn
+
+
+def input_fn_builder(features, seq_length, is_training, drop_remainder):
+    """Returns an input_fn(params) over a list of InputFeatures held in memory.
+
+    Meant for small data sets and demos; large sets should use the file-based
+    input function.
+    """
+    columns = {
+        "input_ids": [f.input_ids for f in features],
+        "input_mask": [f.input_mask for f in features],
+        "segment_ids": [f.segment_ids for f in features],
+        "label_ids": [f.label_id for f in features],
+        "is_real_example": [int(f.is_real_example) for f in features],
+    }
+
+    def input_fn(params):
+        tensors = {
+            name: tf.constant(values, dtype=tf.int32,
+                              shape=[len(features), seq_length]
+                              if name in ("input_ids", "input_mask", "segment_ids")
+                              else [len(features)])
+            for name, values in columns.items()}
+        dataset = tf.data.Dataset.from_tensor_slices(tensors)
+        if is_training:
+            dataset = dataset.repeat().shuffle(buffer_size=SHUFFLE_BUFFER_SIZE)
+        return dataset.batch(params["batch_size"], drop_remainder=drop_remainder)
+
+    return input_fn

@@ -1,0 +1,118 @@
+"""The classifier head on BERT and the TPUEstimator model function."""
+
+import tensorflow as tf
+
+import modeling
+import optimization
+from classifier import metrics
+
+tf1 = tf.compat.v1
+CLASSIFIER_DROPOUT = 0.1
+
+
+def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
+                 labels, num_labels, use_one_hot_embeddings):
+    """BERT's pooled output -> dropout -> linear layer -> softmax.
+
+    Returns (loss, per_example_loss, logits, probabilities).
+    """
+    model = modeling.BertModel(
+        config=bert_config,
+        is_training=is_training,
+        input_ids=input_ids,
+        input_mask=input_mask,
+        token_type_ids=segment_ids,
+        use_one_hot_embeddings=use_one_hot_embeddings)
+    output_layer = model.get_pooled_output()
+    hidden_size = output_layer.shape[-1]
+
+    output_weights = tf1.get_variable(
+        "output_weights", [num_labels, hidden_size],
+        initializer=tf1.truncated_normal_initializer(stddev=0.02))
+    output_bias = tf1.get_variable(
+        "output_bias", [num_labels], initializer=tf1.zeros_initializer())
+
+    with tf1.variable_scope("loss"):
+        if is_training:
+            output_layer = tf.nn.dropout(output_layer, rate=CLASSIFIER_DROPOUT)
+        logits = tf.matmul(output_layer, output_weights, transpose_b=True)
+        logits = tf.nn.bias_add(logits, output_bias)
+        probabilities = tf.nn.softmax(logits, axis=-1)
+        log_probs = tf.nn.log_softmax(logits, axis=-1)
+        one_hot_labels = tf.one_hot(labels, depth=num_labels, dtype=tf.float32)
+        per_example_loss = -tf.reduce_sum(one_hot_labels * log_probs, axis=-1)
+        loss = tf.reduce_mean(per_example_loss)
+    return loss, per_example_loss, logits, probabilities
+
+
+def init_from_checkpoint(init_checkpoint, use_tpu):
+    """Maps trainable variables found in init_checkpoint onto it.
+
+    Returns the scaffold_fn TPUEstimator wants (None off TPU, where the
+    variables are mapped at once) and logs every variable.
+    """
+    tvars = tf1.trainable_variables()
+    initialized_variable_names = {}
+    scaffold_fn = None
+    if init_checkpoint:
+        assignment_map, initialized_variable_names = (
+            modeling.get_assignment_map_from_checkpoint(tvars, init_checkpoint))
+        if use_tpu:
+            def scaffold_fn():
+                tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
+                return tf1.train.Scaffold()
+        else:
+            tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
+
+    tf1.logging.info("**** Trainable Variables ****")
+    for var in tvars:
+        init_string = (", *INIT_FROM_CKPT*"
+                       if var.name in initialized_variable_names else "")
+        tf1.logging.info("  name = %s, shape = %s%s", var.name, var.shape,
+                         init_string)
+    return scaffold_fn
+
+
+def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
+                     num_train_steps, num_warmup_steps, use_tpu,
+                     use_one_hot_embeddings):
+    """Returns a model_fn(features, labels, mode, params) for TPUEstimator."""
+
+    def model_fn(features, labels, mode, params):
+        del labels, params
+        tf1.logging.info("*** Features ***")
+        for name in sorted(features):
+            tf1.logging.info("  name = %s, shape = %s", name, features[name].shape)
+
+        input_ids = features["input_ids"]
+        label_ids = features["label_ids"]
+        if "is_real_example" in features:
+            is_real_example = tf.cast(features["is_real_example"], tf.float32)
+        else:
+            is_real_example = tf.ones(tf.shape(label_ids), dtype=tf.float32)
+
+        is_training = mode == tf.estimator.ModeKeys.TRAIN
+        total_loss, per_example_loss, logits, probabilities = create_model(
+            bert_config, is_training, input_ids, features["input_mask"],
+            features["segment_ids"], label_ids, num_labels,
+            use_one_hot_embeddings)
+        scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
+
+        if mode == tf.estimator.ModeKeys.TRAIN:
+            train_op = optimization.create_optimizer(
+                total_loss, learning_rate, num_train_steps, num_warmup_steps,
+                use_tpu)
+            return tf1.estimator.tpu.TPUEstimatorSpec(
+                mode=mode, loss=total_loss, train_op=train_op,
+                scaffold_fn=scaffold_fn)
+        if mode == tf.estimator.ModeKeys.EVAL:
+            eval_metrics = (metrics.accuracy_and_loss,
+                            [per_example_loss, label_ids, logits, is_real_example])
+            return tf1.estimator.tpu.TPUEstimatorSpec(
+                mode=mode, loss=total_loss, eval_metrics=eval_metrics,
+                scaffold_fn=scaffold_fn)
+        return tf1.estimator.tpu.TPUEstimatorSpec(
+            mode=mode, predictions={"probabilities": probabilities},
+            scaffold_fn=scaffold_fn)
+
+    return model_fn

@@ -1,0 +1,425 @@
+"""The BERT encoder in tf.compat.v1 graph style, with the released variable names.
+
+`BertModel` builds embeddings, a stack of Transformer layers and the pooler
+under the scope `bert/`, so that released checkpoints load unchanged.
+"""
+
+import collections
+import copy
+import json
+import math
+import re
+
+import tensorflow as tf
+
+tf1 = tf.compat.v1
+
+# Keys every bert_config.json must have, with the Python types they take.
+REQUIRED_CONFIG_KEYS = {
+    "vocab_size": int,
+    "hidden_size": int,
+    "num_hidden_layers": int,
+    "num_attention_heads": int,
+    "intermediate_size": int,
+    "hidden_act": str,
+    "hidden_dropout_prob": float,
+    "attention_probs_dropout_prob": float,
+    "max_position_embeddings": int,
+    "type_vocab_size": int,
+    "initializer_range": float,
+}
+
+LAYER_NORM_EPSILON = 1e-12
+ATTENTION_MASK_ADDER = -10000.0
+
+
+class BertConfig(object):
+    """Hyper-parameters of a BertModel; extra keys of released configs are kept."""
+
+    def __init__(self,
+                 vocab_size,
+                 hidden_size=768,
+                 num_hidden_layers=12,
+                 num_attention_heads=12,
+                 intermediate_size=3072,
+                 hidden_act="gelu",
+                 hidden_dropout_prob=0.1,
+                 attention_probs_dropout_prob=0.1,
+                 max_position_embeddings=512,
+                 type_vocab_size=16,
+                 initializer_range=0.02):
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.num_hidden_layers = num_hidden_layers
+        self.num_attention_heads = num_attention_heads
+        self.intermediate_size = intermediate_size
+        self.hidden_act = hidden_act
+        self.hidden_dropout_prob = hidden_dropout_prob
+        self.attention_probs_dropout_prob = attention_probs_dropout_prob
+        self.max_position_embeddings = max_position_embeddings
+        self.type_vocab_size = type_vocab_size
+        self.initializer_range = initializer_range
+
+    @classmethod
+    def from_dict(cls, json_object):
+        """Builds a config from a dict; unknown keys are kept as attributes."""
+        config = BertConfig(vocab_size=None)
+        for key, value in json_object.items():
+            config.__dict__[key] = value
+        return config
+
+    @classmethod
+    def from_json_file(cls, json_file):
+        """Reads a bert_config.json; a missing or wrongly typed key is a ValueError."""
+        with tf.io.gfile.GFile(json_file, "r") as reader:
+            text = reader.read()
+        try:
+            values = json.loads(text)
+        except ValueError as error:
+            raise ValueError("%s is not valid JSON: %s" % (json_file, error))
+        if not isinstance(values, dict):
+            raise ValueError("%s must hold a JSON object" % json_file)
+        for key, expected_type in REQUIRED_CONFIG_KEYS.items():
+            if key not in values:
+                raise ValueError(
+                    "%s: missing key %r: use the bert_config.json released with "
+                    "the checkpoint" % (json_file, key))
+            if not _has_type(values[key], expected_type):
+                raise ValueError(
+                    "%s: key %r is %r, expected a %s"
+                    % (json_file, key, values[key], expected_type.__name__))
+        return cls.from_dict(values)
+
+    def to_dict(self):
+        return copy.deepcopy(self.__dict__)
+
+    def to_json_string(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+
+def _has_type(value, expected_type):
+    if isinstance(value, bool):
+        return False
+    if expected_type is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, expected_type)
+
+
+class BertModel(object):
+    """BERT: embeddings, Transformer encoder and the [CLS] pooler.
+
+    input_ids, input_mask and token_type_ids are int32 [batch, seq_length];
+    seq_length may be unknown in the graph (dynamic padding).
+    """
+
+    def __init__(self,
+                 config,
+                 is_training,
+                 input_ids,
+                 input_mask=None,
+                 token_type_ids=None,
+                 use_one_hot_embeddings=False,
+                 scope=None):
+        config = copy.deepcopy(config)
+        if not is_training:
+            config.hidden_dropout_prob = 0.0
+            config.attention_probs_dropout_prob = 0.0
+
+        assert_rank(input_ids, 2, "input_ids")
+        if input_mask is None:
+            input_mask = tf.ones_like(input_ids, dtype=tf.int32)
+        if token_type_ids is None:
+            token_type_ids = tf.zeros_like(input_ids, dtype=tf.int32)
+
+        with tf1.variable_scope(scope, default_name="bert"):
+            with tf1.variable_scope("embeddings"):
+                word_output, self.embedding_table = embedding_lookup(
+                    input_ids,
+                    vocab_size=config.vocab_size,
+                    embedding_size=config.hidden_size,
+                    initializer_range=config.initializer_range,
+                    use_one_hot_embeddings=use_one_hot_embeddings)
+                self.embedding_output = embedding_postprocessor(
+                    word_output,
+                    token_type_ids=token_type_ids,
+                    token_type_vocab_size=config.type_vocab_size,
+                    initializer_range=config.initializer_range,
+                    max_position_embeddings=config.max_position_embeddings,
+                    dropout_prob=config.hidden_dropout_prob)
+
+            with tf1.variable_scope("encoder"):
+                attention_mask = create_attention_mask_from_input_mask(
+                    input_ids, input_mask)
+                self.all_encoder_layers = transformer_model(
+                    self.embedding_output,
+                    attention_mask=attention_mask,
+                    hidden_size=config.hidden_size,
+                    num_hidden_layers=config.num_hidden_layers,
+                    num_attention_heads=config.num_attention_heads,
+                    intermediate_size=config.intermediate_size,
+                    intermediate_act_fn=get_activation(config.hidden_act),
+                    hidden_dropout_prob=config.hidden_dropout_prob,
+                    attention_probs_dropout_prob=config.attention_probs_dropout_prob,
+                    initializer_range=config.initializer_range)
+            self.sequence_output = self.all_encoder_layers[-1]
+
+            with tf1.variable_scope("pooler"):
+                first_token = self.sequence_output[:, 0, :]
+                self.pooled_output = dense(
+                    first_token, config.hidden_size, "dense",
+                    config.initializer_range, activation=tf.tanh)
+
+    def get_pooled_output(self):
+        """The [CLS] vector after dense + tanh: [batch, hidden]."""
+        return self.pooled_output
+
+    def get_sequence_output(self):
+        """The last encoder layer: [batch, seq_length, hidden]."""
+        return self.sequence_output
+
+    def get_all_encoder_layers(self):
+        return self.all_encoder_layers
+
+    def get_embedding_output(self):
+        """Word + token-type + position embeddings after LayerNorm and dropout."""
+        return self.embedding_output
+
+    def get_embedding_table(self):
+        return self.embedding_table
+
+
+def gelu(x):
+    """Gaussian error linear unit, tanh approximation."""
+    cdf = 0.5 * (1.0 + tf.tanh(
+        math.sqrt(2.0 / math.pi) * (x + 0.044715 * tf.pow(x, 3))))
+    return x * cdf
+
+
+def get_activation(activation_string):
+    """Maps a config's hidden_act name to a function (None for linear)."""
+    if not isinstance(activation_string, str):
+        return activation_string
+    name = activation_string.lower()
+    activations = {"linear": None, "relu": tf.nn.relu, "gelu": gelu,
+                   "tanh": tf.tanh}
+    if not name or name not in activations:
+        raise ValueError("Unsupported activation: %r (use one of %s)"
+                         % (activation_string, ", ".join(activations)))
+    return activations[name]
+
+
+def get_assignment_map_from_checkpoint(tvars, init_checkpoint):
+    """Maps every variable in tvars whose name is in the checkpoint to itself.
+
+    Returns (assignment_map, initialized_variable_names); the latter holds each
+    name both with and without the ":0" suffix.
+    """
+    name_to_variable = collections.OrderedDict()
+    for var in tvars:
+        name = re.sub(r":\d+$", "", var.name)
+        name_to_variable[name] = var
+    assignment_map = collections.OrderedDict()
+    initialized_variable_names = {}
+    for name, _ in tf.train.list_variables(init_checkpoint):
+        if name not in name_to_variable:
+            continue
+        assignment_map[name] = name
+        initialized_variable_names[name] = 1
+        initialized_variable_names[name + ":0"] = 1
+    return assignment_map, initialized_variable_names
+
+
+def dropout(input_tensor, dropout_prob):
+    """Dropout with drop probability dropout_prob (no-op for None or 0)."""
+    if dropout_prob is None or dropout_prob == 0.0:
+        return input_tensor
+    return tf.nn.dropout(input_tensor, rate=dropout_prob)
+
+
+def layer_norm(input_tensor, name=None):
+    """LayerNorm over the last axis with variables `<name>/beta` and `<name>/gamma`."""
+    with tf1.variable_scope(name, default_name="LayerNorm"):
+        depth = input_tensor.shape[-1]
+        beta = tf1.get_variable("beta", [depth], initializer=tf1.zeros_initializer())
+        gamma = tf1.get_variable("gamma", [depth], initializer=tf1.ones_initializer())
+        mean, variance = tf.nn.moments(input_tensor, axes=[-1], keepdims=True)
+        scale = tf.math.rsqrt(variance + LAYER_NORM_EPSILON) * gamma
+        return input_tensor * scale + (beta - mean * scale)
+
+
+def layer_norm_and_dropout(input_tensor, dropout_prob, name=None):
+    return dropout(layer_norm(input_tensor, name), dropout_prob)
+
+
+def create_initializer(initializer_range=0.02):
+    return tf1.truncated_normal_initializer(stddev=initializer_range)
+
+
+def dense(input_tensor, units, name, initializer_range, activation=None):
+    """input @ kernel + bias, with `<name>/kernel` [in, out] and `<name>/bias`."""
+    with tf1.variable_scope(name):
+        kernel = tf1.get_variable(
+            "kernel", [input_tensor.shape[-1], units],
+            initializer=create_initializer(initializer_range))
+        bias = tf1.get_variable("bias", [units], initializer=tf1.zeros_initializer())
+        output = tf.nn.bias_add(tf.matmul(input_tensor, kernel), bias)
+        if activation is not None:
+            output = activation(output)
+        return output
+
+
+def embedding_lookup(input_ids, vocab_size, embedding_size=128,
+                     initializer_range=0.02, word_embedding_name="word_embeddings",
+                     use_one_hot_embeddings=False):
+    """Looks up word embeddings: [batch, seq] ids -> [batch, seq, width].
+
+    With use_one_hot_embeddings the lookup is a one-hot matmul (fast on TPU).
+    """
+    embedding_table = tf1.get_variable(
+        word_embedding_name, [vocab_size, embedding_size],
+        initializer=create_initializer(initializer_range))
+    flat_ids = tf.reshape(input_ids, [-1])
+    if use_one_hot_embeddings:
+        one_hot_ids = tf.one_hot(flat_ids, depth=vocab_size)
+        flat_output = tf.matmul(one_hot_ids, embedding_table)
+    else:
+        flat_output = tf.gather(embedding_table, flat_ids)
+    input_shape = get_shape_list(input_ids)
+    output = tf.reshape(flat_output, input_shape + [embedding_size])
+    return output, embedding_table
+
+
+def embedding_postprocessor(input_tensor, token_type_ids, token_type_vocab_size,
+                            initializer_range, max_position_embeddings,
+                            dropout_prob):
+    """Adds token-type and position embeddings, then LayerNorm and dropout."""
+    batch_size, seq_length, width = get_shape_list(input_tensor, expected_rank=3)
+    token_type_table = tf1.get_variable(
+        "token_type_embeddings", [token_type_vocab_size, width],
+        initializer=create_initializer(initializer_range))
+    flat_token_type_ids = tf.reshape(token_type_ids, [-1])
+    one_hot_ids = tf.one_hot(flat_token_type_ids, depth=token_type_vocab_size)
+    token_type_embeddings = tf.reshape(
+        tf.matmul(one_hot_ids, token_type_table), [batch_size, seq_length, width])
+    output = input_tensor + token_type_embeddings
+
+    full_position_embeddings = tf1.get_variable(
+        "position_embeddings", [max_position_embeddings, width],
+        initializer=create_initializer(initializer_range))
+    if isinstance(seq_length, int) and seq_length > max_position_embeddings:
+        raise ValueError("sequence length %d exceeds max_position_embeddings %d"
+                         % (seq_length, max_position_embeddings))
+    position_embeddings = full_position_embeddings[:seq_length, :]
+    output += tf.expand_dims(position_embeddings, 0)
+    return layer_norm_and_dropout(output, dropout_prob)
+
+
+def create_attention_mask_from_input_mask(from_tensor, to_mask):
+    """[batch, from_seq] x [batch, to_seq] mask -> float [batch, from_seq, to_seq]."""
+    batch_size, from_seq_length = get_shape_list(from_tensor)[:2]
+    to_mask = tf.cast(tf.expand_dims(to_mask, 1), tf.float32)
+    ones = tf.ones([batch_size, from_seq_length, 1], dtype=tf.float32)
+    return ones * to_mask
+
+
+def attention_layer(from_tensor, to_tensor, attention_mask, num_attention_heads,
+                    size_per_head, attention_probs_dropout_prob,
+                    initializer_range, batch_size, from_seq_length,
+                    to_seq_length):
+    """Multi-head attention on 2-D [batch*seq, width] tensors.
+
+    Returns the context as [batch*from_seq, heads*size_per_head].
+    """
+    def split_heads(tensor, seq_length):
+        tensor = tf.reshape(
+            tensor, [batch_size, seq_length, num_attention_heads, size_per_head])
+        return tf.transpose(tensor, [0, 2, 1, 3])
+
+    width = num_attention_heads * size_per_head
+    query = dense(from_tensor, width, "query", initializer_range)
+    key = dense(to_tensor, width, "key", initializer_range)
+    value = dense(to_tensor, width, "value", initializer_range)
+
+    query = split_heads(query, from_seq_length)
+    key = split_heads(key, to_seq_length)
+    scores = tf.matmul(query, key, transpose_b=True)
+    scores *= 1.0 / math.sqrt(float(size_per_head))
+    if attention_mask is not None:
+        mask = tf.expand_dims(attention_mask, axis=1)
+        scores += (1.0 - tf.cast(mask, tf.float32)) * ATTENTION_MASK_ADDER
+    probs = dropout(tf.nn.softmax(scores), attention_probs_dropout_prob)
+
+    value = split_heads(value, to_seq_length)
+    context = tf.transpose(tf.matmul(probs, value), [0, 2, 1, 3])
+    return tf.reshape(context, [batch_size * from_seq_length, width])
+
+
+def transformer_model(input_tensor, attention_mask=None, hidden_size=768,
+                      num_hidden_layers=12, num_attention_heads=12,
+                      intermediate_size=3072, intermediate_act_fn=gelu,
+                      hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
+                      initializer_range=0.02):
+    """The Transformer encoder stack; returns every layer's [batch, seq, hidden]."""
+    if hidden_size % num_attention_heads != 0:
+        raise ValueError(
+            "hidden_size %d is not a multiple of num_attention_heads %d"
+            % (hidden_size, num_attention_heads))
+    size_per_head = hidden_size // num_attention_heads
+    batch_size, seq_length, input_width = get_shape_list(
+        input_tensor, expected_rank=3)
+    if input_width != hidden_size:
+        raise ValueError("input width %d differs from hidden_size %d"
+                         % (input_width, hidden_size))
+
+    layer_input = tf.reshape(input_tensor, [-1, hidden_size])
+    all_layer_outputs = []
+    for layer_index in range(num_hidden_layers):
+        with tf1.variable_scope("layer_%d" % layer_index):
+            with tf1.variable_scope("attention"):
+                with tf1.variable_scope("self"):
+                    context = attention_layer(
+                        layer_input, layer_input, attention_mask,
+                        num_attention_heads, size_per_head,
+                        attention_probs_dropout_prob, initializer_range,
+                        batch_size, seq_length, seq_length)
+                with tf1.variable_scope("output"):
+                    attention_output = dense(
+                        context, hidden_size, "dense", initializer_range)
+                    attention_output = layer_norm(
+                        dropout(attention_output, hidden_dropout_prob)
+                        + layer_input)
+            with tf1.variable_scope("intermediate"):
+                intermediate_output = dense(
+                    attention_output, intermediate_size, "dense",
+                    initializer_range, activation=intermediate_act_fn)
+            with tf1.variable_scope("output"):
+                layer_output = dense(
+                    intermediate_output, hidden_size, "dense", initializer_range)
+                layer_output = layer_norm(
+                    dropout(layer_output, hidden_dropout_prob) + attention_output)
+            layer_input = layer_output
+            all_layer_outputs.append(
+                tf.reshape(layer_output, [batch_size, seq_length, hidden_size]))
+    return all_layer_outputs
+
+
+def get_shape_list(tensor, expected_rank=None, name=None):
+    """Returns the shape as a list: ints where static, scalar tensors where not."""
+    if expected_rank is not None:
+        assert_rank(tensor, expected_rank, name)
+    shape = tensor.shape.as_list()
+    dynamic = tf.shape(tensor)
+    return [dim if dim is not None else dynamic[index]
+            for index, dim in enumerate(shape)]
+
+
+def assert_rank(tensor, expected_rank, name=None):
+    """Raises ValueError unless tensor's rank is expected_rank (int or list)."""
+    if isinstance(expected_rank, int):
+        expected_rank = [expected_rank]
+    actual_rank = tensor.shape.ndims
+    if actual_rank not in expected_rank:
+        raise ValueError(
+            "tensor %s has rank %d, expected one of %s"
+            % (name or tensor.name, actual_rank, expected_rank))
+

@@ -1,0 +1,94 @@
+"""The example type, the TSV reader and the DataProcessor base class."""
+
+import tensorflow as tf
+
+from processors.errors import InputError
+
+
+class InputExample(object):
+    """One training/eval/test example: a sentence or a sentence pair with a label."""
+
+    def __init__(self, guid, text_a, text_b=None, label=None):
+        self.guid = guid
+        self.text_a = text_a
+        self.text_b = text_b
+        self.label = label
+
+
+class TsvRow(list):
+    """A row of cells that remembers where it came from, for error messages."""
+
+    def __init__(self, cells, path, line_number):
+        super(TsvRow, self).__init__(cells)
+        self.path = path
+        self.line_number = line_number
+
+    def cell(self, column):
+        """Returns cell `column`, or raises InputError naming file, line and column."""
+        if column < -len(self) or column >= len(self):
+            raise InputError(
+                "%s:%d: row has %d column(s), column %d is needed: check that the "
+                "file is tab-separated and is the task's file"
+                % (self.path, self.line_number, len(self), column))
+        return self[column]
+
+
+def read_tsv(input_file):
+    """Reads a tab-separated UTF-8 file with no quoting into a list of TsvRow.
+
+    Quote characters are ordinary characters (real GLUE rows hold stray `"`).
+    Line numbers are 1-based, as an editor shows them.
+    """
+    if not tf.io.gfile.exists(input_file):
+        raise InputError(
+            "data file %s does not exist: check --data_dir and the task's file names"
+            % input_file)
+    with tf.io.gfile.GFile(input_file, "rb") as reader:
+        data = reader.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            "%s: not UTF-8 at byte offset %d: re-encode the file as UTF-8"
+            % (input_file, error.start))
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [TsvRow(line.rstrip("\r").split("\t"), input_file, number)
+            for number, line in enumerate(lines, start=1)]
+
+
+class DataProcessor(object):
+    """Base class for the data converters of sequence classification data sets."""
+
+    def get_train_examples(self, data_dir):
+        """Gets a collection of `InputExample`s for the train set."""
+        raise NotImplementedError()
+
+    def get_dev_examples(self, data_dir):
+        """Gets a collection of `InputExample`s for the dev set."""
+        raise NotImplementedError()
+
+    def get_test_examples(self, data_dir):
+        """Gets a collection of `InputExample`s for prediction."""
+        raise NotImplementedError()
+
+    def get_labels(self):
+        """Gets the list of labels for this data set, in class-id order."""
+        raise NotImplementedError()
+
+    @classmethod
+    def _read_tsv(cls, input_file, quotechar=None):
+        """Reads a tab separated value file (quotechar is accepted and unused)."""
+        del quotechar
+        return read_tsv(input_file)
+
+    def _checked_label(self, row, column):
+        """Reads the label in `column` of `row`, which must be one of get_labels()."""
+        label = row.cell(column)
+        if label not in self.get_labels():
+            raise InputError(
+                "%s:%d: label %r in column %d is not one of the task's labels %s"
+                % (row.path, row.line_number, label, column,
+                   ", ".join(self.get_labels())))
+        return label

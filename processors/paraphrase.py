@@ -1,0 +1,34 @@
+"""Sentence-pair paraphrase tasks: MRPC."""
+
+import os
+
+from processors.base import DataProcessor, InputExample
+
+
+class MrpcProcessor(DataProcessor):
+    """MRPC: header row, then label 0, sentences 3 and 4 (test label read as "0")."""
+
+    def get_train_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, "train.tsv")), "train")
+
+    def get_dev_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, "dev.tsv")), "dev")
+
+    def get_test_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, "test.tsv")), "test")
+
+    def get_labels(self):
+        return ["0", "1"]
+
+    def _create_examples(self, rows, set_type):
+        examples = []
+        for i, row in enumerate(rows):
+            if i == 0:
+                continue
+            label = "0" if set_type == "test" else self._checked_label(row, 0)
+            examples.append(InputExample(
+                "%s-%s" % (set_type, i), row.cell(3), row.cell(4), label))
+        return examples

@@ -1,0 +1,255 @@
+"""Fine-tunes BERT for sentence (pair) classification: train, eval and predict.
+
+Runs on CPU, GPU or Cloud TPU (--use_tpu). Same flags and result files as the
+script released with BERT; see README.md for the flags, tasks and outputs.
+"""
+
+import os
+import sys
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from classifier import checks
+from classifier import results
+from classifier.features import (  # noqa: F401 (public API)
+    InputFeatures, PaddingInputExample, convert_examples_to_features,
+    convert_single_example, file_based_convert_examples_to_features,
+    pad_to_batch_multiple)
+from classifier.input_pipeline import (  # noqa: F401 (public API)
+    file_based_input_fn_builder, input_fn_builder)
+from classifier.model_fn import create_model, model_fn_builder  # noqa: F401
+from classifier.progress import ProgressHook
+from processors import (  # noqa: F401 (public API)
+    ColaProcessor, DataProcessor, InputError, InputExample, MnliProcessor,
+    MrpcProcessor, XnliProcessor, get_processor)
+
+tf1 = tf.compat.v1
+FLAGS = flags.FLAGS
+
+# Required.
+flags.DEFINE_string(
+    "data_dir", None,
+    "Input data dir: the .tsv files (or other data files) of the task.")
+flags.DEFINE_string(
+    "bert_config_file", None,
+    "bert_config.json of the pre-trained model: its architecture.")
+flags.DEFINE_string("task_name", None, "The task to train (case-insensitive).")
+flags.DEFINE_string("vocab_file", None, "vocab.txt the model was trained with.")
+flags.DEFINE_string(
+    "output_dir", None,
+    "Where checkpoints, feature files and result files are written.")
+
+# Other parameters.
+flags.DEFINE_string(
+    "init_checkpoint", None,
+    "Checkpoint to start from, usually a released BERT's bert_model.ckpt.")
+flags.DEFINE_bool(
+    "do_lower_case", True,
+    "Lower-case and strip accents: True for uncased models, False for cased.")
+flags.DEFINE_integer(
+    "max_seq_length", 128,
+    "Length after WordPiece tokenization, [CLS] and [SEP] included. Longer "
+    "sequences are truncated, shorter ones padded.")
+flags.DEFINE_bool("do_train", False, "Fine-tune on the train set.")
+flags.DEFINE_bool("do_eval", False, "Evaluate on the dev set.")
+flags.DEFINE_bool("do_predict", False, "Predict the test set.")
+flags.DEFINE_integer("train_batch_size", 32, "Batch size for training.")
+flags.DEFINE_integer("eval_batch_size", 8, "Batch size for eval.")
+flags.DEFINE_integer("predict_batch_size", 8, "Batch size for predict.")
+flags.DEFINE_float("learning_rate", 5e-5, "Peak learning rate of Adam.")
+flags.DEFINE_float("num_train_epochs", 3.0, "Number of training epochs.")
+flags.DEFINE_float(
+    "warmup_proportion", 0.1,
+    "Fraction of training steps with a linear learning-rate warm-up.")
+flags.DEFINE_integer(
+    "save_checkpoints_steps", 1000, "Steps between checkpoint saves.")
+flags.DEFINE_integer(
+    "iterations_per_loop", 1000, "Steps per TPU host loop (estimator call).")
+flags.DEFINE_bool("use_tpu", False, "Run on a Cloud TPU.")
+flags.DEFINE_string(
+    "tpu_name", None,
+    "Cloud TPU name or grpc://ip.address.of.tpu:8470 (used with --use_tpu).")
+flags.DEFINE_string(
+    "tpu_zone", None,
+    "GCE zone of the Cloud TPU; found from metadata when not given.")
+flags.DEFINE_string(
+    "gcp_project", None,
+    "GCP project of the Cloud TPU; found from metadata when not given.")
+flags.DEFINE_string("master", None, "TensorFlow master URL.")
+flags.DEFINE_integer(
+    "num_tpu_cores", 8, "TPU cores to use (with --use_tpu).")
+
+for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
+                  "output_dir"):
+    flags.mark_flag_as_required(_required)
+
+
+def make_estimator(bert_config, num_labels, num_train_steps, num_warmup_steps):
+    """A TPUEstimator: on the TPU with --use_tpu, on CPU/GPU otherwise."""
+    cluster_resolver = None
+    if FLAGS.use_tpu and FLAGS.tpu_name:
+        cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+            FLAGS.tpu_name, zone=FLAGS.tpu_zone, project=FLAGS.gcp_project)
+    run_config = tf1.estimator.tpu.RunConfig(
+        cluster=cluster_resolver,
+        master=FLAGS.master,
+        model_dir=FLAGS.output_dir,
+        save_checkpoints_steps=FLAGS.save_checkpoints_steps,
+        tpu_config=tf1.estimator.tpu.TPUConfig(
+            iterations_per_loop=FLAGS.iterations_per_loop,
+            num_shards=FLAGS.num_tpu_cores,
+            per_host_input_for_training=(
+                tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)))
+    model_fn = model_fn_builder(
+        bert_config=bert_config,
+        num_labels=num_labels,
+        init_checkpoint=FLAGS.init_checkpoint,
+        learning_rate=FLAGS.learning_rate,
+        num_train_steps=num_train_steps,
+        num_warmup_steps=num_warmup_steps,
+        use_tpu=FLAGS.use_tpu,
+        use_one_hot_embeddings=FLAGS.use_tpu)
+    return tf1.estimator.tpu.TPUEstimator(
+        use_tpu=FLAGS.use_tpu,
+        model_fn=model_fn,
+        config=run_config,
+        train_batch_size=FLAGS.train_batch_size,
+        eval_batch_size=FLAGS.eval_batch_size,
+        predict_batch_size=FLAGS.predict_batch_size)
+
+
+def check_flags():
+    """Every check that can fail before work starts; returns the BERT config."""
+    checks.check_actions(FLAGS.do_train, FLAGS.do_eval, FLAGS.do_predict)
+    checks.check_positive(
+        train_batch_size=FLAGS.train_batch_size,
+        eval_batch_size=FLAGS.eval_batch_size,
+        predict_batch_size=FLAGS.predict_batch_size,
+        save_checkpoints_steps=FLAGS.save_checkpoints_steps,
+        iterations_per_loop=FLAGS.iterations_per_loop)
+    checks.check_not_negative(
+        learning_rate=FLAGS.learning_rate,
+        num_train_epochs=FLAGS.num_train_epochs,
+        warmup_proportion=FLAGS.warmup_proportion)
+    checks.check_case(FLAGS.do_lower_case, FLAGS.init_checkpoint)
+    bert_config = checks.load_bert_config(FLAGS.bert_config_file)
+    checks.check_seq_length(FLAGS.max_seq_length, bert_config)
+    checks.check_init_checkpoint(FLAGS.init_checkpoint)
+    checks.check_output_dir(FLAGS.output_dir)
+    if not tf.io.gfile.isdir(FLAGS.data_dir):
+        raise InputError("--data_dir=%s is not a directory" % FLAGS.data_dir)
+    return bert_config
+
+
+def train(estimator, label_list, tokenizer, train_examples, num_train_steps):
+    train_file = os.path.join(FLAGS.output_dir, "train.tf_record")
+    file_based_convert_examples_to_features(
+        train_examples, label_list, FLAGS.max_seq_length, tokenizer, train_file)
+    tf1.logging.info("***** Running training *****")
+    tf1.logging.info("  Num examples = %d", len(train_examples))
+    tf1.logging.info("  Batch size = %d", FLAGS.train_batch_size)
+    tf1.logging.info("  Num steps = %d", num_train_steps)
+    input_fn = file_based_input_fn_builder(
+        input_file=train_file, seq_length=FLAGS.max_seq_length,
+        is_training=True, drop_remainder=True)
+    estimator.train(
+        input_fn=input_fn, max_steps=num_train_steps,
+        hooks=[ProgressHook(num_train_steps, FLAGS.train_batch_size)])
+
+
+def evaluate(estimator, processor, label_list, tokenizer):
+    eval_examples = processor.get_dev_examples(FLAGS.data_dir)
+    num_actual_eval_examples = len(eval_examples)
+    if FLAGS.use_tpu:
+        eval_examples = pad_to_batch_multiple(eval_examples, FLAGS.eval_batch_size)
+    eval_file = os.path.join(FLAGS.output_dir, "eval.tf_record")
+    file_based_convert_examples_to_features(
+        eval_examples, label_list, FLAGS.max_seq_length, tokenizer, eval_file)
+    tf1.logging.info("***** Running evaluation *****")
+    tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
+                     len(eval_examples), num_actual_eval_examples,
+                     len(eval_examples) - num_actual_eval_examples)
+    tf1.logging.info("  Batch size = %d", FLAGS.eval_batch_size)
+    eval_steps = None
+    if FLAGS.use_tpu:
+        eval_steps = len(eval_examples) // FLAGS.eval_batch_size
+    input_fn = file_based_input_fn_builder(
+        input_file=eval_file, seq_length=FLAGS.max_seq_length,
+        is_training=False, drop_remainder=FLAGS.use_tpu)
+    result = estimator.evaluate(input_fn=input_fn, steps=eval_steps)
+    output_file = os.path.join(FLAGS.output_dir, "eval_results.txt")
+    tf1.logging.info("***** Eval results *****")
+    for key in sorted(result):
+        tf1.logging.info("  %s = %s", key, result[key])
+    results.write_atomically(output_file, results.format_eval_results(result))
+
+
+def predict(estimator, processor, label_list, tokenizer):
+    predict_examples = processor.get_test_examples(FLAGS.data_dir)
+    num_actual_predict_examples = len(predict_examples)
+    if FLAGS.use_tpu:
+        predict_examples = pad_to_batch_multiple(
+            predict_examples, FLAGS.predict_batch_size)
+    predict_file = os.path.join(FLAGS.output_dir, "predict.tf_record")
+    file_based_convert_examples_to_features(
+        predict_examples, label_list, FLAGS.max_seq_length, tokenizer,
+        predict_file)
+    tf1.logging.info("***** Running prediction*****")
+    tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
+                     len(predict_examples), num_actual_predict_examples,
+                     len(predict_examples) - num_actual_predict_examples)
+    tf1.logging.info("  Batch size = %d", FLAGS.predict_batch_size)
+    input_fn = file_based_input_fn_builder(
+        input_file=predict_file, seq_length=FLAGS.max_seq_length,
+        is_training=False, drop_remainder=FLAGS.use_tpu)
+    predictions = estimator.predict(input_fn=input_fn)
+    output_file = os.path.join(FLAGS.output_dir, "test_results.tsv")
+    results.write_atomically(output_file, results.format_test_results(
+        predictions, num_actual_predict_examples))
+
+
+def run():
+    bert_config = check_flags()
+    processor = get_processor(FLAGS.task_name)
+    label_list = processor.get_labels()
+    tokenizer = checks.load_tokenizer(FLAGS.vocab_file, FLAGS.do_lower_case)
+    tf.io.gfile.makedirs(FLAGS.output_dir)
+
+    train_examples = None
+    num_train_steps = None
+    num_warmup_steps = None
+    if FLAGS.do_train:
+        train_examples = processor.get_train_examples(FLAGS.data_dir)
+        num_train_steps = int(
+            len(train_examples) / FLAGS.train_batch_size * FLAGS.num_train_epochs)
+        num_warmup_steps = int(num_train_steps * FLAGS.warmup_proportion)
+        if num_train_steps < 1:
+            raise InputError(
+                "%d training examples at --train_batch_size=%d for "
+                "--num_train_epochs=%s make no training step"
+                % (len(train_examples), FLAGS.train_batch_size,
+                   FLAGS.num_train_epochs))
+
+    estimator = make_estimator(
+        bert_config, len(label_list), num_train_steps, num_warmup_steps)
+    if FLAGS.do_train:
+        train(estimator, label_list, tokenizer, train_examples, num_train_steps)
+    if FLAGS.do_eval:
+        evaluate(estimator, processor, label_list, tokenizer)
+    if FLAGS.do_predict:
+        predict(estimator, processor, label_list, tokenizer)
+
+
+def main(_):
+    tf1.logging.set_verbosity(tf1.logging.INFO)
+    try:
+        run()
+    except InputError as error:
+        sys.stderr.write("run_classifier: error: %s\n" % error)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    app.run(main)
