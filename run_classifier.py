@@ -16,7 +16,7 @@ from classifier import results
 from classifier.features import (  # noqa: F401 (public API)
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features,
-    pad_to_batch_multiple)
+    plan_inference_batches)
 from classifier.input_pipeline import (  # noqa: F401 (public API)
     file_based_input_fn_builder, input_fn_builder)
 from classifier.model_fn import create_model, model_fn_builder  # noqa: F401
@@ -160,10 +160,10 @@ def train(estimator, label_list, tokenizer, train_examples, num_train_steps):
 
 
 def evaluate(estimator, processor, label_list, tokenizer):
-    eval_examples = processor.get_dev_examples(FLAGS.data_dir)
-    num_actual_eval_examples = len(eval_examples)
-    if FLAGS.use_tpu:
-        eval_examples = pad_to_batch_multiple(eval_examples, FLAGS.eval_batch_size)
+    real_examples = processor.get_dev_examples(FLAGS.data_dir)
+    num_actual_eval_examples = len(real_examples)
+    eval_examples, eval_steps, drop_remainder = plan_inference_batches(
+        real_examples, FLAGS.eval_batch_size, FLAGS.use_tpu)
     eval_file = os.path.join(FLAGS.output_dir, "eval.tf_record")
     file_based_convert_examples_to_features(
         eval_examples, label_list, FLAGS.max_seq_length, tokenizer, eval_file)
@@ -172,12 +172,9 @@ def evaluate(estimator, processor, label_list, tokenizer):
                      len(eval_examples), num_actual_eval_examples,
                      len(eval_examples) - num_actual_eval_examples)
     tf1.logging.info("  Batch size = %d", FLAGS.eval_batch_size)
-    eval_steps = None
-    if FLAGS.use_tpu:
-        eval_steps = len(eval_examples) // FLAGS.eval_batch_size
     input_fn = file_based_input_fn_builder(
         input_file=eval_file, seq_length=FLAGS.max_seq_length,
-        is_training=False, drop_remainder=FLAGS.use_tpu)
+        is_training=False, drop_remainder=drop_remainder)
     result = estimator.evaluate(input_fn=input_fn, steps=eval_steps)
     output_file = os.path.join(FLAGS.output_dir, "eval_results.txt")
     tf1.logging.info("***** Eval results *****")
@@ -187,11 +184,10 @@ def evaluate(estimator, processor, label_list, tokenizer):
 
 
 def predict(estimator, processor, label_list, tokenizer):
-    predict_examples = processor.get_test_examples(FLAGS.data_dir)
-    num_actual_predict_examples = len(predict_examples)
-    if FLAGS.use_tpu:
-        predict_examples = pad_to_batch_multiple(
-            predict_examples, FLAGS.predict_batch_size)
+    real_examples = processor.get_test_examples(FLAGS.data_dir)
+    num_actual_predict_examples = len(real_examples)
+    predict_examples, _, drop_remainder = plan_inference_batches(
+        real_examples, FLAGS.predict_batch_size, FLAGS.use_tpu)
     predict_file = os.path.join(FLAGS.output_dir, "predict.tf_record")
     file_based_convert_examples_to_features(
         predict_examples, label_list, FLAGS.max_seq_length, tokenizer,
@@ -203,7 +199,7 @@ def predict(estimator, processor, label_list, tokenizer):
     tf1.logging.info("  Batch size = %d", FLAGS.predict_batch_size)
     input_fn = file_based_input_fn_builder(
         input_file=predict_file, seq_length=FLAGS.max_seq_length,
-        is_training=False, drop_remainder=FLAGS.use_tpu)
+        is_training=False, drop_remainder=drop_remainder)
     predictions = estimator.predict(input_fn=input_fn)
     output_file = os.path.join(FLAGS.output_dir, "test_results.tsv")
     results.write_atomically(output_file, results.format_test_results(

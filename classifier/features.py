@@ -138,3 +138,17 @@ def pad_to_batch_multiple(examples, batch_size):
     while len(padded) % batch_size != 0:
         padded.append(PaddingInputExample())
     return padded
+
+
+def plan_inference_batches(examples, batch_size, use_tpu):
+    """Returns (examples, steps, drop_remainder) for an eval or predict run.
+
+    TPUs need batches of one size: the set is padded with fake examples to a
+    whole number of batches, run for exactly that many steps, and the last
+    partial batch is dropped (there is none). Off TPU nothing changes and the
+    estimator runs until the data ends (steps None).
+    """
+    if not use_tpu:
+        return list(examples), None, False
+    padded = pad_to_batch_multiple(examples, batch_size)
+    return padded, len(padded) // batch_size, True

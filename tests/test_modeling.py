@@ -1,0 +1,183 @@
+"""BertModel: shapes, variable names, checkpoint loading, dropout, masking."""
+
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import modeling
+from conftest import FIXTURE_CKPT_DIR, tiny_config_dict
+
+tf1 = tf.compat.v1
+
+LAYER_VARIABLES = [
+    "attention/self/query/kernel", "attention/self/query/bias",
+    "attention/self/key/kernel", "attention/self/key/bias",
+    "attention/self/value/kernel", "attention/self/value/bias",
+    "attention/output/dense/kernel", "attention/output/dense/bias",
+    "attention/output/LayerNorm/beta", "attention/output/LayerNorm/gamma",
+    "intermediate/dense/kernel", "intermediate/dense/bias",
+    "output/dense/kernel", "output/dense/bias",
+    "output/LayerNorm/beta", "output/LayerNorm/gamma",
+]
+
+
+def expected_names(num_layers):
+    names = ["bert/embeddings/word_embeddings",
+             "bert/embeddings/token_type_embeddings",
+             "bert/embeddings/position_embeddings",
+             "bert/embeddings/LayerNorm/beta", "bert/embeddings/LayerNorm/gamma",
+             "bert/pooler/dense/kernel", "bert/pooler/dense/bias"]
+    for layer in range(num_layers):
+        names += ["bert/encoder/layer_%d/%s" % (layer, v) for v in LAYER_VARIABLES]
+    return sorted(names)
+
+
+def tiny_config(**overrides):
+    values = tiny_config_dict(vocab_size=99)
+    values.update(overrides)
+    return modeling.BertConfig.from_dict(values)
+
+
+def random_ids(batch, seq, vocab, seed=0):
+    return np.random.RandomState(seed).randint(1, vocab, (batch, seq)).astype(np.int32)
+
+
+def test_output_shapes_and_variable_names():
+    config = tiny_config()
+    with tf.Graph().as_default():
+        model = modeling.BertModel(
+            config, is_training=True, input_ids=tf.constant(random_ids(3, 7, 99)))
+        assert model.get_sequence_output().shape.as_list() == [3, 7, 32]
+        assert model.get_pooled_output().shape.as_list() == [3, 32]
+        assert model.get_embedding_output().shape.as_list() == [3, 7, 32]
+        assert model.get_embedding_table().shape.as_list() == [99, 32]
+        assert len(model.get_all_encoder_layers()) == 2
+        names = sorted(v.op.name for v in tf1.global_variables())
+        assert names == expected_names(2)
+        shapes = {v.op.name: v.shape.as_list() for v in tf1.global_variables()}
+        assert shapes["bert/encoder/layer_1/intermediate/dense/kernel"] == [32, 64]
+        assert shapes["bert/encoder/layer_1/output/dense/kernel"] == [64, 32]
+        assert shapes["bert/embeddings/position_embeddings"] == [64, 32]
+
+
+def run_pooled(config, is_training, ids, mask=None, seed=0):
+    with tf.Graph().as_default():
+        tf1.set_random_seed(seed)
+        model = modeling.BertModel(config, is_training, tf.constant(ids),
+                                   input_mask=None if mask is None else tf.constant(mask))
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            return session.run([model.get_pooled_output(),
+                                model.get_sequence_output()])
+
+
+def test_without_dropout_runs_are_identical_with_dropout_they_differ():
+    config = tiny_config()
+    ids = random_ids(2, 6, 99)
+    with tf.Graph().as_default():
+        tf1.set_random_seed(1)
+        train_model = modeling.BertModel(config, True, tf.constant(ids))
+        tf1.get_variable_scope().reuse_variables()
+        eval_model = modeling.BertModel(config, False, tf.constant(ids), scope="bert")
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            eval_1, eval_2 = (session.run(eval_model.get_pooled_output())
+                              for _ in range(2))
+            train_1, train_2 = (session.run(train_model.get_pooled_output())
+                                for _ in range(2))
+    np.testing.assert_array_equal(eval_1, eval_2)
+    assert np.abs(train_1 - train_2).max() > 1e-4
+
+
+def test_masked_padding_does_not_change_real_positions():
+    config = tiny_config()
+    ids = random_ids(2, 5, 99)
+    padded_ids = np.concatenate([ids, np.zeros((2, 4), np.int32)], axis=1)
+    mask = np.concatenate([np.ones((2, 5)), np.zeros((2, 4))], 1).astype(np.int32)
+    pooled, sequence = run_pooled(config, False, ids)
+    padded_pooled, padded_sequence = run_pooled(config, False, padded_ids, mask)
+    np.testing.assert_allclose(pooled, padded_pooled, atol=1e-5)
+    np.testing.assert_allclose(sequence, padded_sequence[:, :5], atol=1e-5)
+
+
+def test_dynamic_sequence_length():
+    config = tiny_config()
+    with tf.Graph().as_default():
+        ids = tf1.placeholder(tf.int32, [None, None])
+        model = modeling.BertModel(config, False, ids)
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            for seq in (3, 11):
+                out = session.run(model.get_sequence_output(),
+                                  {ids: random_ids(2, seq, 99)})
+                assert out.shape == (2, seq, 32)
+
+
+def test_fixture_checkpoint_initialises_every_bert_variable():
+    config = modeling.BertConfig.from_json_file(
+        os.path.join(FIXTURE_CKPT_DIR, "bert_config.json"))
+    checkpoint = os.path.join(FIXTURE_CKPT_DIR, "bert_model.ckpt")
+    with tf.Graph().as_default():
+        modeling.BertModel(config, False, tf.constant([[2, 5, 6, 3]], tf.int32))
+        tvars = tf1.trainable_variables()
+        assignment_map, initialized = modeling.get_assignment_map_from_checkpoint(
+            tvars, checkpoint)
+        assert sorted(assignment_map) == expected_names(config.num_hidden_layers)
+        for var in tvars:
+            assert var.name in initialized and var.op.name in initialized
+        tf1.train.init_from_checkpoint(checkpoint, assignment_map)
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            for var in tvars:
+                np.testing.assert_array_equal(
+                    session.run(var), tf.train.load_variable(checkpoint, var.op.name))
+
+
+def test_config_json_round_trip_keeps_extra_keys(tmp_path):
+    path = os.path.join(FIXTURE_CKPT_DIR, "bert_config.json")
+    config = modeling.BertConfig.from_json_file(path)
+    assert config.hidden_size == 4 and config.directionality == "bidi"
+    again = modeling.BertConfig.from_dict(json.loads(config.to_json_string()))
+    assert again.to_dict() == config.to_dict()
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("hidden_size", None, "missing key 'hidden_size'"),
+    ("num_hidden_layers", "12", "key 'num_hidden_layers' is '12', expected a int"),
+    ("hidden_dropout_prob", True, "expected a float"),
+])
+def test_bad_config_is_a_clear_error(tmp_path, key, value, message):
+    values = tiny_config_dict()
+    if value is None:
+        del values[key]
+    else:
+        values[key] = value
+    path = tmp_path / "bert_config.json"
+    path.write_text(json.dumps(values))
+    with pytest.raises(ValueError, match=message):
+        modeling.BertConfig.from_json_file(str(path))
+
+
+def test_gelu_is_the_tanh_form():
+    x = np.linspace(-4, 4, 17).astype(np.float32)
+    expected = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(modeling.gelu(tf.constant(x)).numpy(), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_activation_names():
+    assert modeling.get_activation("linear") is None
+    assert modeling.get_activation("relu") is tf.nn.relu
+    assert modeling.get_activation("GELU") is modeling.gelu
+    with pytest.raises(ValueError, match="Unsupported activation"):
+        modeling.get_activation("swish")
+
+
+def test_hidden_size_must_divide_into_heads():
+    with tf.Graph().as_default(), pytest.raises(ValueError, match="multiple"):
+        modeling.BertModel(tiny_config(num_attention_heads=5), False,
+                           tf.constant(random_ids(1, 3, 99)))

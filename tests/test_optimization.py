@@ -1,0 +1,101 @@
+"""AdamWeightDecayOptimizer and the schedule against NumPy computations of SPEC §6."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import optimization
+
+tf1 = tf.compat.v1
+
+
+def numpy_step(w, m, v, g, lr, decay):
+    m = 0.9 * m + 0.1 * g
+    v = 0.999 * v + 0.001 * g * g
+    update = m / (np.sqrt(v) + 1e-6)
+    if decay:
+        update = update + 0.01 * w
+    return w - lr * update, m, v
+
+
+def test_dense_and_sparse_updates_match_numpy():
+    rng = np.random.RandomState(0)
+    kernel0 = rng.randn(3, 2).astype(np.float32)
+    bias0 = rng.randn(2).astype(np.float32)
+    table0 = rng.randn(5, 2).astype(np.float32)
+    x = rng.randn(4, 3).astype(np.float32)
+    ids = np.array([1, 3, 3, 0], np.int32)
+    lr = 0.1
+    with tf.Graph().as_default():
+        with tf1.variable_scope("dense"):
+            kernel = tf1.get_variable("kernel", initializer=kernel0)
+            bias = tf1.get_variable("bias", initializer=bias0)
+        table = tf1.get_variable("word_embeddings", initializer=table0)
+        out = tf.matmul(x, kernel) + bias + tf.gather(table, ids)
+        loss = tf.reduce_sum(out ** 2)
+        tvars = [kernel, bias, table]
+        grads = tf.gradients(loss, tvars)
+        assert isinstance(grads[2], tf.IndexedSlices)
+        optimizer = optimization.AdamWeightDecayOptimizer(
+            lr, weight_decay_rate=0.01,
+            exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"])
+        train_op = optimizer.apply_gradients(zip(grads, tvars))
+        slot_names = sorted(v.op.name for v in tf1.global_variables()
+                            if "adam" in v.op.name)
+        assert slot_names == sorted(
+            "%s/adam_%s" % (name, s) for name in
+            ("dense/kernel", "dense/bias", "word_embeddings") for s in "mv")
+        dense_grads = [tf.convert_to_tensor(g) for g in grads]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            state = {name: [value, np.zeros_like(value), np.zeros_like(value)]
+                     for name, value in (("kernel", kernel0), ("bias", bias0),
+                                         ("table", table0))}
+            for _ in range(4):
+                g_kernel, g_bias, g_table = session.run(dense_grads)
+                session.run(train_op)
+                for name, g in (("kernel", g_kernel), ("bias", g_bias),
+                                ("table", g_table)):
+                    state[name] = list(numpy_step(*state[name], g, lr,
+                                                  decay=name != "bias"))
+            got = dict(zip(("kernel", "bias", "table"), session.run(tvars)))
+    for name in got:
+        np.testing.assert_allclose(got[name], state[name][0], rtol=1e-5, atol=1e-6)
+    # Row 2 and 4 never appear in `ids` and still moved (weight decay, momentum).
+    assert not np.allclose(got["table"][[2, 4]], table0[[2, 4]])
+
+
+@pytest.mark.parametrize("step,expected", [
+    (0, 0.0), (5, 0.5), (9, 0.9), (10, 0.9), (50, 0.5), (99, 0.01), (100, 0.0),
+    (150, 0.0)])
+def test_warmup_then_linear_decay(step, expected):
+    with tf.Graph().as_default():
+        global_step = tf.constant(step, tf.int64)
+        lr = optimization.learning_rate_schedule(1.0, global_step, 100, 10)
+        with tf1.Session() as session:
+            assert session.run(lr) == pytest.approx(expected, abs=1e-6)
+
+
+def test_no_warmup_is_pure_decay():
+    with tf.Graph().as_default():
+        lr = optimization.learning_rate_schedule(2.0, tf.constant(25, tf.int64),
+                                                 100, 0)
+        with tf1.Session() as session:
+            assert session.run(lr) == pytest.approx(1.5)
+
+
+def test_create_optimizer_clips_and_counts_steps():
+    with tf.Graph().as_default():
+        w = tf1.get_variable("w", initializer=np.array([3.0, 4.0], np.float32))
+        loss = 100.0 * tf.reduce_sum(w)  # gradient norm 141 -> clipped to 1
+        train_op = optimization.create_optimizer(loss, 0.5, 10, 0, use_tpu=False)
+        global_step = tf1.train.get_global_step()
+        m = [v for v in tf1.global_variables() if v.op.name == "w/adam_m"][0]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            session.run(train_op)
+            assert session.run(global_step) == 1
+            clipped = np.array([100.0, 100.0]) / np.sqrt(2 * 100.0 ** 2)
+            np.testing.assert_allclose(session.run(m), 0.1 * clipped, rtol=1e-5)
+            session.run(train_op)
+            assert session.run(global_step) == 2

@@ -1,0 +1,187 @@
+"""run_classifier.py end to end (tiny random model) and its one-line input errors."""
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from conftest import (FIXTURE_CKPT_DIR, GLUE, UNCASED_VOCAB, run_classifier,
+                      tiny_config_dict)
+
+SPEC_FLAGS = [
+    "data_dir", "bert_config_file", "task_name", "vocab_file", "output_dir",
+    "init_checkpoint", "do_lower_case", "max_seq_length", "do_train", "do_eval",
+    "do_predict", "train_batch_size", "eval_batch_size", "predict_batch_size",
+    "learning_rate", "num_train_epochs", "warmup_proportion",
+    "save_checkpoints_steps", "iterations_per_loop", "use_tpu", "tpu_name",
+    "tpu_zone", "gcp_project", "master", "num_tpu_cores"]
+
+
+def small_mrpc(tmp_path, rows=40):
+    """The first `rows` examples of each real MRPC file."""
+    data_dir = tmp_path / "MRPC"
+    data_dir.mkdir()
+    for name in ("train.tsv", "dev.tsv", "test.tsv"):
+        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
+            lines = reader.read().split("\n")[:rows + 1]
+        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(data_dir)
+
+
+def base_args(tmp_path, config_file, data_dir, output_dir):
+    return ["--task_name=MRPC", "--data_dir=" + data_dir,
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + config_file,
+            "--output_dir=" + output_dir, "--max_seq_length=32"]
+
+
+def test_train_eval_predict_with_a_tiny_random_model(tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, rows=40)
+    output_dir = str(tmp_path / "out")
+    process = run_classifier(
+        *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+        "--do_train=true", "--do_eval=true", "--do_predict=true",
+        "--train_batch_size=8", "--eval_batch_size=8", "--predict_batch_size=16",
+        "--num_train_epochs=2", "--learning_rate=1e-3")
+    log = process.stderr
+    assert "Num steps = 10" in log
+    assert "examples/sec" in log and "global_step/sec" in log
+    assert "*** Example ***" in log and "guid: train-1" in log
+
+    for name in ("train.tf_record", "eval.tf_record", "predict.tf_record",
+                 "model.ckpt-10.index", "checkpoint"):
+        assert os.path.exists(os.path.join(output_dir, name)), name
+    assert not [n for n in os.listdir(output_dir) if ".tmp-" in n]
+
+    with open(os.path.join(output_dir, "eval_results.txt")) as reader:
+        lines = reader.read().splitlines()
+    keys = [line.split(" = ")[0] for line in lines]
+    assert keys == ["eval_accuracy", "eval_loss", "global_step", "loss"]
+    values = dict(line.split(" = ") for line in lines)
+    assert values["global_step"] == "10"
+    assert 0.0 <= float(values["eval_accuracy"]) <= 1.0
+
+    with open(os.path.join(output_dir, "test_results.tsv")) as reader:
+        rows = reader.read().splitlines()
+    assert len(rows) == 40
+    for row in rows:
+        probabilities = [float(cell) for cell in row.split("\t")]
+        assert len(probabilities) == 2
+        assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
+
+    # A second run evaluates the saved checkpoint again: same numbers.
+    again = run_classifier(
+        *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+        "--do_eval=true", "--eval_batch_size=8")
+    assert again.returncode == 0
+    with open(os.path.join(output_dir, "eval_results.txt")) as reader:
+        assert reader.read().splitlines() == lines
+
+
+def test_init_from_released_layout_checkpoint_is_logged(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "dev.tsv").write_text(
+        "Quality\ta\tb\tc\td\n1\t1\t2\tall work\tno play\n0\t3\t4\tjack\ta dull boy\n")
+    process = run_classifier(
+        "--task_name=mrpc", "--do_eval=true", "--data_dir=" + str(data_dir),
+        "--vocab_file=" + os.path.join(FIXTURE_CKPT_DIR, "vocab.txt"),
+        "--bert_config_file=" + os.path.join(FIXTURE_CKPT_DIR, "bert_config.json"),
+        "--init_checkpoint=" + os.path.join(FIXTURE_CKPT_DIR, "bert_model.ckpt"),
+        "--max_seq_length=16", "--output_dir=" + str(tmp_path / "out"))
+    initialized = set(re.findall(
+        r"name = (bert/\S+):0, shape = .*\*INIT_FROM_CKPT\*", process.stderr))
+    assert len(initialized) == 5 + 2 + 2 * 16
+    assert "name = output_weights:0" in process.stderr
+    assert os.path.exists(str(tmp_path / "out" / "eval_results.txt"))
+
+
+def test_helpfull_documents_every_reference_flag():
+    process = run_classifier("--helpfull", check=False)
+    for flag in SPEC_FLAGS:
+        assert re.search(r"--(\[no\])?%s:" % flag, process.stdout), flag
+
+
+def expect_error(tmp_path, args, message):
+    process = run_classifier(*args, check=False)
+    assert process.returncode != 0
+    last = process.stderr.strip().splitlines()[-1]
+    assert message in last, process.stderr[-3000:]
+    return process
+
+
+@pytest.fixture
+def valid_args(tmp_path, tiny_config_file):
+    return base_args(tmp_path, tiny_config_file, small_mrpc(tmp_path, rows=8),
+                     str(tmp_path / "out"))
+
+
+def replace_arg(args, name, value):
+    return [a for a in args if not a.startswith("--%s=" % name)] + [
+        "--%s=%s" % (name, value)]
+
+
+def test_error_nothing_to_do(tmp_path, valid_args):
+    expect_error(tmp_path, valid_args,
+                 "pass at least one of --do_train, --do_eval, --do_predict")
+
+
+def test_error_missing_required_flag(tmp_path, valid_args):
+    args = [a for a in valid_args if not a.startswith("--vocab_file")]
+    process = run_classifier(*args, "--do_eval", check=False)
+    assert process.returncode != 0
+    assert "--vocab_file" in process.stderr
+
+
+@pytest.mark.parametrize("flag,value,message", [
+    ("task_name", "nope", "--task_name=nope is not a known task"),
+    ("max_seq_length", "65", "--max_seq_length=65 is larger than the model's "
+                             "max_position_embeddings=64"),
+    ("vocab_file", "/no/vocab.txt", "vocab file /no/vocab.txt does not exist"),
+    ("bert_config_file", "/no/config.json", "--bert_config_file=/no/config.json "
+                                            "does not exist"),
+    ("train_batch_size", "0", "--train_batch_size=0 must be greater than 0"),
+    ("learning_rate", "-1", "--learning_rate=-1.0 must not be negative"),
+    ("init_checkpoint", "/no/bert_model.ckpt", "--init_checkpoint=/no/bert_model"
+                                               ".ckpt: no checkpoint there"),
+    ("init_checkpoint", "/m/cased_L-12_H-768_A-12/bert_model.ckpt",
+     "pass --do_lower_case=False"),
+])
+def test_error_bad_flag_values(tmp_path, valid_args, flag, value, message):
+    expect_error(tmp_path, replace_arg(valid_args, flag, value) + ["--do_train"],
+                 message)
+
+
+def test_error_config_missing_key(tmp_path, valid_args):
+    values = tiny_config_dict()
+    del values["num_attention_heads"]
+    path = tmp_path / "broken_config.json"
+    path.write_text(json.dumps(values))
+    expect_error(tmp_path,
+                 replace_arg(valid_args, "bert_config_file", str(path)) + ["--do_train"],
+                 "missing key 'num_attention_heads'")
+
+
+def test_error_missing_data_file(tmp_path, valid_args):
+    data_dir = [a for a in valid_args if a.startswith("--data_dir=")][0].split("=")[1]
+    os.remove(os.path.join(data_dir, "dev.tsv"))
+    expect_error(tmp_path, valid_args + ["--do_eval"], "dev.tsv does not exist")
+
+
+def test_error_short_row_and_unknown_label_name_the_line(tmp_path, valid_args):
+    data_dir = [a for a in valid_args if a.startswith("--data_dir=")][0].split("=")[1]
+    train = os.path.join(data_dir, "train.tsv")
+    shutil.copy(train, train + ".orig")
+    with open(train, "a") as writer:
+        writer.write("1\tonly\tthree\n")
+    process = expect_error(tmp_path, valid_args + ["--do_train"],
+                           "train.tsv:10: row has 3 column(s), column 3 is needed")
+    assert not os.path.exists(str(tmp_path / "out" / "train.tf_record"))
+    shutil.copy(train + ".orig", train)
+    with open(train, "a") as writer:
+        writer.write("2\t1\t2\ta\tb\n")
+    expect_error(tmp_path, valid_args + ["--do_train"],
+                 "train.tsv:10: label '2' in column 0 is not one of the task's "
+                 "labels 0, 1")
+    del process

@@ -1,0 +1,165 @@
+"""WordPiece tokenizer: SPEC §3 rules, on toy vocabularies and the released ones."""
+
+import os
+
+import pytest
+
+import tokenization
+from conftest import CHINESE_DIR, UNCASED_VOCAB
+
+SPEC_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un",
+              "runn", "##ing", ","]
+
+
+def write_vocab(tmp_path, tokens):
+    path = tmp_path / "vocab.txt"
+    path.write_text("".join(token + "\n" for token in tokens), encoding="utf-8")
+    return str(path)
+
+
+def test_spec_example(tmp_path):
+    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, SPEC_VOCAB))
+    tokens = tokenizer.tokenize(u"UNwant\u00E9d,running")
+    assert tokens == ["un", "##want", "##ed", ",", "runn", "##ing"]
+    assert tokenizer.convert_tokens_to_ids(tokens) == [7, 4, 5, 10, 8, 9]
+    assert tokenizer.convert_ids_to_tokens([7, 4, 5]) == ["un", "##want", "##ed"]
+
+
+def test_lower_case_strips_case_and_accents():
+    tokenizer = tokenization.BasicTokenizer(do_lower_case=True)
+    assert tokenizer.tokenize(u" \tHeLLo!how  \n Are yoU?  ") == [
+        "hello", "!", "how", "are", "you", "?"]
+    assert tokenizer.tokenize(u"H\u00E9llo \u00C5ngstr\u00F6m") == [
+        "hello", "angstrom"]
+
+
+def test_cased_keeps_case_and_accents():
+    tokenizer = tokenization.BasicTokenizer(do_lower_case=False)
+    assert tokenizer.tokenize(u" \tHeLLo!how  \n Are yoU?  ") == [
+        "HeLLo", "!", "how", "Are", "yoU", "?"]
+    assert tokenizer.tokenize(u"H\u00E9llo") == [u"H\u00E9llo"]
+
+
+def test_cjk_ideographs_are_split_but_hangul_and_kana_are_not():
+    tokenizer = tokenization.BasicTokenizer()
+    assert tokenizer.tokenize(u"ah\u535A\u63A8zz") == [
+        "ah", u"\u535A", u"\u63A8", "zz"]
+    assert tokenizer.tokenize(u"\uC548\uB155 \u3072\u3089\u304C\u306A") == [
+        u"\u110b\u1161\u11ab\u1102\u1167\u11bc", u"\u3072\u3089\u304b\u306a"]
+    cased = tokenization.BasicTokenizer(do_lower_case=False)
+    assert cased.tokenize(u"\uC548\uB155") == [u"\uC548\uB155"]
+    # Extension B ideograph (outside the BMP).
+    assert cased.tokenize(u"a\U00020001b") == ["a", u"\U00020001", "b"]
+
+
+def test_control_characters_and_whitespace():
+    tokenizer = tokenization.BasicTokenizer(do_lower_case=False)
+    # NUL, U+FFFD, a Cc control and a Cf zero-width space are dropped.
+    assert tokenizer.tokenize(u"a\x00b\ufffdc\x07d\u200be") == ["abcde"]
+    # Tab, newline, CR and Zs spaces (no-break, ideographic) separate tokens.
+    assert tokenizer.tokenize(u"a\tb\nc\rd\u00a0e\u3000f") == [
+        "a", "b", "c", "d", "e", "f"]
+    # Other C* categories (private use Co) are kept.
+    assert tokenizer.tokenize(u"x\ue000y") == [u"x\ue000y"]
+
+
+def test_character_classes():
+    assert tokenization._is_whitespace(u" ")
+    assert tokenization._is_whitespace(u"\u00A0")
+    assert not tokenization._is_whitespace(u"A")
+    assert tokenization._is_control(u"\u0005")
+    assert tokenization._is_control(u"\u200d")
+    assert not tokenization._is_control(u"\t")
+    assert not tokenization._is_control(u"\r")
+    assert not tokenization._is_control(u"\U0001F4A9")
+    for char in u"-$`.^~\u00bf\u3001":
+        assert tokenization._is_punctuation(char), char
+    for char in u"A \u20ac":
+        assert not tokenization._is_punctuation(char), char
+
+
+def test_punctuation_splitting():
+    tokenizer = tokenization.BasicTokenizer()
+    assert tokenizer.tokenize(u"a$b^c...d\u00bfe \u20acf") == [
+        "a", "$", "b", "^", "c", ".", ".", ".", "d", u"\u00bf", "e", u"\u20acf"]
+
+
+def test_wordpiece_unknown_rules():
+    vocab = {token: index for index, token in enumerate(SPEC_VOCAB)}
+    tokenizer = tokenization.WordpieceTokenizer(vocab=vocab)
+    assert tokenizer.tokenize(u"") == []
+    assert tokenizer.tokenize(u"unwanted running") == [
+        "un", "##want", "##ed", "runn", "##ing"]
+    # One position with no match makes the whole word [UNK].
+    assert tokenizer.tokenize(u"unwantedX running") == ["[UNK]", "runn", "##ing"]
+    assert tokenization.WordpieceTokenizer(
+        vocab=vocab, max_input_chars_per_word=5).tokenize(u"wantwant want") == [
+            "[UNK]", "want"]
+
+
+def test_words_longer_than_200_characters_are_unknown(tmp_path):
+    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, SPEC_VOCAB))
+    assert tokenizer.tokenize(u"want" * 50) == ["want"] + ["##want"] * 49
+    assert tokenizer.tokenize(u"want" * 50 + u"w") == ["[UNK]"]
+
+
+def test_bytes_are_decoded_dropping_invalid_utf8():
+    assert tokenization.convert_to_unicode(b"caf\xc3\xa9 \xff ok") == u"caf\u00e9  ok"
+    tokenizer = tokenization.BasicTokenizer()
+    assert tokenizer.tokenize(b"Caf\xc3\xa9\xff!") == ["cafe", "!"]
+    with pytest.raises(ValueError):
+        tokenization.convert_to_unicode(42)
+
+
+def test_vocab_loading_keeps_last_index_of_duplicates(tmp_path):
+    vocab = tokenization.load_vocab(
+        write_vocab(tmp_path, ["[PAD]", " a ", "b", "a", "c"]))
+    assert vocab["a"] == 3
+    assert vocab["[PAD]"] == 0
+    assert list(vocab) == ["[PAD]", "a", "b", "c"]
+
+
+def test_missing_vocab_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        tokenization.FullTokenizer(str(tmp_path / "nope.txt"))
+
+
+def test_released_uncased_vocab():
+    tokenizer = tokenization.FullTokenizer(UNCASED_VOCAB, do_lower_case=True)
+    assert len(tokenizer.vocab) == 30522
+    assert tokenizer.vocab["[PAD]"] == 0
+    assert tokenizer.vocab["[UNK]"] == 100
+    assert tokenizer.vocab["[CLS]"] == 101
+    assert tokenizer.vocab["[SEP]"] == 102
+    tokens = tokenizer.tokenize(
+        u"The quick brown fox jumped over the unaffable dog, na\u00efvely.")
+    assert tokens == ["the", "quick", "brown", "fox", "jumped", "over", "the",
+                      "una", "##ffa", "##ble", "dog", ",", "naive", "##ly", "."]
+    # Emoji are not in the vocabulary; never a crash.
+    assert tokenizer.tokenize(u"ok \U0001F600") == ["ok", "[UNK]"]
+
+
+def test_released_chinese_vocab():
+    tokenizer = tokenization.FullTokenizer(
+        os.path.join(CHINESE_DIR, "vocab.txt"), do_lower_case=True)
+    assert len(tokenizer.vocab) == 21128
+    assert tokenizer.tokenize(u"我爱北京天安门。") == [
+        u"我", u"爱", u"北", u"京", u"天", u"安", u"门", u"。"]
+
+
+@pytest.mark.parametrize("path,lower,ok", [
+    ("/m/uncased_L-12_H-768_A-12/bert_model.ckpt", True, True),
+    ("/m/uncased_L-12_H-768_A-12/bert_model.ckpt", False, False),
+    ("gs://b/cased_L-12_H-768_A-12/bert_model.ckpt", True, False),
+    ("gs://b/multi_cased_L-12_H-768_A-12/bert_model.ckpt", False, True),
+    ("/m/chinese_L-12_H-768_A-12/bert_model.ckpt", False, False),
+    ("/m/my_model/bert_model.ckpt", False, True),
+    ("/m/model.ckpt-343", True, True),
+    (None, False, True),
+])
+def test_case_must_match_released_checkpoint(path, lower, ok):
+    if ok:
+        tokenization.validate_case_matches_checkpoint(lower, path)
+    else:
+        with pytest.raises(ValueError, match="do_lower_case"):
+            tokenization.validate_case_matches_checkpoint(lower, path)
