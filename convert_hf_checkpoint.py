@@ -9,14 +9,13 @@ Note: HuggingFace's "gelu" is the exact erf form; the config written here says
 The two differ by less than 1e-3 and fine-tuning absorbs the difference.
 """
 
+import argparse
 import json
 import os
 import re
 import shutil
 import sys
 
-from absl import app
-from absl import flags
 import numpy as np
 from safetensors.numpy import load_file
 import tensorflow as tf
@@ -24,14 +23,6 @@ import tensorflow as tf
 import modeling
 
 tf1 = tf.compat.v1
-FLAGS = flags.FLAGS
-
-flags.DEFINE_string(
-    "hf_dir", None,
-    "Folder with the HuggingFace model: config.json, vocab.txt, model.safetensors.")
-flags.DEFINE_string(
-    "output_dir", None,
-    "Folder to write bert_config.json, vocab.txt and bert_model.ckpt.* into.")
 
 # HuggingFace tensors that are buffers or pre-training heads, not BERT weights.
 _SKIPPED = re.compile(r"(^|\.)position_ids$|^cls\.|^lm_head\.|^classifier\.")
@@ -152,15 +143,22 @@ def convert(hf_dir, output_dir):
     return checkpoint_path
 
 
-def main(_):
-    if not FLAGS.hf_dir or not FLAGS.output_dir:
-        sys.exit("convert_hf_checkpoint: error: pass --hf_dir and --output_dir")
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--hf_dir", required=True,
+        help="folder with the HuggingFace model: config.json, vocab.txt, "
+             "model.safetensors")
+    parser.add_argument(
+        "--output_dir", required=True,
+        help="folder to write bert_config.json, vocab.txt and bert_model.ckpt.* into")
+    args = parser.parse_args(argv)
     try:
-        checkpoint_path = convert(FLAGS.hf_dir, FLAGS.output_dir)
+        checkpoint_path = convert(args.hf_dir, args.output_dir)
     except ValueError as error:
         sys.exit("convert_hf_checkpoint: error: %s" % error)
     print("wrote %s (and bert_config.json, vocab.txt beside it)" % checkpoint_path)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    main()

@@ -422,4 +422,3 @@ def assert_rank(tensor, expected_rank, name=None):
         raise ValueError(
             "tensor %s has rank %d, expected one of %s"
             % (name or tensor.name, actual_rank, expected_rank))
-

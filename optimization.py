@@ -112,4 +112,3 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
             if re.search(pattern, param_name) is not None:
                 return False
         return True
-

@@ -13,17 +13,26 @@ import tensorflow as tf
 
 from classifier import checks
 from classifier import results
-from classifier.features import (  # noqa: F401 (public API)
+from classifier.features import (
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features,
     plan_inference_batches)
-from classifier.input_pipeline import (  # noqa: F401 (public API)
+from classifier.input_pipeline import (
     file_based_input_fn_builder, input_fn_builder)
-from classifier.model_fn import create_model, model_fn_builder  # noqa: F401
+from classifier.model_fn import create_model, model_fn_builder
 from classifier.progress import ProgressHook
-from processors import (  # noqa: F401 (public API)
+from processors import (
     ColaProcessor, DataProcessor, InputError, InputExample, MnliProcessor,
     MrpcProcessor, XnliProcessor, get_processor)
+
+# The reference's Python API (SPEC §9): notebooks import these from here.
+__all__ = [
+    "ColaProcessor", "DataProcessor", "InputExample", "InputFeatures",
+    "MnliProcessor", "MrpcProcessor", "PaddingInputExample", "XnliProcessor",
+    "convert_examples_to_features", "convert_single_example", "create_model",
+    "file_based_convert_examples_to_features", "file_based_input_fn_builder",
+    "input_fn_builder", "model_fn_builder",
+]
 
 tf1 = tf.compat.v1
 FLAGS = flags.FLAGS
@@ -159,51 +168,50 @@ def train(estimator, label_list, tokenizer, train_examples, num_train_steps):
         hooks=[ProgressHook(num_train_steps, FLAGS.train_batch_size)])
 
 
-def evaluate(estimator, processor, label_list, tokenizer):
-    real_examples = processor.get_dev_examples(FLAGS.data_dir)
-    num_actual_eval_examples = len(real_examples)
-    eval_examples, eval_steps, drop_remainder = plan_inference_batches(
-        real_examples, FLAGS.eval_batch_size, FLAGS.use_tpu)
-    eval_file = os.path.join(FLAGS.output_dir, "eval.tf_record")
+def inference_input(real_examples, label_list, tokenizer, batch_size,
+                    record_name, title):
+    """Writes the eval/predict TFRecord; returns (input_fn, steps).
+
+    On TPU the set is padded with fake examples to whole batches (see
+    plan_inference_batches); off TPU it is used as it is.
+    """
+    examples, steps, drop_remainder = plan_inference_batches(
+        real_examples, batch_size, FLAGS.use_tpu)
+    record_file = os.path.join(FLAGS.output_dir, record_name)
     file_based_convert_examples_to_features(
-        eval_examples, label_list, FLAGS.max_seq_length, tokenizer, eval_file)
-    tf1.logging.info("***** Running evaluation *****")
+        examples, label_list, FLAGS.max_seq_length, tokenizer, record_file)
+    tf1.logging.info("***** Running %s *****", title)
     tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
-                     len(eval_examples), num_actual_eval_examples,
-                     len(eval_examples) - num_actual_eval_examples)
-    tf1.logging.info("  Batch size = %d", FLAGS.eval_batch_size)
+                     len(examples), len(real_examples),
+                     len(examples) - len(real_examples))
+    tf1.logging.info("  Batch size = %d", batch_size)
     input_fn = file_based_input_fn_builder(
-        input_file=eval_file, seq_length=FLAGS.max_seq_length,
+        input_file=record_file, seq_length=FLAGS.max_seq_length,
         is_training=False, drop_remainder=drop_remainder)
-    result = estimator.evaluate(input_fn=input_fn, steps=eval_steps)
-    output_file = os.path.join(FLAGS.output_dir, "eval_results.txt")
+    return input_fn, steps
+
+
+def evaluate(estimator, processor, label_list, tokenizer):
+    input_fn, steps = inference_input(
+        processor.get_dev_examples(FLAGS.data_dir), label_list, tokenizer,
+        FLAGS.eval_batch_size, "eval.tf_record", "evaluation")
+    result = estimator.evaluate(input_fn=input_fn, steps=steps)
     tf1.logging.info("***** Eval results *****")
     for key in sorted(result):
         tf1.logging.info("  %s = %s", key, result[key])
-    results.write_atomically(output_file, results.format_eval_results(result))
+    results.write_atomically(os.path.join(FLAGS.output_dir, "eval_results.txt"),
+                             results.format_eval_results(result))
 
 
 def predict(estimator, processor, label_list, tokenizer):
     real_examples = processor.get_test_examples(FLAGS.data_dir)
-    num_actual_predict_examples = len(real_examples)
-    predict_examples, _, drop_remainder = plan_inference_batches(
-        real_examples, FLAGS.predict_batch_size, FLAGS.use_tpu)
-    predict_file = os.path.join(FLAGS.output_dir, "predict.tf_record")
-    file_based_convert_examples_to_features(
-        predict_examples, label_list, FLAGS.max_seq_length, tokenizer,
-        predict_file)
-    tf1.logging.info("***** Running prediction*****")
-    tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
-                     len(predict_examples), num_actual_predict_examples,
-                     len(predict_examples) - num_actual_predict_examples)
-    tf1.logging.info("  Batch size = %d", FLAGS.predict_batch_size)
-    input_fn = file_based_input_fn_builder(
-        input_file=predict_file, seq_length=FLAGS.max_seq_length,
-        is_training=False, drop_remainder=drop_remainder)
+    input_fn, _ = inference_input(
+        real_examples, label_list, tokenizer, FLAGS.predict_batch_size,
+        "predict.tf_record", "prediction")
     predictions = estimator.predict(input_fn=input_fn)
-    output_file = os.path.join(FLAGS.output_dir, "test_results.tsv")
-    results.write_atomically(output_file, results.format_test_results(
-        predictions, num_actual_predict_examples))
+    results.write_atomically(
+        os.path.join(FLAGS.output_dir, "test_results.tsv"),
+        results.format_test_results(predictions, len(real_examples)))
 
 
 def run():

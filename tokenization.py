@@ -252,4 +252,3 @@ def _is_punctuation(char):
             91 <= code_point <= 96 or 123 <= code_point <= 126):
         return True
     return unicodedata.category(char).startswith("P")
-

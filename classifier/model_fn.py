@@ -58,9 +58,10 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
         assignment_map, initialized_variable_names = (
             modeling.get_assignment_map_from_checkpoint(tvars, init_checkpoint))
         if use_tpu:
-            def scaffold_fn():
+            def tpu_scaffold():
                 tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
                 return tf1.train.Scaffold()
+            scaffold_fn = tpu_scaffold
         else:
             tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
 

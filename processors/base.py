@@ -1,5 +1,7 @@
 """The example type, the TSV reader and the DataProcessor base class."""
 
+import os
+
 import tensorflow as tf
 
 from processors.errors import InputError
@@ -92,3 +94,32 @@ class DataProcessor(object):
                 % (row.path, row.line_number, label, column,
                    ", ".join(self.get_labels())))
         return label
+
+
+class TsvTaskProcessor(DataProcessor):
+    """A task whose train/dev/test sets are one TSV file each in data_dir.
+
+    Subclasses name their files and turn rows into examples in
+    _create_examples(rows, set_type); set_type is "train", `dev_set_type` or "test".
+    """
+
+    train_file = "train.tsv"
+    dev_file = "dev.tsv"
+    test_file = "test.tsv"
+    dev_set_type = "dev"
+
+    def get_train_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, self.train_file)), "train")
+
+    def get_dev_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, self.dev_file)),
+            self.dev_set_type)
+
+    def get_test_examples(self, data_dir):
+        return self._create_examples(
+            self._read_tsv(os.path.join(data_dir, self.test_file)), "test")
+
+    def _create_examples(self, rows, set_type):
+        raise NotImplementedError()

@@ -2,26 +2,17 @@
 
 import os
 
-from processors.base import DataProcessor, InputExample
+from processors.base import DataProcessor, InputExample, TsvTaskProcessor
 
 NLI_LABELS = ["contradiction", "entailment", "neutral"]
 
 
-class MnliProcessor(DataProcessor):
+class MnliProcessor(TsvTaskProcessor):
     """MultiNLI (matched): header row, then sentences 8 and 9, label in the last column."""
 
-    def get_train_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "train.tsv")), "train")
-
-    def get_dev_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "dev_matched.tsv")),
-            "dev_matched")
-
-    def get_test_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "test_matched.tsv")), "test")
+    dev_file = "dev_matched.tsv"
+    test_file = "test_matched.tsv"
+    dev_set_type = "dev_matched"
 
     def get_labels(self):
         return list(NLI_LABELS)

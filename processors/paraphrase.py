@@ -1,24 +1,10 @@
 """Sentence-pair paraphrase tasks: MRPC."""
 
-import os
-
-from processors.base import DataProcessor, InputExample
+from processors.base import InputExample, TsvTaskProcessor
 
 
-class MrpcProcessor(DataProcessor):
+class MrpcProcessor(TsvTaskProcessor):
     """MRPC: header row, then label 0, sentences 3 and 4 (test label read as "0")."""
-
-    def get_train_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "train.tsv")), "train")
-
-    def get_dev_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "dev.tsv")), "dev")
-
-    def get_test_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "test.tsv")), "test")
 
     def get_labels(self):
         return ["0", "1"]

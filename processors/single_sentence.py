@@ -1,24 +1,10 @@
 """Single-sentence tasks: CoLA (grammatical acceptability)."""
 
-import os
-
-from processors.base import DataProcessor, InputExample
+from processors.base import InputExample, TsvTaskProcessor
 
 
-class ColaProcessor(DataProcessor):
+class ColaProcessor(TsvTaskProcessor):
     """CoLA: train/dev have no header (label 1, sentence 3); test has one (sentence 1)."""
-
-    def get_train_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "train.tsv")), "train")
-
-    def get_dev_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "dev.tsv")), "dev")
-
-    def get_test_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, "test.tsv")), "test")
 
     def get_labels(self):
         return ["0", "1"]

@@ -44,7 +44,8 @@ def test_cola_counts_and_layout():
     test = processor.get_test_examples(COLA)
     assert (len(train), len(dev), len(test)) == (8551, 1043, 1063)
     assert train[0].guid == "train-0"
-    assert train[0].text_a == "Our friends won't buy this analysis, let alone the next one we propose."
+    assert train[0].text_a == (
+        "Our friends won't buy this analysis, let alone the next one we propose.")
     assert train[0].label == "1"
     assert train[0].text_b is None
     assert test[0].guid == "test-1"

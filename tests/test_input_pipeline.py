@@ -1,0 +1,51 @@
+"""Input functions: TFRecord and in-memory give the same int32 batches."""
+
+import numpy as np
+
+from classifier import features
+from classifier.input_pipeline import file_based_input_fn_builder, input_fn_builder
+from processors import InputExample
+
+
+class CharTokenizer(object):
+    def tokenize(self, text):
+        return list(text)
+
+    def convert_tokens_to_ids(self, tokens):
+        return [ord(token[0]) % 50 for token in tokens]
+
+
+def test_file_based_and_in_memory_batches_agree(tmp_path):
+    examples = [InputExample("g%d" % i, "abcdefg"[:i + 1], "xy", str(i % 2))
+                for i in range(7)]
+    label_list = ["0", "1"]
+    path = str(tmp_path / "eval.tf_record")
+    features.file_based_convert_examples_to_features(
+        examples, label_list, 12, CharTokenizer(), path)
+    in_memory = features.convert_examples_to_features(
+        examples, label_list, 12, CharTokenizer())
+    params = {"batch_size": 3}
+    from_file = list(file_based_input_fn_builder(path, 12, False, False)(params)
+                     .as_numpy_iterator())
+    from_memory = list(input_fn_builder(in_memory, 12, False, False)(params)
+                       .as_numpy_iterator())
+    assert [len(b["label_ids"]) for b in from_file] == [3, 3, 1]
+    for a, b in zip(from_file, from_memory):
+        assert sorted(a) == sorted(b)
+        for name in a:
+            assert a[name].dtype == np.int32 == b[name].dtype
+            np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_training_input_repeats_shuffles_and_drops_remainder(tmp_path):
+    examples = [InputExample("g%d" % i, "a" * (i + 1), None, "0") for i in range(5)]
+    path = str(tmp_path / "train.tf_record")
+    features.file_based_convert_examples_to_features(
+        examples, ["0", "1"], 8, CharTokenizer(), path)
+    dataset = file_based_input_fn_builder(path, 8, True, True)({"batch_size": 4})
+    batches = list(dataset.take(10).as_numpy_iterator())
+    assert len(batches) == 10 and all(len(b["label_ids"]) == 4 for b in batches)
+    lengths = np.concatenate([b["input_mask"].sum(axis=1) for b in batches])
+    assert set(lengths.tolist()) == {3, 4, 5, 6, 7}
+    assert lengths[:5].tolist() != [3, 4, 5, 6, 7] or lengths[5:10].tolist() != [
+        3, 4, 5, 6, 7]
