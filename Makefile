@@ -10,8 +10,8 @@ DEMO_OUT := $(BUILD)/demo_output
 GLUE_DIR ?=
 
 ifeq ($(GLUE_DIR),)
-DEMO_ARGS := --data_dir=demo/data --max_seq_length=64 --train_batch_size=16 \
-	--learning_rate=5e-5 --num_train_epochs=3
+DEMO_ARGS := --data_dir=demo/data --max_seq_length=48 --train_batch_size=16 \
+	--learning_rate=5e-5 --num_train_epochs=8
 else
 DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
 	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
