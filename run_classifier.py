@@ -12,7 +12,9 @@ from absl import flags
 import tensorflow as tf
 
 from classifier import checks
+from classifier import metrics
 from classifier import results
+from classifier.best_checkpoint import EvalHistory
 from classifier.features import (
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features,
@@ -22,8 +24,8 @@ from classifier.input_pipeline import (
 from classifier.model_fn import create_model, model_fn_builder
 from classifier.progress import ProgressHook
 from processors import (
-    ColaProcessor, DataProcessor, InputError, InputExample, MnliProcessor,
-    MrpcProcessor, XnliProcessor, get_processor)
+    ColaProcessor, CustomDataProcessor, DataProcessor, InputError, InputExample,
+    MnliProcessor, MrpcProcessor, XnliProcessor, get_processor)
 
 # The reference's Python API (SPEC §9): notebooks import these from here.
 __all__ = [
@@ -90,12 +92,43 @@ flags.DEFINE_string("master", None, "TensorFlow master URL.")
 flags.DEFINE_integer(
     "num_tpu_cores", 8, "TPU cores to use (with --use_tpu).")
 
+# Beyond the reference: more tasks, your own data, readable outputs.
+flags.DEFINE_string(
+    "xnli_language", "zh",
+    "XNLI language (ar bg de el en es fr hi ru sw th tr ur vi zh).")
+flags.DEFINE_string(
+    "text_a_column", None,
+    "Your own data (--task_name=tsv/csv/jsonl): column of the first text, a "
+    "0-based index for tsv/csv, a key for jsonl.")
+flags.DEFINE_string(
+    "text_b_column", None,
+    "Your own data: column of the second text of a pair (optional).")
+flags.DEFINE_string(
+    "label_column", None, "Your own data: column of the label.")
+flags.DEFINE_bool(
+    "has_header", False, "Your own data: the first row of each file is a header.")
+flags.DEFINE_list(
+    "label_list", None,
+    "Your own data: the labels, comma-separated, in class-id order. Default: "
+    "read from the training file (sorted) and saved as label_list.txt in "
+    "output_dir, which later eval/predict runs reuse.")
+flags.DEFINE_string(
+    "glue_submission_dir", None,
+    "With --do_predict on a GLUE task: also write the file the GLUE server "
+    "takes (e.g. MRPC.tsv) into this folder.")
+flags.DEFINE_integer(
+    "eval_every_steps", 0,
+    "Evaluate on dev every N training steps (0: off), log the metrics to "
+    "eval_history.tsv and keep the best checkpoint in output_dir/best/.")
+flags.DEFINE_integer(
+    "keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
+
 for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
                   "output_dir"):
     flags.mark_flag_as_required(_required)
 
 
-def make_estimator(bert_config, num_labels, num_train_steps, num_warmup_steps):
+def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
     """A TPUEstimator: on the TPU with --use_tpu, on CPU/GPU otherwise."""
     cluster_resolver = None
     if FLAGS.use_tpu and FLAGS.tpu_name:
@@ -106,20 +139,25 @@ def make_estimator(bert_config, num_labels, num_train_steps, num_warmup_steps):
         master=FLAGS.master,
         model_dir=FLAGS.output_dir,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max,
         tpu_config=tf1.estimator.tpu.TPUConfig(
             iterations_per_loop=FLAGS.iterations_per_loop,
             num_shards=FLAGS.num_tpu_cores,
             per_host_input_for_training=(
                 tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)))
+    label_list = processor.get_labels()
     model_fn = model_fn_builder(
         bert_config=bert_config,
-        num_labels=num_labels,
+        num_labels=1 if label_list is None else len(label_list),
         init_checkpoint=FLAGS.init_checkpoint,
         learning_rate=FLAGS.learning_rate,
         num_train_steps=num_train_steps,
         num_warmup_steps=num_warmup_steps,
         use_tpu=FLAGS.use_tpu,
-        use_one_hot_embeddings=FLAGS.use_tpu)
+        use_one_hot_embeddings=FLAGS.use_tpu,
+        metric_fn=metrics.metric_fn_builder(
+            processor.metrics, processor.is_regression),
+        regression=processor.is_regression)
     return tf1.estimator.tpu.TPUEstimator(
         use_tpu=FLAGS.use_tpu,
         model_fn=model_fn,
@@ -137,8 +175,10 @@ def check_flags():
         eval_batch_size=FLAGS.eval_batch_size,
         predict_batch_size=FLAGS.predict_batch_size,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
-        iterations_per_loop=FLAGS.iterations_per_loop)
+        iterations_per_loop=FLAGS.iterations_per_loop,
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max)
     checks.check_not_negative(
+        eval_every_steps=FLAGS.eval_every_steps,
         learning_rate=FLAGS.learning_rate,
         num_train_epochs=FLAGS.num_train_epochs,
         warmup_proportion=FLAGS.warmup_proportion)
@@ -152,24 +192,74 @@ def check_flags():
     return bert_config
 
 
-def train(estimator, label_list, tokenizer, train_examples, num_train_steps):
+def load_processor():
+    """The task's processor; for your own data also settles the label list."""
+    processor = get_processor(
+        FLAGS.task_name, xnli_language=FLAGS.xnli_language,
+        text_a_column=FLAGS.text_a_column, text_b_column=FLAGS.text_b_column,
+        label_column=FLAGS.label_column, has_header=FLAGS.has_header,
+        label_list=FLAGS.label_list)
+    if isinstance(processor, CustomDataProcessor):
+        processor.label_list = custom_label_list(processor)
+    return processor
+
+
+def custom_label_list(processor):
+    """--label_list, else the one saved by training, else the training file's."""
+    saved_path = os.path.join(FLAGS.output_dir, "label_list.txt")
+    if FLAGS.label_list:
+        labels = list(FLAGS.label_list)
+    elif tf.io.gfile.exists(saved_path):
+        with tf.io.gfile.GFile(saved_path) as reader:
+            labels = reader.read().splitlines()
+    elif FLAGS.do_train:
+        labels = processor.labels_in_file(FLAGS.data_dir)
+    else:
+        raise InputError("no label list for --task_name=%s: pass --label_list or "
+                         "train into this --output_dir first" % FLAGS.task_name)
+    if len(labels) < 2:
+        raise InputError("the label list %s has fewer than two labels"
+                         % ",".join(labels))
+    tf1.logging.info("label list (class-id order): %s", ",".join(labels))
+    if FLAGS.do_train:
+        tf.io.gfile.makedirs(FLAGS.output_dir)
+        results.write_atomically(saved_path, "".join(l + "\n" for l in labels))
+    return labels
+
+
+def train(estimator, processor, tokenizer, train_examples, num_train_steps,
+          eval_sets):
     train_file = os.path.join(FLAGS.output_dir, "train.tf_record")
     file_based_convert_examples_to_features(
-        train_examples, label_list, FLAGS.max_seq_length, tokenizer, train_file)
+        train_examples, processor.get_labels(), FLAGS.max_seq_length, tokenizer,
+        train_file)
     tf1.logging.info("***** Running training *****")
     tf1.logging.info("  Num examples = %d", len(train_examples))
     tf1.logging.info("  Batch size = %d", FLAGS.train_batch_size)
     tf1.logging.info("  Num steps = %d", num_train_steps)
     input_fn = file_based_input_fn_builder(
         input_file=train_file, seq_length=FLAGS.max_seq_length,
-        is_training=True, drop_remainder=True)
-    estimator.train(
-        input_fn=input_fn, max_steps=num_train_steps,
-        hooks=[ProgressHook(num_train_steps, FLAGS.train_batch_size)])
+        is_training=True, drop_remainder=True,
+        regression=processor.is_regression)
+    hooks = [ProgressHook(num_train_steps, FLAGS.train_batch_size)]
+    if not FLAGS.eval_every_steps:
+        estimator.train(input_fn=input_fn, max_steps=num_train_steps, hooks=hooks)
+        return
+    history = EvalHistory(FLAGS.output_dir, processor.main_metric)
+    for stop in evaluation_points(num_train_steps, FLAGS.eval_every_steps):
+        estimator.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+        history.record(evaluate(estimator, eval_sets),
+                       estimator.latest_checkpoint())
 
 
-def inference_input(real_examples, label_list, tokenizer, batch_size,
-                    record_name, title):
+def evaluation_points(num_train_steps, every):
+    """The steps to evaluate at: every, 2*every, ..., and the last step."""
+    points = list(range(every, num_train_steps, every))
+    return points + [num_train_steps]
+
+
+def inference_input(real_examples, processor, tokenizer, batch_size, record_name,
+                    title):
     """Writes the eval/predict TFRecord; returns (input_fn, steps).
 
     On TPU the set is padded with fake examples to whole batches (see
@@ -179,7 +269,8 @@ def inference_input(real_examples, label_list, tokenizer, batch_size,
         real_examples, batch_size, FLAGS.use_tpu)
     record_file = os.path.join(FLAGS.output_dir, record_name)
     file_based_convert_examples_to_features(
-        examples, label_list, FLAGS.max_seq_length, tokenizer, record_file)
+        examples, processor.get_labels(), FLAGS.max_seq_length, tokenizer,
+        record_file)
     tf1.logging.info("***** Running %s *****", title)
     tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
                      len(examples), len(real_examples),
@@ -187,37 +278,71 @@ def inference_input(real_examples, label_list, tokenizer, batch_size,
     tf1.logging.info("  Batch size = %d", batch_size)
     input_fn = file_based_input_fn_builder(
         input_file=record_file, seq_length=FLAGS.max_seq_length,
-        is_training=False, drop_remainder=drop_remainder)
+        is_training=False, drop_remainder=drop_remainder,
+        regression=processor.is_regression)
     return input_fn, steps
 
 
-def evaluate(estimator, processor, label_list, tokenizer):
-    input_fn, steps = inference_input(
-        processor.get_dev_examples(FLAGS.data_dir), label_list, tokenizer,
-        FLAGS.eval_batch_size, "eval.tf_record", "evaluation")
-    result = estimator.evaluate(input_fn=input_fn, steps=steps)
+def prepare_eval_sets(processor, tokenizer):
+    """[(name, input_fn, steps)]: the dev set (name None), then any extra ones
+    (MNLI's mismatched dev set)."""
+    dev_sets = [(None, processor.get_dev_examples(FLAGS.data_dir))]
+    dev_sets += sorted(processor.get_extra_dev_examples(FLAGS.data_dir).items())
+    eval_sets = []
+    for name, examples in dev_sets:
+        suffix = "" if name is None else "_" + name
+        input_fn, steps = inference_input(
+            examples, processor, tokenizer, FLAGS.eval_batch_size,
+            "eval%s.tf_record" % suffix, "evaluation%s" % suffix)
+        eval_sets.append((name, input_fn, steps))
+    return eval_sets
+
+
+def evaluate(estimator, eval_sets):
+    """Evaluates every set; an extra set's keys become eval_<name>_<metric>."""
+    merged = {}
+    for name, input_fn, steps in eval_sets:
+        result = estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+        if name is None:
+            merged.update(result)
+            continue
+        for key, value in result.items():
+            if key.startswith("eval_"):
+                merged["eval_%s_%s" % (name, key[len("eval_"):])] = value
     tf1.logging.info("***** Eval results *****")
-    for key in sorted(result):
-        tf1.logging.info("  %s = %s", key, result[key])
-    results.write_atomically(os.path.join(FLAGS.output_dir, "eval_results.txt"),
-                             results.format_eval_results(result))
+    for key in sorted(merged):
+        tf1.logging.info("  %s = %s", key, merged[key])
+    return merged
 
 
-def predict(estimator, processor, label_list, tokenizer):
+def predict(estimator, processor, tokenizer):
     real_examples = processor.get_test_examples(FLAGS.data_dir)
     input_fn, _ = inference_input(
-        real_examples, label_list, tokenizer, FLAGS.predict_batch_size,
+        real_examples, processor, tokenizer, FLAGS.predict_batch_size,
         "predict.tf_record", "prediction")
-    predictions = estimator.predict(input_fn=input_fn)
+    predictions = results.real_predictions(
+        estimator.predict(input_fn=input_fn), len(real_examples))
+    label_list = processor.get_labels()
     results.write_atomically(
         os.path.join(FLAGS.output_dir, "test_results.tsv"),
         results.format_test_results(predictions, len(real_examples)))
+    results.write_atomically(
+        os.path.join(FLAGS.output_dir, "test_predictions.tsv"),
+        results.format_test_predictions(real_examples, predictions, label_list))
+    if FLAGS.glue_submission_dir:
+        tf.io.gfile.makedirs(FLAGS.glue_submission_dir)
+        path = os.path.join(FLAGS.glue_submission_dir, processor.glue_name + ".tsv")
+        results.write_atomically(
+            path, results.format_glue_submission(predictions, label_list))
+        tf1.logging.info("GLUE submission file: %s", path)
 
 
 def run():
     bert_config = check_flags()
-    processor = get_processor(FLAGS.task_name)
-    label_list = processor.get_labels()
+    processor = load_processor()
+    if FLAGS.glue_submission_dir and processor.glue_name is None:
+        raise InputError("--glue_submission_dir: task %s is not a GLUE task"
+                         % FLAGS.task_name)
     tokenizer = checks.load_tokenizer(FLAGS.vocab_file, FLAGS.do_lower_case)
     tf.io.gfile.makedirs(FLAGS.output_dir)
 
@@ -236,14 +361,21 @@ def run():
                 % (len(train_examples), FLAGS.train_batch_size,
                    FLAGS.num_train_epochs))
 
+    eval_sets = None
+    if FLAGS.do_eval or FLAGS.eval_every_steps and FLAGS.do_train:
+        eval_sets = prepare_eval_sets(processor, tokenizer)
     estimator = make_estimator(
-        bert_config, len(label_list), num_train_steps, num_warmup_steps)
+        bert_config, processor, num_train_steps, num_warmup_steps)
     if FLAGS.do_train:
-        train(estimator, label_list, tokenizer, train_examples, num_train_steps)
+        train(estimator, processor, tokenizer, train_examples, num_train_steps,
+              eval_sets)
     if FLAGS.do_eval:
-        evaluate(estimator, processor, label_list, tokenizer)
+        result = evaluate(estimator, eval_sets)
+        results.write_atomically(
+            os.path.join(FLAGS.output_dir, "eval_results.txt"),
+            results.format_eval_results(result))
     if FLAGS.do_predict:
-        predict(estimator, processor, label_list, tokenizer)
+        predict(estimator, processor, tokenizer)
 
 
 def main(_):

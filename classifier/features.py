@@ -47,11 +47,7 @@ def convert_single_example(ex_index, example, label_list, max_seq_length,
         return InputFeatures(list(zeros), list(zeros), list(zeros), 0,
                              is_real_example=False)
 
-    label_map = {label: index for index, label in enumerate(label_list)}
-    if example.label not in label_map:
-        raise InputError(
-            "example %s: label %r is not one of the task's labels %s"
-            % (example.guid, example.label, ", ".join(label_list)))
+    label_id = _label_id(example, label_list)
 
     tokens_a = tokenizer.tokenize(example.text_a)
     tokens_b = tokenizer.tokenize(example.text_b) if example.text_b else None
@@ -72,7 +68,6 @@ def convert_single_example(ex_index, example, label_list, max_seq_length,
     input_ids += padding
     input_mask += padding
     segment_ids += padding
-    label_id = label_map[example.label]
 
     if ex_index < 5:
         tf1_logging = tf.compat.v1.logging
@@ -83,9 +78,26 @@ def convert_single_example(ex_index, example, label_list, max_seq_length,
         tf1_logging.info("input_ids: %s", " ".join(map(str, input_ids)))
         tf1_logging.info("input_mask: %s", " ".join(map(str, input_mask)))
         tf1_logging.info("segment_ids: %s", " ".join(map(str, segment_ids)))
-        tf1_logging.info("label: %s (id = %d)", example.label, label_id)
+        tf1_logging.info("label: %s (id = %s)", example.label, label_id)
 
     return InputFeatures(input_ids, input_mask, segment_ids, label_id)
+
+
+def _label_id(example, label_list):
+    """The class id of example.label, or its float value when label_list is None
+    (regression)."""
+    if label_list is None:
+        try:
+            return float(example.label)
+        except (TypeError, ValueError):
+            raise InputError("example %s: label %r is not a number"
+                             % (example.guid, example.label))
+    label_map = {label: index for index, label in enumerate(label_list)}
+    if example.label not in label_map:
+        raise InputError(
+            "example %s: label %r is not one of the task's labels %s"
+            % (example.guid, example.label, ", ".join(label_list)))
+    return label_map[example.label]
 
 
 def convert_examples_to_features(examples, label_list, max_seq_length, tokenizer):
@@ -96,7 +108,8 @@ def convert_examples_to_features(examples, label_list, max_seq_length, tokenizer
 
 
 def features_to_tf_example(feature):
-    """Wraps InputFeatures in a tf.train.Example of int64 features."""
+    """Wraps InputFeatures in a tf.train.Example of int64 features (a regression
+    label is a float)."""
     def int64_feature(values):
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
@@ -104,7 +117,11 @@ def features_to_tf_example(feature):
     fields["input_ids"] = int64_feature(feature.input_ids)
     fields["input_mask"] = int64_feature(feature.input_mask)
     fields["segment_ids"] = int64_feature(feature.segment_ids)
-    fields["label_ids"] = int64_feature([feature.label_id])
+    if isinstance(feature.label_id, float):
+        fields["label_ids"] = tf.train.Feature(
+            float_list=tf.train.FloatList(value=[feature.label_id]))
+    else:
+        fields["label_ids"] = int64_feature([feature.label_id])
     fields["is_real_example"] = int64_feature([int(feature.is_real_example)])
     return tf.train.Example(features=tf.train.Features(feature=fields))
 

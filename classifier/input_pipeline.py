@@ -5,12 +5,13 @@ import tensorflow as tf
 SHUFFLE_BUFFER_SIZE = 100
 
 
-def _feature_spec(seq_length):
+def _feature_spec(seq_length, regression):
     return {
         "input_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
         "input_mask": tf.io.FixedLenFeature([seq_length], tf.int64),
         "segment_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
-        "label_ids": tf.io.FixedLenFeature([], tf.int64),
+        "label_ids": tf.io.FixedLenFeature(
+            [], tf.float32 if regression else tf.int64),
         "is_real_example": tf.io.FixedLenFeature([], tf.int64),
     }
 
@@ -22,12 +23,13 @@ def _to_int32(features):
 
 
 def file_based_input_fn_builder(input_file, seq_length, is_training,
-                                drop_remainder):
+                                drop_remainder, regression=False):
     """Returns an input_fn(params) reading the TFRecord file written by features.py.
 
     Training repeats forever and shuffles with a buffer of 100 examples.
+    With regression, label_ids are float32 scores.
     """
-    feature_spec = _feature_spec(seq_length)
+    feature_spec = _feature_spec(seq_length, regression)
 
     def input_fn(params):
         dataset = tf.data.TFRecordDataset(input_file)
@@ -58,10 +60,11 @@ def input_fn_builder(features, seq_length, is_training, drop_remainder):
 
     def input_fn(params):
         tensors = {
-            name: tf.constant(values, dtype=tf.int32,
-                              shape=[len(features), seq_length]
+            name: tf.constant(values, shape=[len(features), seq_length]
                               if name in ("input_ids", "input_mask", "segment_ids")
-                              else [len(features)])
+                              else [len(features)],
+                              dtype=tf.float32 if isinstance(values[0], float)
+                              else tf.int32)
             for name, values in columns.items()}
         dataset = tf.data.Dataset.from_tensor_slices(tensors)
         if is_training:

@@ -11,10 +11,12 @@ CLASSIFIER_DROPOUT = 0.1
 
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
-                 labels, num_labels, use_one_hot_embeddings):
+                 labels, num_labels, use_one_hot_embeddings, regression=False):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
-    Returns (loss, per_example_loss, logits, probabilities).
+    Returns (loss, per_example_loss, logits, probabilities). With regression
+    (num_labels 1) the loss is the squared error and the last element holds
+    the predicted scores.
     """
     model = modeling.BertModel(
         config=bert_config,
@@ -37,6 +39,10 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
             output_layer = tf.nn.dropout(output_layer, rate=CLASSIFIER_DROPOUT)
         logits = tf.matmul(output_layer, output_weights, transpose_b=True)
         logits = tf.nn.bias_add(logits, output_bias)
+        if regression:
+            scores = tf.squeeze(logits, axis=-1)
+            per_example_loss = tf.square(scores - tf.cast(labels, tf.float32))
+            return tf.reduce_mean(per_example_loss), per_example_loss, logits, scores
         probabilities = tf.nn.softmax(logits, axis=-1)
         log_probs = tf.nn.log_softmax(logits, axis=-1)
         one_hot_labels = tf.one_hot(labels, depth=num_labels, dtype=tf.float32)
@@ -76,8 +82,14 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
 
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
-                     use_one_hot_embeddings):
-    """Returns a model_fn(features, labels, mode, params) for TPUEstimator."""
+                     use_one_hot_embeddings, metric_fn=None, regression=False):
+    """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
+
+    metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
+    label_ids, logits and is_real_example. Predictions are "probabilities", or
+    "scores" for regression.
+    """
+    metric_fn = metric_fn or metrics.accuracy_and_loss
 
     def model_fn(features, labels, mode, params):
         del labels, params
@@ -96,7 +108,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
-            use_one_hot_embeddings)
+            use_one_hot_embeddings, regression)
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == tf.estimator.ModeKeys.TRAIN:
@@ -107,13 +119,14 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 mode=mode, loss=total_loss, train_op=train_op,
                 scaffold_fn=scaffold_fn)
         if mode == tf.estimator.ModeKeys.EVAL:
-            eval_metrics = (metrics.accuracy_and_loss,
+            eval_metrics = (metric_fn,
                             [per_example_loss, label_ids, logits, is_real_example])
             return tf1.estimator.tpu.TPUEstimatorSpec(
                 mode=mode, loss=total_loss, eval_metrics=eval_metrics,
                 scaffold_fn=scaffold_fn)
+        output_name = "scores" if regression else "probabilities"
         return tf1.estimator.tpu.TPUEstimatorSpec(
-            mode=mode, predictions={"probabilities": probabilities},
+            mode=mode, predictions={output_name: probabilities},
             scaffold_fn=scaffold_fn)
 
     return model_fn

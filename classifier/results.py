@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -22,15 +23,62 @@ def format_eval_results(result):
     return "".join("%s = %s\n" % (key, result[key]) for key in sorted(result))
 
 
-def format_test_results(predictions, num_real_examples):
-    """One line of tab-separated class probabilities per real example."""
-    lines = []
-    for index, prediction in enumerate(predictions):
-        if index >= num_real_examples:
+def _values(prediction):
+    """The probabilities of a prediction, or [score] for regression."""
+    if "scores" in prediction:
+        return [prediction["scores"]]
+    return list(prediction["probabilities"])
+
+
+def real_predictions(predictions, num_real_examples):
+    """The first num_real_examples predictions (TPU padding comes after them)."""
+    kept = []
+    for prediction in predictions:
+        if len(kept) == num_real_examples:
             break
-        lines.append("\t".join(
-            str(probability) for probability in prediction["probabilities"]))
-    if len(lines) != num_real_examples:
+        kept.append(prediction)
+    if len(kept) != num_real_examples:
         raise RuntimeError("got %d predictions for %d examples"
-                           % (len(lines), num_real_examples))
-    return "".join(line + "\n" for line in lines)
+                           % (len(kept), num_real_examples))
+    return kept
+
+
+def format_test_results(predictions, num_real_examples):
+    """test_results.tsv: one line per real example, no header; the class
+    probabilities tab-separated in label order (or the score, for regression)."""
+    return "".join(
+        "\t".join(str(value) for value in _values(prediction)) + "\n"
+        for prediction in real_predictions(predictions, num_real_examples))
+
+
+def predicted_label(prediction, label_list):
+    """The label name with the highest probability, or the score."""
+    if label_list is None:
+        return "%.6f" % prediction["scores"]
+    return label_list[int(np.argmax(prediction["probabilities"]))]
+
+
+def format_test_predictions(examples, predictions, label_list):
+    """test_predictions.tsv: a header, then guid, prediction and one
+    probability column per label, named by the label."""
+    header = ["guid", "prediction"] + list(label_list or [])
+    lines = ["\t".join(header)]
+    for example, prediction in zip(examples, predictions):
+        cells = [example.guid, predicted_label(prediction, label_list)]
+        if label_list is not None:
+            cells += ["%.6f" % value for value in prediction["probabilities"]]
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def format_glue_submission(predictions, label_list):
+    """The file the GLUE server takes: `index<TAB>prediction`, index 0..n-1,
+    label names, or scores clipped to STS-B's range 0..5."""
+    lines = ["index\tprediction"]
+    for index, prediction in enumerate(predictions):
+        if label_list is None:
+            value = "%.3f" % min(5.0, max(0.0, float(prediction["scores"])))
+        else:
+            value = predicted_label(prediction, label_list)
+        lines.append("%d\t%s" % (index, value))
+    return "\n".join(lines) + "\n"

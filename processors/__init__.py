@@ -1,35 +1,65 @@
 """Data processors: one per task, found by name through `get_processor`.
 
-A newcomer adding a task writes a DataProcessor subclass in the module of its
-family and adds its name to PROCESSORS below.
+To add a task, write a DataProcessor subclass in the module of its family
+(single_sentence, paraphrase, inference, similarity) and add its names to
+TASKS below.
 """
 
-from processors.base import DataProcessor, InputExample, read_tsv
+from processors.base import (DataProcessor, InputExample, TsvTaskProcessor,
+                             read_tsv)
+from processors.custom import FORMATS, CustomDataProcessor
 from processors.errors import InputError
-from processors.inference import MnliProcessor, XnliProcessor
-from processors.paraphrase import MrpcProcessor
-from processors.single_sentence import ColaProcessor
+from processors.inference import (AxProcessor, MnliMismatchedProcessor,
+                                  MnliProcessor, QnliProcessor, RteProcessor,
+                                  WnliProcessor, XnliProcessor)
+from processors.paraphrase import MrpcProcessor, QqpProcessor
+from processors.similarity import StsbProcessor
+from processors.single_sentence import ColaProcessor, Sst2Processor
 
-PROCESSORS = {
+# Task name -> processor class. Names are matched case-insensitively.
+TASKS = {
     "cola": ColaProcessor,
-    "mnli": MnliProcessor,
+    "sst-2": Sst2Processor,
+    "sst2": Sst2Processor,
     "mrpc": MrpcProcessor,
+    "qqp": QqpProcessor,
+    "sts-b": StsbProcessor,
+    "stsb": StsbProcessor,
+    "mnli": MnliProcessor,
+    "mnli-mm": MnliMismatchedProcessor,
+    "qnli": QnliProcessor,
+    "rte": RteProcessor,
+    "wnli": WnliProcessor,
+    "ax": AxProcessor,
     "xnli": XnliProcessor,
 }
 
 
-def get_processor(task_name):
-    """Returns a new processor for task_name (case-insensitive)."""
+def get_processor(task_name, xnli_language="zh", text_a_column=None,
+                  text_b_column=None, label_column=None, has_header=False,
+                  label_list=None):
+    """Returns a new processor for task_name (case-insensitive).
+
+    The keyword arguments are the flags of the tasks that take options: XNLI's
+    language, and the column layout of your own tsv/csv/jsonl data.
+    """
     key = task_name.lower()
-    if key not in PROCESSORS:
+    if key in FORMATS:
+        return CustomDataProcessor(key, text_a_column, label_column,
+                                   text_b_column, has_header, label_list)
+    if key not in TASKS:
         raise InputError(
             "--task_name=%s is not a known task: use one of %s"
-            % (task_name, ", ".join(sorted(PROCESSORS))))
-    return PROCESSORS[key]()
+            % (task_name, ", ".join(sorted(TASKS) + list(FORMATS))))
+    if key == "xnli":
+        return XnliProcessor(xnli_language)
+    return TASKS[key]()
 
 
 __all__ = [
-    "ColaProcessor", "DataProcessor", "InputError", "InputExample",
-    "MnliProcessor", "MrpcProcessor", "PROCESSORS", "XnliProcessor",
-    "get_processor", "read_tsv",
+    "AxProcessor", "ColaProcessor", "CustomDataProcessor", "DataProcessor",
+    "InputError", "InputExample", "MnliMismatchedProcessor", "MnliProcessor",
+    "MrpcProcessor", "QnliProcessor", "QqpProcessor", "RteProcessor",
+    "Sst2Processor", "StsbProcessor", "TASKS", "TsvTaskProcessor",
+    "WnliProcessor", "XnliProcessor", "get_processor", "read_tsv",
 ]

@@ -35,12 +35,8 @@ class TsvRow(list):
         return self[column]
 
 
-def read_tsv(input_file):
-    """Reads a tab-separated UTF-8 file with no quoting into a list of TsvRow.
-
-    Quote characters are ordinary characters (real GLUE rows hold stray `"`).
-    Line numbers are 1-based, as an editor shows them.
-    """
+def read_text(input_file):
+    """Returns the whole file decoded as UTF-8; errors name the file and line."""
     if not tf.io.gfile.exists(input_file):
         raise InputError(
             "data file %s does not exist: check --data_dir and the task's file names"
@@ -48,12 +44,20 @@ def read_tsv(input_file):
     with tf.io.gfile.GFile(input_file, "rb") as reader:
         data = reader.read()
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
             "%s:%d: not UTF-8 at byte offset %d: re-encode the file as UTF-8"
             % (input_file, data.count(b"\n", 0, error.start) + 1, error.start))
-    lines = text.split("\n")
+
+
+def read_tsv(input_file):
+    """Reads a tab-separated UTF-8 file with no quoting into a list of TsvRow.
+
+    Quote characters are ordinary characters (real GLUE rows hold stray `"`).
+    Line numbers are 1-based, as an editor shows them.
+    """
+    lines = read_text(input_file).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [TsvRow(line.rstrip("\r").split("\t"), input_file, number)
@@ -61,7 +65,18 @@ def read_tsv(input_file):
 
 
 class DataProcessor(object):
-    """Base class for the data converters of sequence classification data sets."""
+    """Base class for the data converters of sequence classification data sets.
+
+    Class attributes describe the task beyond its data:
+      metrics: the eval metrics besides eval_loss (see classifier/metrics.py);
+      main_metric: the eval_results key that ranks checkpoints;
+      glue_name: the file name stem of its GLUE submission, if any.
+    A regression task returns None from get_labels().
+    """
+
+    metrics = ("accuracy",)
+    main_metric = "eval_accuracy"
+    glue_name = None
 
     def get_train_examples(self, data_dir):
         """Gets a collection of `InputExample`s for the train set."""
@@ -79,6 +94,15 @@ class DataProcessor(object):
         """Gets the list of labels for this data set, in class-id order."""
         raise NotImplementedError()
 
+    def get_extra_dev_examples(self, data_dir):
+        """Further dev sets evaluated with the main one: {name: examples}."""
+        del data_dir
+        return {}
+
+    @property
+    def is_regression(self):
+        return self.get_labels() is None
+
     @classmethod
     def _read_tsv(cls, input_file, quotechar=None):
         """Reads a tab separated value file (quotechar is accepted and unused)."""
@@ -86,8 +110,17 @@ class DataProcessor(object):
         return read_tsv(input_file)
 
     def _checked_label(self, row, column):
-        """Reads the label in `column` of `row`, which must be one of get_labels()."""
+        """Reads the label in `column` of `row`: one of get_labels(), or a number
+        for a regression task."""
         label = row.cell(column)
+        if self.is_regression:
+            try:
+                float(label)
+            except ValueError:
+                raise InputError(
+                    "%s:%d: column %d holds %r, expected a number"
+                    % (row.path, row.line_number, column, label))
+            return label
         if label not in self.get_labels():
             raise InputError(
                 "%s:%d: label %r in column %d is not one of the task's labels %s"

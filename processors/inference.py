@@ -1,21 +1,36 @@
-"""Natural-language inference tasks: MultiNLI and XNLI."""
+"""Natural-language inference tasks: MNLI, QNLI, RTE, WNLI, AX and XNLI."""
 
 import os
 
+import tensorflow as tf
+
 from processors.base import DataProcessor, InputExample, TsvTaskProcessor
+from processors.errors import InputError
 
 NLI_LABELS = ["contradiction", "entailment", "neutral"]
+XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw",
+                  "th", "tr", "ur", "vi", "zh")
 
 
 class MnliProcessor(TsvTaskProcessor):
-    """MultiNLI (matched): header row, then sentences 8 and 9, label in the last column."""
+    """MultiNLI (matched): header row, then sentences 8 and 9, label in the last column.
+
+    When dev_mismatched.tsv is present too, evaluation reports it as well.
+    """
 
     dev_file = "dev_matched.tsv"
     test_file = "test_matched.tsv"
     dev_set_type = "dev_matched"
+    glue_name = "MNLI-m"
 
     def get_labels(self):
         return list(NLI_LABELS)
+
+    def get_extra_dev_examples(self, data_dir):
+        mismatched = MnliMismatchedProcessor()
+        if not tf.io.gfile.exists(os.path.join(data_dir, mismatched.dev_file)):
+            return {}
+        return {"mismatched": mismatched.get_dev_examples(data_dir)}
 
     def _create_examples(self, rows, set_type):
         examples = []
@@ -31,11 +46,82 @@ class MnliProcessor(TsvTaskProcessor):
         return examples
 
 
-class XnliProcessor(DataProcessor):
-    """XNLI: machine-translated MultiNLI for training, XNLI-1.0 dev rows of one language."""
+class MnliMismatchedProcessor(MnliProcessor):
+    """MultiNLI mismatched: dev_mismatched.tsv and test_mismatched.tsv."""
 
-    def __init__(self):
-        self.language = "zh"
+    dev_file = "dev_mismatched.tsv"
+    test_file = "test_mismatched.tsv"
+    dev_set_type = "dev_mismatched"
+    glue_name = "MNLI-mm"
+
+    def get_extra_dev_examples(self, data_dir):
+        return {}
+
+
+class IndexedPairProcessor(TsvTaskProcessor):
+    """Header row, then index 0, sentences 1 and 2, label 3 (test: no label)."""
+
+    labels = None
+
+    def get_labels(self):
+        return list(self.labels)
+
+    def _create_examples(self, rows, set_type):
+        examples = []
+        for i, row in enumerate(rows):
+            if i == 0:
+                continue
+            label = (self.labels[0] if set_type == "test"
+                     else self._checked_label(row, 3))
+            examples.append(InputExample(
+                "%s-%s" % (set_type, row.cell(0)), row.cell(1), row.cell(2), label))
+        return examples
+
+
+class QnliProcessor(IndexedPairProcessor):
+    """QNLI: does the sentence (2) answer the question (1)?"""
+
+    labels = ("entailment", "not_entailment")
+    glue_name = "QNLI"
+
+
+class RteProcessor(IndexedPairProcessor):
+    """RTE: does sentence 1 entail sentence 2?"""
+
+    labels = ("entailment", "not_entailment")
+    glue_name = "RTE"
+
+
+class WnliProcessor(IndexedPairProcessor):
+    """WNLI: Winograd schemas as sentence pairs, labels 0/1."""
+
+    labels = ("0", "1")
+    glue_name = "WNLI"
+
+
+class AxProcessor(IndexedPairProcessor):
+    """GLUE's diagnostic set (diagnostic.tsv): predict only, with an MNLI model."""
+
+    labels = tuple(NLI_LABELS)
+    test_file = "diagnostic.tsv"
+    glue_name = "AX"
+
+    def get_train_examples(self, data_dir):
+        raise InputError("task ax is predict-only: run it with --do_predict and an "
+                         "MNLI-trained --init_checkpoint")
+
+    get_dev_examples = get_train_examples
+
+
+class XnliProcessor(DataProcessor):
+    """XNLI: machine-translated MultiNLI for training, XNLI-1.0 rows of one language
+    for dev (xnli.dev.tsv) and test (xnli.test.tsv)."""
+
+    def __init__(self, language="zh"):
+        if language not in XNLI_LANGUAGES:
+            raise InputError("--xnli_language=%s is not an XNLI language: use one of %s"
+                             % (language, " ".join(XNLI_LANGUAGES)))
+        self.language = language
 
     def get_train_examples(self, data_dir):
         path = os.path.join(
@@ -53,15 +139,20 @@ class XnliProcessor(DataProcessor):
         return examples
 
     def get_dev_examples(self, data_dir):
-        path = os.path.join(data_dir, "xnli.dev.tsv")
+        return self._language_rows(os.path.join(data_dir, "xnli.dev.tsv"), "dev")
+
+    def get_test_examples(self, data_dir):
+        return self._language_rows(os.path.join(data_dir, "xnli.test.tsv"), "test")
+
+    def get_labels(self):
+        return list(NLI_LABELS)
+
+    def _language_rows(self, path, set_type):
         examples = []
         for i, row in enumerate(self._read_tsv(path)):
             if i == 0 or row.cell(0) != self.language:
                 continue
             examples.append(InputExample(
-                "dev-%d" % i, row.cell(6), row.cell(7),
+                "%s-%d" % (set_type, i), row.cell(6), row.cell(7),
                 self._checked_label(row, 1)))
         return examples
-
-    def get_labels(self):
-        return list(NLI_LABELS)

@@ -1,0 +1,142 @@
+"""Your own data: --task_name=tsv, csv or jsonl, columns chosen by flags.
+
+Files in data_dir: train.<format>, dev.<format>, test.<format>. For tsv/csv a
+column is a 0-based index, for jsonl a key. The test file may lack the label.
+"""
+
+import csv
+import io
+import json
+import os
+
+from processors.base import DataProcessor, InputExample, TsvRow, read_text, read_tsv
+from processors.errors import InputError
+
+FORMATS = ("tsv", "csv", "jsonl")
+
+
+class CustomDataProcessor(DataProcessor):
+    """Reads sentence (pair) classification data in the layout the flags give."""
+
+    def __init__(self, data_format, text_a_column, label_column,
+                 text_b_column=None, has_header=False, label_list=None):
+        if data_format not in FORMATS:
+            raise InputError("unknown data format %r: use one of %s"
+                             % (data_format, ", ".join(FORMATS)))
+        if text_a_column is None or label_column is None:
+            raise InputError("--task_name=%s needs --text_a_column and "
+                             "--label_column" % data_format)
+        self.data_format = data_format
+        self.text_a_column = self._column(text_a_column, "text_a_column")
+        self.text_b_column = (None if text_b_column in (None, "")
+                              else self._column(text_b_column, "text_b_column"))
+        self.label_column = self._column(label_column, "label_column")
+        self.has_header = has_header
+        self.label_list = list(label_list) if label_list else None
+
+    def _column(self, value, flag):
+        if self.data_format == "jsonl":
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            raise InputError("--%s=%s must be a 0-based column index for %s files"
+                             % (flag, value, self.data_format))
+
+    def path(self, data_dir, set_type):
+        return os.path.join(data_dir, "%s.%s" % (set_type, self.data_format))
+
+    def get_train_examples(self, data_dir):
+        return self._examples(data_dir, "train")
+
+    def get_dev_examples(self, data_dir):
+        return self._examples(data_dir, "dev")
+
+    def get_test_examples(self, data_dir):
+        return self._examples(data_dir, "test")
+
+    def get_labels(self):
+        if self.label_list is None:
+            raise InputError("no label list: pass --label_list, or train first "
+                             "(labels are read from the training file)")
+        return list(self.label_list)
+
+    def labels_in_file(self, data_dir):
+        """The distinct labels of the training file, sorted: a stable class order."""
+        return sorted({label for _, _, label, _ in self._located_records(
+            data_dir, "train", need_label=True)})
+
+    def _examples(self, data_dir, set_type):
+        is_test = set_type == "test"
+        labels = self.get_labels()
+        examples = []
+        for index, (text_a, text_b, label, where) in enumerate(
+                self._located_records(data_dir, set_type, need_label=not is_test)):
+            if label is None:
+                label = labels[0]
+            elif label not in labels:
+                raise InputError("%s: label %r is not in the label list %s: fix the "
+                                 "row or --label_list" % (where, label,
+                                                          ",".join(labels)))
+            examples.append(InputExample("%s-%d" % (set_type, index), text_a,
+                                         text_b, label))
+        return examples
+
+    def _located_records(self, data_dir, set_type, need_label):
+        """Yields (text_a, text_b, label or None, "file:line") per data row."""
+        path = self.path(data_dir, set_type)
+        rows = list(self._rows(path))
+        if self.has_header and rows:
+            rows = rows[1:]
+        if not rows:
+            raise InputError("%s: no data rows: the file is empty" % path)
+        for row, where in rows:
+            text_a = self._cell(row, self.text_a_column, where)
+            text_b = (None if self.text_b_column is None
+                      else self._cell(row, self.text_b_column, where))
+            label = None
+            if need_label or self._has(row, self.label_column):
+                label = str(self._cell(row, self.label_column, where))
+            yield text_a, text_b, label, where
+
+    def _rows(self, path):
+        """Yields (row, "file:line") where row is a list (tsv/csv) or a dict."""
+        if self.data_format == "tsv":
+            for row in read_tsv(path):
+                yield row, "%s:%d" % (path, row.line_number)
+            return
+        text = read_text(path)
+        if self.data_format == "csv":
+            reader = csv.reader(io.StringIO(text, newline=""))
+            start = 1
+            for row in reader:
+                yield TsvRow(row, path, start), "%s:%d" % (path, start)
+                start = reader.line_num + 1
+            return
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise InputError("%s:%d: not valid JSON (%s)" % (path, number, error))
+            if not isinstance(record, dict):
+                raise InputError("%s:%d: expected a JSON object per line"
+                                 % (path, number))
+            yield record, "%s:%d" % (path, number)
+
+    def _has(self, row, column):
+        if isinstance(row, dict):
+            return column in row
+        return -len(row) <= column < len(row)
+
+    def _cell(self, row, column, where):
+        if not self._has(row, column):
+            if isinstance(row, dict):
+                raise InputError("%s: key %r is missing (keys: %s)"
+                                 % (where, column, ", ".join(sorted(row))))
+            raise InputError(
+                "%s: row has %d column(s), column %d is needed: check the "
+                "delimiter and the column flags" % (where, len(row), column))
+        return row[column]
+

@@ -1,0 +1,98 @@
+"""In-graph metrics against independent NumPy computations on the same predictions."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from classifier import metrics
+
+tf1 = tf.compat.v1
+
+
+def run_metric(name, labels, predictions, weights, batch_size=7):
+    """Streams the data through the metric in batches; returns its final value."""
+    with tf.Graph().as_default():
+        label_in = tf1.placeholder(labels.dtype, [None])
+        prediction_in = tf1.placeholder(predictions.dtype, [None])
+        weight_in = tf1.placeholder(tf.float32, [None])
+        value, update = metrics.METRICS[name](label_in, prediction_in, weight_in)
+        with tf1.Session() as session:
+            session.run(tf1.local_variables_initializer())
+            for start in range(0, len(labels), batch_size):
+                part = slice(start, start + batch_size)
+                session.run(update, {label_in: labels[part],
+                                     prediction_in: predictions[part],
+                                     weight_in: weights[part]})
+            return session.run(value)
+
+
+def numpy_mcc(y, p):
+    tp = np.sum((y == 1) & (p == 1))
+    tn = np.sum((y == 0) & (p == 0))
+    fp = np.sum((y == 0) & (p == 1))
+    fn = np.sum((y == 1) & (p == 0))
+    return (tp * tn - fp * fn) / np.sqrt(
+        float((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)))
+
+
+def numpy_f1(y, p):
+    precision = np.sum((p == 1) & (y == 1)) / np.sum(p == 1)
+    recall = np.sum((p == 1) & (y == 1)) / np.sum(y == 1)
+    return 2 * precision * recall / (precision + recall)
+
+
+def numpy_ranks(values):
+    """Average ranks by brute force: 1 + (#smaller) + (#equal - 1) / 2."""
+    return np.array([1 + np.sum(values < v) + (np.sum(values == v) - 1) / 2.0
+                     for v in values])
+
+
+@pytest.fixture
+def binary_data():
+    rng = np.random.RandomState(3)
+    labels = rng.randint(0, 2, 50).astype(np.int32)
+    predictions = np.where(rng.rand(50) < 0.7, labels, 1 - labels).astype(np.int32)
+    weights = np.ones(50, np.float32)
+    weights[-6:] = 0.0  # padding examples
+    return labels, predictions, weights
+
+
+def test_accuracy_mcc_f1(binary_data):
+    labels, predictions, weights = binary_data
+    real = weights > 0
+    y, p = labels[real], predictions[real]
+    assert run_metric("accuracy", *binary_data) == pytest.approx(np.mean(y == p))
+    assert run_metric("mcc", *binary_data) == pytest.approx(numpy_mcc(y, p), abs=1e-6)
+    assert run_metric("f1", *binary_data) == pytest.approx(numpy_f1(y, p), abs=1e-6)
+
+
+def test_padding_changes_nothing(binary_data):
+    labels, predictions, weights = binary_data
+    flipped = predictions.copy()
+    flipped[weights == 0] = 1 - flipped[weights == 0]
+    for name in ("accuracy", "mcc", "f1"):
+        assert run_metric(name, labels, flipped, weights) == run_metric(
+            name, labels, predictions, weights)
+
+
+def test_mcc_is_zero_when_undefined():
+    labels = np.array([0, 1, 0, 1], np.int32)
+    predictions = np.zeros(4, np.int32)
+    assert run_metric("mcc", labels, predictions, np.ones(4, np.float32)) == 0.0
+
+
+def test_pearson_and_spearman_with_ties():
+    rng = np.random.RandomState(5)
+    labels = np.round(rng.uniform(0, 5, 60), 1).astype(np.float32)  # many ties
+    predictions = (labels + rng.normal(0, 1.0, 60)).astype(np.float32)
+    predictions[:10] = 2.5  # ties in the predictions too
+    weights = np.ones(60, np.float32)
+    weights[-5:] = 0.0
+    real = weights > 0
+    y, p = labels[real].astype(np.float64), predictions[real].astype(np.float64)
+    expected_pearson = np.corrcoef(y, p)[0, 1]
+    expected_spearman = np.corrcoef(numpy_ranks(y), numpy_ranks(p))[0, 1]
+    assert run_metric("pearson", labels, predictions, weights) == pytest.approx(
+        expected_pearson, abs=1e-6)
+    assert run_metric("spearman", labels, predictions, weights) == pytest.approx(
+        expected_spearman, abs=1e-6)
