@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 SHUFFLE_BUFFER_SIZE = 100
+SEQUENCE_FEATURES = ("input_ids", "input_mask", "segment_ids")
 
 
 def _feature_spec(seq_length, regression):
@@ -22,23 +23,42 @@ def _to_int32(features):
             for name, value in features.items()}
 
 
+def trim_to_longest(batch):
+    """Cuts a batch's sequence features to its longest real sequence.
+
+    Positions past it are padding in every example (input_mask 0); the model
+    masks them anyway, so the result is the same model output, computed on
+    fewer positions.
+    """
+    longest = tf.reduce_max(tf.reduce_sum(batch["input_mask"], axis=1))
+    longest = tf.maximum(longest, 1)
+    trimmed = dict(batch)
+    for name in SEQUENCE_FEATURES:
+        trimmed[name] = batch[name][:, :longest]
+    return trimmed
+
+
 def file_based_input_fn_builder(input_file, seq_length, is_training,
-                                drop_remainder, regression=False):
+                                drop_remainder, regression=False,
+                                dynamic_padding=False):
     """Returns an input_fn(params) reading the TFRecord file written by features.py.
 
     Training repeats forever and shuffles with a buffer of 100 examples.
-    With regression, label_ids are float32 scores.
+    With regression, label_ids are float32 scores. With dynamic_padding each
+    batch is cut to its longest real sequence (not on TPU: shapes must be fixed).
     """
     feature_spec = _feature_spec(seq_length, regression)
+
+    def parse(records):
+        batch = _to_int32(tf.io.parse_example(records, feature_spec))
+        return trim_to_longest(batch) if dynamic_padding else batch
 
     def input_fn(params):
         dataset = tf.data.TFRecordDataset(input_file)
         if is_training:
             dataset = dataset.repeat().shuffle(buffer_size=SHUFFLE_BUFFER_SIZE)
         dataset = dataset.batch(params["batch_size"], drop_remainder=drop_remainder)
-        dataset = dataset.map(
-            lambda records: _to_int32(tf.io.parse_example(records, feature_spec)),
-            num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)
         return dataset.prefetch(tf.data.AUTOTUNE)
 
     return input_fn

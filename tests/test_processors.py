@@ -130,3 +130,174 @@ def test_read_tsv_keeps_empty_cells_and_quotes(tmp_path):
     rows = processors.read_tsv(str(tmp_path / "x.tsv"))
     assert rows == [["a", '"b', ""], ['"c"', "d"]]
     assert [row.line_number for row in rows] == [1, 2]
+
+
+@pytest.mark.parametrize("task,folder,train,dev,test", [
+    ("sst-2", "SST-2", 67349, 872, 1821),
+    ("sts-b", "STS-B", 5749, 1500, 1379),
+    ("rte", "RTE", 2490, 277, 3000),
+    ("wnli", "WNLI", 635, 71, 146),
+])
+def test_glue_row_counts(task, folder, train, dev, test):
+    processor = processors.get_processor(task)
+    data_dir = os.path.join(GLUE, folder)
+    assert len(processor.get_train_examples(data_dir)) == train
+    assert len(processor.get_dev_examples(data_dir)) == dev
+    assert len(processor.get_test_examples(data_dir)) == test
+
+
+def test_qnli_and_ax_layouts():
+    qnli = processors.get_processor("QNLI")
+    dev = qnli.get_dev_examples(os.path.join(GLUE, "QNLI"))
+    assert len(dev) == 5463
+    assert dev[0].guid == "dev-0" and dev[0].label == "entailment"
+    assert dev[0].text_a.startswith("What came into force")
+    assert len(qnli.get_test_examples(os.path.join(GLUE, "QNLI"))) == 5463
+    train = qnli.get_train_examples(
+        os.path.join(SHARED_DATA, "qnli_train_sample_fastnlp", "QNLI"))
+    assert len(train) == 5
+    ax = processors.get_processor("ax")
+    diagnostic = ax.get_test_examples(os.path.join(GLUE, "diagnostic"))
+    assert len(diagnostic) == 1104
+    assert diagnostic[0].text_b == "The cat did not sit on the mat."
+    assert ax.get_labels() == ["contradiction", "entailment", "neutral"]
+    with pytest.raises(InputError, match="predict-only"):
+        ax.get_train_examples(os.path.join(GLUE, "diagnostic"))
+
+
+def test_stsb_is_regression_with_float_labels():
+    processor = processors.get_processor("STSB")
+    assert processor.is_regression and processor.get_labels() is None
+    train = processor.get_train_examples(os.path.join(GLUE, "STS-B"))
+    assert train[0].text_a == "A plane is taking off."
+    assert float(train[0].label) == 5.0
+    assert processor.get_test_examples(os.path.join(GLUE, "STS-B"))[0].text_b == (
+        "A girl is brushing her hair.")
+
+
+def test_task_name_spellings():
+    assert isinstance(processors.get_processor("SST-2"), processors.Sst2Processor)
+    assert isinstance(processors.get_processor("sst2"), processors.Sst2Processor)
+    assert isinstance(processors.get_processor("STS-B"), processors.StsbProcessor)
+    assert isinstance(processors.get_processor("MNLI-MM"),
+                      processors.MnliMismatchedProcessor)
+
+
+def test_mnli_mismatched_dev_set():
+    mnli = processors.get_processor("mnli")
+    extra = mnli.get_extra_dev_examples(MNLI)
+    assert list(extra) == ["mismatched"] and len(extra["mismatched"]) == 5
+    assert extra["mismatched"][0].guid.startswith("dev_mismatched-")
+    mismatched = processors.get_processor("mnli-mm")
+    assert len(mismatched.get_test_examples(MNLI)) == 5
+
+
+def test_qqp_skips_malformed_rows_with_one_warning(tmp_path, caplog):
+    write(tmp_path, "train.tsv",
+          "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+          "0\t1\t2\tHow old are you?\tWhat is your age?\t1\n"
+          "1\t3\t4\tA broken row\n"
+          "2\t5\t6\tWhy?\tHow?\t0\n"
+          "3\t7\n")
+    with caplog.at_level("WARNING"):
+        train = processors.get_processor("qqp").get_train_examples(str(tmp_path))
+    assert [e.guid for e in train] == ["train-0", "train-2"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "skipped 2 malformed row(s)" in warnings[0]
+    assert "line(s) 3, 5" in warnings[0]
+
+
+def test_a_short_row_is_an_error_outside_qqp(tmp_path):
+    write(tmp_path, "dev.tsv", "index\ts1\ts2\tlabel\n0\ta\tb\tentailment\n1\ta\n")
+    with pytest.raises(InputError, match="dev.tsv:3: row has 2 column"):
+        processors.get_processor("rte").get_dev_examples(str(tmp_path))
+
+
+def test_xnli_languages_and_test_set():
+    processor = processors.get_processor("xnli", xnli_language="zh")
+    assert len(processor.get_test_examples(XNLI)) == 6
+    assert processors.get_processor("xnli", xnli_language="sw").language == "sw"
+    with pytest.raises(InputError, match="--xnli_language=xx is not an XNLI"):
+        processors.get_processor("xnli", xnli_language="xx")
+
+
+def custom(data_format, **options):
+    defaults = {"text_a_column": "1", "label_column": "0"}
+    defaults.update(options)
+    return processors.get_processor(data_format, **defaults)
+
+
+def test_custom_tsv_infers_sorted_labels(tmp_path):
+    write(tmp_path, "train.tsv", "pos\tgreat film\nneg\tawful\nmeh\tso so\npos\tyes\n")
+    processor = custom("tsv")
+    assert processor.labels_in_file(str(tmp_path)) == ["meh", "neg", "pos"]
+    processor.label_list = ["meh", "neg", "pos"]
+    examples = processor.get_train_examples(str(tmp_path))
+    assert [(e.text_a, e.label) for e in examples][:2] == [
+        ("great film", "pos"), ("awful", "neg")]
+
+
+def test_custom_csv_with_quotes_newlines_and_header(tmp_path):
+    write(tmp_path, "train.csv",
+          'label,text,other\n'
+          '1,"Hello, world",x\n'
+          '0,"two\nlines, and ""quotes""",y\n'
+          '1,plain,z\n')
+    processor = custom("csv", has_header=True, label_list=["0", "1"],
+                       text_b_column="2")
+    examples = processor.get_train_examples(str(tmp_path))
+    assert [e.text_a for e in examples] == [
+        "Hello, world", 'two\nlines, and "quotes"', "plain"]
+    assert [e.text_b for e in examples] == ["x", "y", "z"]
+    assert [e.label for e in examples] == ["1", "0", "1"]
+
+
+def test_custom_csv_error_line_accounts_for_embedded_newlines(tmp_path):
+    write(tmp_path, "dev.csv", '1,"a\nb"\n0\n')
+    with pytest.raises(InputError, match=r"dev.csv:3: row has 1 column\(s\), "
+                                         r"column 1 is needed: check the delimiter"):
+        custom("csv", label_list=["0", "1"]).get_dev_examples(str(tmp_path))
+
+
+def test_custom_jsonl(tmp_path):
+    write(tmp_path, "train.jsonl",
+          '{"q": "Is it?", "a": "Yes.", "y": "yes"}\n\n'
+          '{"q": "Really?", "a": "No.", "y": "no"}\n')
+    write(tmp_path, "test.jsonl", '{"q": "Why?", "a": "Because."}\n')
+    processor = custom("jsonl", text_a_column="q", text_b_column="a",
+                       label_column="y")
+    assert processor.labels_in_file(str(tmp_path)) == ["no", "yes"]
+    processor.label_list = ["no", "yes"]
+    assert [e.label for e in processor.get_train_examples(str(tmp_path))] == [
+        "yes", "no"]
+    test = processor.get_test_examples(str(tmp_path))
+    assert (test[0].text_a, test[0].text_b, test[0].label) == (
+        "Why?", "Because.", "no")
+
+
+@pytest.mark.parametrize("file_name,content,options,message", [
+    ("train.tsv", "pos\tok\nbad\tx\n", {"label_list": ["pos", "neg"]},
+     r"train.tsv:2: label 'bad' is not in the label list pos,neg"),
+    ("train.tsv", "", {"label_list": ["a", "b"]}, r"train.tsv: no data rows"),
+    ("train.tsv", "pos,comma separated\n", {"label_list": ["pos", "neg"]},
+     r"train.tsv:1: row has 1 column\(s\), column 1 is needed: check the delimiter"),
+    ("train.jsonl", '{"text": "x"}\n', {"text_a_column": "text", "label_column": "y",
+                                        "label_list": ["a", "b"]},
+     r"train.jsonl:1: key 'y' is missing"),
+    ("train.jsonl", '{"text": \n', {"text_a_column": "text", "label_column": "y",
+                                    "label_list": ["a", "b"]},
+     r"train.jsonl:1: not valid JSON"),
+])
+def test_custom_data_errors(tmp_path, file_name, content, options, message):
+    write(tmp_path, file_name, content)
+    processor = custom(file_name.split(".")[1], **options)
+    with pytest.raises(InputError, match=message):
+        processor.get_train_examples(str(tmp_path))
+
+
+def test_custom_data_needs_columns():
+    with pytest.raises(InputError, match="needs --text_a_column and --label_column"):
+        processors.get_processor("csv")
+    with pytest.raises(InputError, match="--text_a_column=x must be a 0-based"):
+        processors.get_processor("tsv", text_a_column="x", label_column="0")

@@ -186,3 +186,68 @@ def test_error_short_row_and_unknown_label_name_the_line(tmp_path, valid_args):
                  "train.tsv:10: label '2' in column 0 is not one of the task's "
                  "labels 0, 1")
     del process
+
+
+def test_dynamic_padding_gives_the_padded_predictions(tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, rows=24)
+    output_dir = str(tmp_path / "out")
+    args = base_args(tmp_path, tiny_config_file, data_dir, output_dir) + [
+        "--max_seq_length=64", "--train_batch_size=8", "--predict_batch_size=8"]
+    run_classifier(*args, "--do_train=true", "--num_train_epochs=1")
+    probabilities = {}
+    for dynamic in ("true", "false"):
+        run_classifier(*args, "--do_predict=true", "--dynamic_padding=" + dynamic)
+        with open(os.path.join(output_dir, "test_results.tsv")) as reader:
+            probabilities[dynamic] = [[float(v) for v in line.split("\t")]
+                                      for line in reader.read().splitlines()]
+    assert len(probabilities["true"]) == 24
+    difference = max(abs(a - b) for row_a, row_b in zip(probabilities["true"],
+                                                        probabilities["false"])
+                     for a, b in zip(row_a, row_b))
+    assert difference <= 1e-5
+
+
+def test_own_csv_data_saves_and_reuses_the_label_list(tmp_path, tiny_config_file):
+    data_dir = tmp_path / "reviews"
+    data_dir.mkdir()
+    rows = ["text,label", '"Great, really great",positive', "awful,negative",
+            '"so\nso",neutral', "fine,positive"]
+    (data_dir / "train.csv").write_text("\n".join(rows) + "\n")
+    (data_dir / "dev.csv").write_text("\n".join(rows[:3]) + "\n")
+    (data_dir / "test.csv").write_text("text\nnice\nbad\n")
+    output_dir = str(tmp_path / "out")
+    common = ["--task_name=csv", "--data_dir=" + str(data_dir),
+              "--text_a_column=0", "--label_column=1", "--has_header=true",
+              "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+              "--output_dir=" + output_dir, "--max_seq_length=16"]
+    run_classifier(*common, "--do_train=true", "--do_eval=true",
+                   "--train_batch_size=2")
+    with open(os.path.join(output_dir, "label_list.txt")) as reader:
+        assert reader.read().splitlines() == ["negative", "neutral", "positive"]
+    run_classifier(*common, "--do_predict=true")
+    with open(os.path.join(output_dir, "test_predictions.tsv")) as reader:
+        lines = reader.read().splitlines()
+    assert lines[0] == "guid\tprediction\tnegative\tneutral\tpositive"
+    assert len(lines) == 3
+
+
+def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, rows=40)
+    output_dir = str(tmp_path / "out")
+    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                   "--do_train=true", "--train_batch_size=8", "--num_train_epochs=2",
+                   "--eval_every_steps=4", "--learning_rate=1e-3")
+    with open(os.path.join(output_dir, "eval_history.tsv")) as reader:
+        history = [line.split("\t") for line in reader.read().splitlines()]
+    assert history[0] == ["global_step", "eval_accuracy", "eval_f1", "eval_loss",
+                          "loss"]
+    assert [row[0] for row in history[1:]] == ["4", "8", "10"]
+    best_f1 = max(float(row[2]) for row in history[1:])
+    best_dir = os.path.join(output_dir, "best")
+    with open(os.path.join(best_dir, "eval_results.txt")) as reader:
+        best = dict(line.split(" = ") for line in reader.read().splitlines())
+    assert float(best["eval_f1"]) == pytest.approx(best_f1)
+    step = best["global_step"]
+    assert os.path.exists(os.path.join(best_dir, "model.ckpt-%s.index" % step))
+    with open(os.path.join(best_dir, "checkpoint")) as reader:
+        assert 'model_checkpoint_path: "model.ckpt-%s"' % step in reader.read()
