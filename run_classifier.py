@@ -234,7 +234,7 @@ def custom_label_list(processor):
     tf1.logging.info("label list (class-id order): %s", ",".join(labels))
     if FLAGS.do_train:
         tf.io.gfile.makedirs(FLAGS.output_dir)
-        results.write_atomically(saved_path, "".join(l + "\n" for l in labels))
+        results.write_atomically(saved_path, "".join(label + "\n" for label in labels))
     return labels
 
 

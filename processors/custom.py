@@ -139,4 +139,3 @@ class CustomDataProcessor(DataProcessor):
                 "%s: row has %d column(s), column %d is needed: check the "
                 "delimiter and the column flags" % (where, len(row), column))
         return row[column]
-
