@@ -15,6 +15,7 @@ from classifier import checks
 from classifier import metrics
 from classifier import results
 from classifier.best_checkpoint import EvalHistory
+from classifier.export import export_classifier
 from classifier.features import (
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features,
@@ -123,6 +124,17 @@ flags.DEFINE_integer(
 flags.DEFINE_integer(
     "keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
 
+# Serving.
+flags.DEFINE_bool(
+    "do_export", False,
+    "Export a SavedModel for TensorFlow Serving and classify.py: of the "
+    "trained model with --do_train, else of --init_checkpoint (a fine-tuned "
+    "checkpoint) or the latest checkpoint in --output_dir.")
+flags.DEFINE_string(
+    "export_dir", None,
+    "Folder to export to (with --do_export); must not exist yet. For "
+    "TensorFlow Serving use <model base path>/<version number>.")
+
 # Speed.
 flags.DEFINE_bool(
     "dynamic_padding", True,
@@ -175,7 +187,13 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
 
 def check_flags():
     """Every check that can fail before work starts; returns the BERT config."""
-    checks.check_actions(FLAGS.do_train, FLAGS.do_eval, FLAGS.do_predict)
+    checks.check_actions(FLAGS.do_train, FLAGS.do_eval, FLAGS.do_predict,
+                         FLAGS.do_export)
+    if FLAGS.do_export and not FLAGS.export_dir:
+        raise InputError("--do_export needs --export_dir")
+    if FLAGS.do_export and tf.io.gfile.exists(FLAGS.export_dir):
+        raise InputError("--export_dir=%s exists already: choose a new folder"
+                         % FLAGS.export_dir)
     checks.check_positive(
         train_batch_size=FLAGS.train_batch_size,
         eval_batch_size=FLAGS.eval_batch_size,
@@ -387,6 +405,22 @@ def run():
             results.format_eval_results(result))
     if FLAGS.do_predict:
         predict(estimator, processor, tokenizer)
+    if FLAGS.do_export:
+        export(bert_config, processor)
+
+
+def export(bert_config, processor):
+    """Exports the trained (or given) checkpoint to --export_dir."""
+    checkpoint = tf.train.latest_checkpoint(FLAGS.output_dir)
+    if not FLAGS.do_train and FLAGS.init_checkpoint:
+        checkpoint = FLAGS.init_checkpoint
+    if checkpoint is None:
+        raise InputError("--do_export: no checkpoint in --output_dir=%s: train "
+                         "first or pass --init_checkpoint" % FLAGS.output_dir)
+    export_classifier(bert_config, checkpoint, FLAGS.export_dir,
+                      processor.get_labels(), FLAGS.vocab_file,
+                      FLAGS.do_lower_case, FLAGS.max_seq_length, FLAGS.task_name)
+    tf1.logging.info("exported %s to %s", checkpoint, FLAGS.export_dir)
 
 
 def main(_):

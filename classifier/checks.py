@@ -7,8 +7,8 @@ import tokenization
 from processors.errors import InputError
 
 
-def check_actions(do_train, do_eval, do_predict):
-    if not (do_train or do_eval or do_predict):
+def check_actions(do_train, do_eval, do_predict, do_export=False):
+    if not (do_train or do_eval or do_predict or do_export):
         raise InputError(
             "nothing to do: pass at least one of --do_train, --do_eval, --do_predict")
 

@@ -41,12 +41,28 @@ def truncate_seq_pair(tokens_a, tokens_b, max_length):
 
 def convert_single_example(ex_index, example, label_list, max_seq_length,
                            tokenizer):
-    """Converts one InputExample (or PaddingInputExample) into InputFeatures."""
+    """Converts one InputExample (or PaddingInputExample) into InputFeatures,
+    logging the first five."""
     if isinstance(example, PaddingInputExample):
         zeros = [0] * max_seq_length
         return InputFeatures(list(zeros), list(zeros), list(zeros), 0,
                              is_real_example=False)
+    feature, tokens = build_features(example, label_list, max_seq_length, tokenizer)
+    if ex_index < 5:
+        tf1_logging = tf.compat.v1.logging
+        tf1_logging.info("*** Example ***")
+        tf1_logging.info("guid: %s", example.guid)
+        tf1_logging.info("tokens: %s", " ".join(
+            tokenization.printable_text(token) for token in tokens))
+        tf1_logging.info("input_ids: %s", " ".join(map(str, feature.input_ids)))
+        tf1_logging.info("input_mask: %s", " ".join(map(str, feature.input_mask)))
+        tf1_logging.info("segment_ids: %s", " ".join(map(str, feature.segment_ids)))
+        tf1_logging.info("label: %s (id = %s)", example.label, feature.label_id)
+    return feature
 
+
+def build_features(example, label_list, max_seq_length, tokenizer):
+    """[CLS] a [SEP] (b [SEP]), truncated and zero-padded: (InputFeatures, tokens)."""
     label_id = _label_id(example, label_list)
 
     tokens_a = tokenizer.tokenize(example.text_a)
@@ -69,18 +85,7 @@ def convert_single_example(ex_index, example, label_list, max_seq_length,
     input_mask += padding
     segment_ids += padding
 
-    if ex_index < 5:
-        tf1_logging = tf.compat.v1.logging
-        tf1_logging.info("*** Example ***")
-        tf1_logging.info("guid: %s", example.guid)
-        tf1_logging.info("tokens: %s", " ".join(
-            tokenization.printable_text(token) for token in tokens))
-        tf1_logging.info("input_ids: %s", " ".join(map(str, input_ids)))
-        tf1_logging.info("input_mask: %s", " ".join(map(str, input_mask)))
-        tf1_logging.info("segment_ids: %s", " ".join(map(str, segment_ids)))
-        tf1_logging.info("label: %s (id = %s)", example.label, label_id)
-
-    return InputFeatures(input_ids, input_mask, segment_ids, label_id)
+    return InputFeatures(input_ids, input_mask, segment_ids, label_id), tokens
 
 
 def _label_id(example, label_list):

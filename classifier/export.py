@@ -1,0 +1,92 @@
+"""Exports a fine-tuned classifier as a SavedModel for TensorFlow Serving and classify.py.
+
+The folder holds the `serving_default` signature (int32 input_ids, input_mask,
+segment_ids of shape [batch, length] -> probabilities and label_ids, or scores
+for regression) and assets.extra/ with what turns raw text into those inputs:
+vocab.txt, label_list.txt and classifier_config.json.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from classifier.model_fn import create_model
+
+tf1 = tf.compat.v1
+
+ASSETS_DIR = "assets.extra"
+CONFIG_FILE = "classifier_config.json"
+INPUT_NAMES = ("input_ids", "input_mask", "segment_ids")
+
+
+def build_serving_graph(bert_config, label_list):
+    """Placeholders -> model outputs in the current graph: (inputs, outputs)."""
+    inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
+              for name in INPUT_NAMES}
+    regression = label_list is None
+    batch_size = tf.shape(inputs["input_ids"])[0]
+    _, _, _, output = create_model(
+        bert_config, is_training=False, input_ids=inputs["input_ids"],
+        input_mask=inputs["input_mask"], segment_ids=inputs["segment_ids"],
+        labels=tf.zeros([batch_size], tf.float32 if regression else tf.int32),
+        num_labels=1 if regression else len(label_list),
+        use_one_hot_embeddings=False, regression=regression)
+    if regression:
+        return inputs, {"scores": output}
+    return inputs, {"probabilities": output,
+                    "label_ids": tf.argmax(output, axis=-1, output_type=tf.int32)}
+
+
+def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
+                      do_lower_case, max_seq_length, task_name):
+    """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
+
+    The folder is built under a temporary name and renamed when complete.
+    """
+    if tf.io.gfile.exists(export_dir):
+        raise ValueError("--export_dir=%s exists already: choose a new folder "
+                         "(TensorFlow Serving expects one per version)" % export_dir)
+    temporary_dir = "%s.tmp-%d" % (export_dir.rstrip("/"), os.getpid())
+    try:
+        with tf.Graph().as_default() as graph:
+            inputs, outputs = build_serving_graph(bert_config, label_list)
+            saver = tf1.train.Saver()
+            with tf1.Session(graph=graph) as session:
+                saver.restore(session, checkpoint)
+                builder = tf1.saved_model.Builder(temporary_dir)
+                signature = tf1.saved_model.predict_signature_def(inputs, outputs)
+                builder.add_meta_graph_and_variables(
+                    session, [tf1.saved_model.tag_constants.SERVING],
+                    signature_def_map={"serving_default": signature},
+                    strip_default_attrs=True)
+                builder.save()
+        write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
+                     max_seq_length, task_name)
+        tf.io.gfile.rename(temporary_dir, export_dir)
+    finally:
+        if tf.io.gfile.exists(temporary_dir):
+            tf.io.gfile.rmtree(temporary_dir)
+
+
+def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
+                 max_seq_length, task_name):
+    assets = os.path.join(saved_model_dir, ASSETS_DIR)
+    tf.io.gfile.makedirs(assets)
+    tf.io.gfile.copy(vocab_file, os.path.join(assets, "vocab.txt"))
+    with tf.io.gfile.GFile(os.path.join(assets, "label_list.txt"), "w") as writer:
+        writer.write("".join(label + "\n" for label in label_list or []))
+    config = {"task_name": task_name, "do_lower_case": bool(do_lower_case),
+              "max_seq_length": int(max_seq_length),
+              "label_list": label_list, "regression": label_list is None}
+    with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
+        writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def read_assets(saved_model_dir):
+    """The classifier_config.json of an exported folder, with the vocab path."""
+    assets = os.path.join(saved_model_dir, ASSETS_DIR)
+    with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE)) as reader:
+        config = json.load(reader)
+    config["vocab_file"] = os.path.join(assets, "vocab.txt")
+    return config
