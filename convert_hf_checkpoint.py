@@ -47,36 +47,6 @@ def tf_variable_name(hf_name):
     return scope + "/" + leaf, False
 
 
-def expected_variable_shapes(config):
-    """The name -> shape of every variable a BertModel with `config` holds."""
-    hidden = config.hidden_size
-    shapes = {
-        "bert/embeddings/word_embeddings": [config.vocab_size, hidden],
-        "bert/embeddings/token_type_embeddings": [config.type_vocab_size, hidden],
-        "bert/embeddings/position_embeddings": [
-            config.max_position_embeddings, hidden],
-        "bert/embeddings/LayerNorm/beta": [hidden],
-        "bert/embeddings/LayerNorm/gamma": [hidden],
-        "bert/pooler/dense/kernel": [hidden, hidden],
-        "bert/pooler/dense/bias": [hidden],
-    }
-    for index in range(config.num_hidden_layers):
-        layer = "bert/encoder/layer_%d/" % index
-        for dense_name, (fan_in, fan_out) in (
-                ("attention/self/query", (hidden, hidden)),
-                ("attention/self/key", (hidden, hidden)),
-                ("attention/self/value", (hidden, hidden)),
-                ("attention/output/dense", (hidden, hidden)),
-                ("intermediate/dense", (hidden, config.intermediate_size)),
-                ("output/dense", (config.intermediate_size, hidden))):
-            shapes[layer + dense_name + "/kernel"] = [fan_in, fan_out]
-            shapes[layer + dense_name + "/bias"] = [fan_out]
-        for norm in ("attention/output/LayerNorm", "output/LayerNorm"):
-            shapes[layer + norm + "/beta"] = [hidden]
-            shapes[layer + norm + "/gamma"] = [hidden]
-    return shapes
-
-
 def bert_config_from_hf(hf_config):
     """Keeps the keys of bert_config.json from a HuggingFace config.json."""
     missing = [key for key in modeling.REQUIRED_CONFIG_KEYS if key not in hf_config]
@@ -96,7 +66,7 @@ def convert_weights(hf_weights, config):
         name, transpose = target
         converted[name] = np.ascontiguousarray(
             value.T if transpose else value).astype(np.float32)
-    expected = expected_variable_shapes(config)
+    expected = modeling.variable_shapes(config)
     missing = sorted(set(expected) - set(converted))
     if missing:
         raise ValueError("model.safetensors lacks %s" % ", ".join(missing))

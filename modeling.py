@@ -188,6 +188,36 @@ class BertModel(object):
         return self.embedding_table
 
 
+def variable_shapes(config):
+    """The name -> shape of every variable a BertModel with `config` holds."""
+    hidden = config.hidden_size
+    shapes = {
+        "bert/embeddings/word_embeddings": [config.vocab_size, hidden],
+        "bert/embeddings/token_type_embeddings": [config.type_vocab_size, hidden],
+        "bert/embeddings/position_embeddings": [
+            config.max_position_embeddings, hidden],
+        "bert/embeddings/LayerNorm/beta": [hidden],
+        "bert/embeddings/LayerNorm/gamma": [hidden],
+        "bert/pooler/dense/kernel": [hidden, hidden],
+        "bert/pooler/dense/bias": [hidden],
+    }
+    for index in range(config.num_hidden_layers):
+        layer = "bert/encoder/layer_%d/" % index
+        for dense_name, (fan_in, fan_out) in (
+                ("attention/self/query", (hidden, hidden)),
+                ("attention/self/key", (hidden, hidden)),
+                ("attention/self/value", (hidden, hidden)),
+                ("attention/output/dense", (hidden, hidden)),
+                ("intermediate/dense", (hidden, config.intermediate_size)),
+                ("output/dense", (config.intermediate_size, hidden))):
+            shapes[layer + dense_name + "/kernel"] = [fan_in, fan_out]
+            shapes[layer + dense_name + "/bias"] = [fan_out]
+        for norm in ("attention/output/LayerNorm", "output/LayerNorm"):
+            shapes[layer + norm + "/beta"] = [hidden]
+            shapes[layer + norm + "/gamma"] = [hidden]
+    return shapes
+
+
 def gelu(x):
     """Gaussian error linear unit, tanh approximation."""
     cdf = 0.5 * (1.0 + tf.tanh(

@@ -15,7 +15,10 @@ from classifier import checks
 from classifier import metrics
 from classifier import results
 from classifier.best_checkpoint import EvalHistory
+from classifier.divergence import (DivergenceHook, TrainingDivergedError,
+                                   is_divergence)
 from classifier.export import export_classifier
+from classifier.lock import OutputDirLock
 from classifier.features import (
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features,
@@ -210,6 +213,8 @@ def check_flags():
     bert_config = checks.load_bert_config(FLAGS.bert_config_file)
     checks.check_seq_length(FLAGS.max_seq_length, bert_config)
     checks.check_init_checkpoint(FLAGS.init_checkpoint)
+    checks.check_checkpoint_matches_config(
+        FLAGS.init_checkpoint, bert_config, FLAGS.bert_config_file)
     checks.check_output_dir(FLAGS.output_dir)
     if not tf.io.gfile.isdir(FLAGS.data_dir):
         raise InputError("--data_dir=%s is not a directory" % FLAGS.data_dir)
@@ -250,10 +255,13 @@ def custom_label_list(processor):
         raise InputError("the label list %s has fewer than two labels"
                          % ",".join(labels))
     tf1.logging.info("label list (class-id order): %s", ",".join(labels))
-    if FLAGS.do_train:
-        tf.io.gfile.makedirs(FLAGS.output_dir)
-        results.write_atomically(saved_path, "".join(label + "\n" for label in labels))
     return labels
+
+
+def save_label_list(labels):
+    """label_list.txt in output_dir, which later eval/predict runs reuse."""
+    results.write_atomically(os.path.join(FLAGS.output_dir, "label_list.txt"),
+                             "".join(label + "\n" for label in labels))
 
 
 def train(estimator, processor, tokenizer, train_examples, num_train_steps,
@@ -270,15 +278,23 @@ def train(estimator, processor, tokenizer, train_examples, num_train_steps,
         input_file=train_file, seq_length=FLAGS.max_seq_length,
         is_training=True, drop_remainder=True,
         regression=processor.is_regression, dynamic_padding=dynamic_padding())
-    hooks = [ProgressHook(num_train_steps, FLAGS.train_batch_size)]
-    if not FLAGS.eval_every_steps:
-        estimator.train(input_fn=input_fn, max_steps=num_train_steps, hooks=hooks)
-        return
-    history = EvalHistory(FLAGS.output_dir, processor.main_metric)
-    for stop in evaluation_points(num_train_steps, FLAGS.eval_every_steps):
-        estimator.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
-        history.record(evaluate(estimator, eval_sets),
-                       estimator.latest_checkpoint())
+    divergence = DivergenceHook()
+    hooks = [ProgressHook(num_train_steps, FLAGS.train_batch_size), divergence]
+    stops = [num_train_steps]
+    history = None
+    if FLAGS.eval_every_steps:
+        stops = evaluation_points(num_train_steps, FLAGS.eval_every_steps)
+        history = EvalHistory(FLAGS.output_dir, processor.main_metric)
+    for stop in stops:
+        try:
+            estimator.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+        except tf.errors.InvalidArgumentError as error:
+            if is_divergence(error):
+                raise divergence.error()
+            raise
+        if history is not None:
+            history.record(evaluate(estimator, eval_sets),
+                           estimator.latest_checkpoint())
 
 
 def evaluation_points(num_train_steps, every):
@@ -312,11 +328,9 @@ def inference_input(real_examples, processor, tokenizer, batch_size, record_name
     return input_fn, steps
 
 
-def prepare_eval_sets(processor, tokenizer):
-    """[(name, input_fn, steps)]: the dev set (name None), then any extra ones
-    (MNLI's mismatched dev set)."""
-    dev_sets = [(None, processor.get_dev_examples(FLAGS.data_dir))]
-    dev_sets += sorted(processor.get_extra_dev_examples(FLAGS.data_dir).items())
+def prepare_eval_sets(processor, tokenizer, dev_sets):
+    """[(name, input_fn, steps)] for [(name, examples)]: the dev set (name None),
+    then any extra ones (MNLI's mismatched dev set)."""
     eval_sets = []
     for name, examples in dev_sets:
         suffix = "" if name is None else "_" + name
@@ -344,8 +358,7 @@ def evaluate(estimator, eval_sets):
     return merged
 
 
-def predict(estimator, processor, tokenizer):
-    real_examples = processor.get_test_examples(FLAGS.data_dir)
+def predict(estimator, processor, tokenizer, real_examples):
     input_fn, _ = inference_input(
         real_examples, processor, tokenizer, FLAGS.predict_batch_size,
         "predict.tf_record", "prediction")
@@ -366,6 +379,36 @@ def predict(estimator, processor, tokenizer):
         tf1.logging.info("GLUE submission file: %s", path)
 
 
+def read_data_sets(processor):
+    """Reads (and so checks) every data set the run needs, before any writing.
+
+    Returns {"train": examples, "dev": [(name, examples)], "test": examples}
+    with the sets this run uses.
+    """
+    data = {}
+    if FLAGS.do_train:
+        data["train"] = processor.get_train_examples(FLAGS.data_dir)
+    if FLAGS.do_eval or FLAGS.eval_every_steps and FLAGS.do_train:
+        data["dev"] = [(None, processor.get_dev_examples(FLAGS.data_dir))]
+        data["dev"] += sorted(
+            processor.get_extra_dev_examples(FLAGS.data_dir).items())
+    if FLAGS.do_predict:
+        data["test"] = processor.get_test_examples(FLAGS.data_dir)
+    return data
+
+
+def count_train_steps(train_examples):
+    """(num_train_steps, num_warmup_steps) as the reference computes them."""
+    num_train_steps = int(
+        len(train_examples) / FLAGS.train_batch_size * FLAGS.num_train_epochs)
+    if num_train_steps < 1:
+        raise InputError(
+            "%d training examples at --train_batch_size=%d for "
+            "--num_train_epochs=%s make no training step"
+            % (len(train_examples), FLAGS.train_batch_size, FLAGS.num_train_epochs))
+    return num_train_steps, int(num_train_steps * FLAGS.warmup_proportion)
+
+
 def run():
     bert_config = check_flags()
     processor = load_processor()
@@ -373,40 +416,32 @@ def run():
         raise InputError("--glue_submission_dir: task %s is not a GLUE task"
                          % FLAGS.task_name)
     tokenizer = checks.load_tokenizer(FLAGS.vocab_file, FLAGS.do_lower_case)
+    data = read_data_sets(processor)
+    num_train_steps, num_warmup_steps = None, None
+    if FLAGS.do_train:
+        num_train_steps, num_warmup_steps = count_train_steps(data["train"])
+
     tf.io.gfile.makedirs(FLAGS.output_dir)
-
-    train_examples = None
-    num_train_steps = None
-    num_warmup_steps = None
-    if FLAGS.do_train:
-        train_examples = processor.get_train_examples(FLAGS.data_dir)
-        num_train_steps = int(
-            len(train_examples) / FLAGS.train_batch_size * FLAGS.num_train_epochs)
-        num_warmup_steps = int(num_train_steps * FLAGS.warmup_proportion)
-        if num_train_steps < 1:
-            raise InputError(
-                "%d training examples at --train_batch_size=%d for "
-                "--num_train_epochs=%s make no training step"
-                % (len(train_examples), FLAGS.train_batch_size,
-                   FLAGS.num_train_epochs))
-
-    eval_sets = None
-    if FLAGS.do_eval or FLAGS.eval_every_steps and FLAGS.do_train:
-        eval_sets = prepare_eval_sets(processor, tokenizer)
-    estimator = make_estimator(
-        bert_config, processor, num_train_steps, num_warmup_steps)
-    if FLAGS.do_train:
-        train(estimator, processor, tokenizer, train_examples, num_train_steps,
-              eval_sets)
-    if FLAGS.do_eval:
-        result = evaluate(estimator, eval_sets)
-        results.write_atomically(
-            os.path.join(FLAGS.output_dir, "eval_results.txt"),
-            results.format_eval_results(result))
-    if FLAGS.do_predict:
-        predict(estimator, processor, tokenizer)
-    if FLAGS.do_export:
-        export(bert_config, processor)
+    with OutputDirLock(FLAGS.output_dir):
+        if isinstance(processor, CustomDataProcessor) and FLAGS.do_train:
+            save_label_list(processor.get_labels())
+        eval_sets = None
+        if "dev" in data:
+            eval_sets = prepare_eval_sets(processor, tokenizer, data["dev"])
+        estimator = make_estimator(
+            bert_config, processor, num_train_steps, num_warmup_steps)
+        if FLAGS.do_train:
+            train(estimator, processor, tokenizer, data["train"], num_train_steps,
+                  eval_sets)
+        if FLAGS.do_eval:
+            result = evaluate(estimator, eval_sets)
+            results.write_atomically(
+                os.path.join(FLAGS.output_dir, "eval_results.txt"),
+                results.format_eval_results(result))
+        if FLAGS.do_predict:
+            predict(estimator, processor, tokenizer, data["test"])
+        if FLAGS.do_export:
+            export(bert_config, processor)
 
 
 def export(bert_config, processor):
@@ -427,7 +462,7 @@ def main(_):
     tf1.logging.set_verbosity(tf1.logging.INFO)
     try:
         run()
-    except InputError as error:
+    except (InputError, TrainingDivergedError) as error:
         sys.stderr.write("run_classifier: error: %s\n" % error)
         sys.exit(2)
 

@@ -88,3 +88,18 @@ def check_output_dir(output_dir):
     if tf.io.gfile.exists(output_dir) and not tf.io.gfile.isdir(output_dir):
         raise InputError("--output_dir=%s is a file, not a directory: choose "
                          "another path" % output_dir)
+
+
+def check_checkpoint_matches_config(init_checkpoint, bert_config, bert_config_file):
+    """Every BERT variable the checkpoint holds has the shape the config implies."""
+    if not init_checkpoint:
+        return
+    stored = dict(tf.train.list_variables(init_checkpoint))
+    for name, shape in sorted(modeling.variable_shapes(bert_config).items()):
+        if name in stored and list(stored[name]) != shape:
+            raise InputError(
+                "--init_checkpoint=%s does not fit --bert_config_file=%s: %s has "
+                "shape %s in the checkpoint, %s by the config: use the config "
+                "released with the checkpoint"
+                % (init_checkpoint, bert_config_file, name, list(stored[name]),
+                   shape))

@@ -5,6 +5,7 @@ import tensorflow as tf
 import modeling
 import optimization
 from classifier import metrics
+from classifier.divergence import guard_loss
 
 tf1 = tf.compat.v1
 CLASSIFIER_DROPOUT = 0.1
@@ -112,6 +113,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == tf.estimator.ModeKeys.TRAIN:
+            if not use_tpu:
+                total_loss = guard_loss(total_loss)
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
                 use_tpu)

@@ -122,10 +122,13 @@ class DataProcessor(object):
                     % (row.path, row.line_number, column, label))
             return label
         if label not in self.get_labels():
+            hint = ""
+            if row.line_number == 1:
+                hint = " (is line 1 a header? this file should have none)"
             raise InputError(
-                "%s:%d: label %r in column %d is not one of the task's labels %s"
+                "%s:%d: label %r in column %d is not one of the task's labels %s%s"
                 % (row.path, row.line_number, label, column,
-                   ", ".join(self.get_labels())))
+                   ", ".join(self.get_labels()), hint))
         return label
 
 
@@ -142,17 +145,21 @@ class TsvTaskProcessor(DataProcessor):
     dev_set_type = "dev"
 
     def get_train_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, self.train_file)), "train")
+        return self._examples_of(os.path.join(data_dir, self.train_file), "train")
 
     def get_dev_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, self.dev_file)),
-            self.dev_set_type)
+        return self._examples_of(os.path.join(data_dir, self.dev_file),
+                                 self.dev_set_type)
 
     def get_test_examples(self, data_dir):
-        return self._create_examples(
-            self._read_tsv(os.path.join(data_dir, self.test_file)), "test")
+        return self._examples_of(os.path.join(data_dir, self.test_file), "test")
+
+    def _examples_of(self, path, set_type):
+        examples = self._create_examples(self._read_tsv(path), set_type)
+        if not examples:
+            raise InputError("%s: no examples in the file: is it the task's file?"
+                             % path)
+        return examples
 
     def _create_examples(self, rows, set_type):
         raise NotImplementedError()

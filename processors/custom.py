@@ -75,9 +75,12 @@ class CustomDataProcessor(DataProcessor):
             if label is None:
                 label = labels[0]
             elif label not in labels:
+                hint = ""
+                if where.endswith(":1") and not self.has_header:
+                    hint = " (if line 1 is a header, pass --has_header)"
                 raise InputError("%s: label %r is not in the label list %s: fix the "
-                                 "row or --label_list" % (where, label,
-                                                          ",".join(labels)))
+                                 "row or --label_list%s" % (where, label,
+                                                            ",".join(labels), hint))
             examples.append(InputExample("%s-%d" % (set_type, index), text_a,
                                          text_b, label))
         return examples

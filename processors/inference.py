@@ -136,6 +136,8 @@ class XnliProcessor(DataProcessor):
                 label = self._checked_label(row, 2)
             examples.append(InputExample(
                 "train-%d" % i, row.cell(0), row.cell(1), label))
+        if not examples:
+            raise InputError("%s: no examples in the file" % path)
         return examples
 
     def get_dev_examples(self, data_dir):
@@ -155,4 +157,7 @@ class XnliProcessor(DataProcessor):
             examples.append(InputExample(
                 "%s-%d" % (set_type, i), row.cell(6), row.cell(7),
                 self._checked_label(row, 1)))
+        if not examples:
+            raise InputError("%s: no rows for language %s: check --xnli_language"
+                             % (path, self.language))
         return examples

@@ -80,7 +80,8 @@ def test_xnli_language_filter_and_contradictory_label():
     assert len(dev) == 6
     assert all(example.guid.startswith("dev-") for example in dev)
     processor.language = "de"
-    assert processor.get_dev_examples(XNLI) == []
+    with pytest.raises(InputError, match="xnli.dev.tsv: no rows for language de"):
+        processor.get_dev_examples(XNLI)
 
 
 def test_registry_is_case_insensitive_and_rejects_unknown_tasks():

@@ -163,3 +163,49 @@ def test_case_must_match_released_checkpoint(path, lower, ok):
     else:
         with pytest.raises(ValueError, match="do_lower_case"):
             tokenization.validate_case_matches_checkpoint(lower, path)
+
+
+# Property-based: the tokenizer never crashes or hangs, and emits only vocabulary
+# tokens, on any string.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_TOKENIZERS = {}
+
+
+def released_tokenizer(do_lower_case):
+    if do_lower_case not in _TOKENIZERS:
+        _TOKENIZERS[do_lower_case] = tokenization.FullTokenizer(
+            UNCASED_VOCAB, do_lower_case=do_lower_case)
+    return _TOKENIZERS[do_lower_case]
+
+
+TRICKY = (u"\u0301\u0308\u200b\u200c\u200d\ufeff\u00a0\u3000\ud800\udfff\x00\ufffd"
+          u"\u0e01\u0e34\u4e00\uac00\U0001F600\U00020001\u2028\u2029\x85\t\r\n")
+ANY_TEXT = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF),
+                   max_size=300)
+TRICKY_TEXT = st.text(alphabet=st.sampled_from(TRICKY + u"abcXYZ .,!"),
+                      max_size=300)
+LONG_WORDS = st.builds(lambda c, n: c * n, st.sampled_from(u"a\u00e9\u0301x\u4e00!"),
+                       st.integers(150, 10000))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, TRICKY_TEXT, LONG_WORDS), st.booleans())
+def test_any_unicode_gives_vocabulary_tokens(text, do_lower_case):
+    tokenizer = released_tokenizer(do_lower_case)
+    tokens = tokenizer.tokenize(text)
+    assert all(token in tokenizer.vocab for token in tokens)
+    assert len(tokenizer.convert_tokens_to_ids(tokens)) == len(tokens)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_are_accepted(data):
+    tokens = released_tokenizer(True).tokenize(data)
+    assert all(isinstance(token, str) for token in tokens)
+
+
+def test_ten_thousand_character_word_is_one_unknown_token():
+    assert released_tokenizer(True).tokenize(u"a" * 10000) == ["[UNK]"]
+    # CJK characters are split one per token, so 10,000 of them stay tokens.
+    assert released_tokenizer(True).tokenize(u"\u4e00" * 10000) == [u"\u4e00"] * 10000

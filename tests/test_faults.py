@@ -1,0 +1,204 @@
+"""Faults: killed runs, concurrent runs, stale locks, divergence, bad inputs.
+
+Each case here is a row of README's "What happens when ..." table.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import tensorflow as tf
+
+from conftest import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
+                      tiny_config_dict)
+
+
+def small_mrpc(root, rows):
+    data_dir = root / "MRPC"
+    data_dir.mkdir()
+    for name in ("train.tsv", "dev.tsv", "test.tsv"):
+        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
+            lines = reader.read().split("\n")[:rows + 1]
+        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(data_dir)
+
+
+@pytest.fixture
+def job(tmp_path, tiny_config_file):
+    """Arguments of a small training job (40 examples, batch 4, 6 epochs = 60
+    steps, a checkpoint every 5 steps) minus --output_dir."""
+    return ["--task_name=MRPC", "--data_dir=" + small_mrpc(tmp_path, 40),
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+            "--max_seq_length=32", "--train_batch_size=4", "--num_train_epochs=6",
+            "--save_checkpoints_steps=5", "--do_train=true", "--do_eval=true",
+            "--do_predict=true"]
+
+
+def start(args):
+    return subprocess.Popen([sys.executable, os.path.join(REPO, "run_classifier.py")]
+                            + args, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def read_results(output_dir):
+    with open(os.path.join(output_dir, "eval_results.txt")) as reader:
+        return dict(line.split(" = ") for line in reader.read().splitlines())
+
+
+def test_killed_three_times_then_rerun_finishes_the_plan(tmp_path, job):
+    reference_dir = str(tmp_path / "never_killed")
+    run_classifier(*job, "--output_dir=" + reference_dir)
+    reference = read_results(reference_dir)
+
+    output_dir = str(tmp_path / "killed")
+    seed = random.randrange(10 ** 6)
+    rng = random.Random(seed)
+    kill_times = [rng.uniform(3.0, 14.0) for _ in range(3)]
+    for delay in kill_times:
+        process = start(job + ["--output_dir=" + output_dir])
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    run_classifier(*job, "--output_dir=" + output_dir)
+
+    message = "seed %d, kills after %s s" % (seed, ["%.1f" % t for t in kill_times])
+    assert tf.train.latest_checkpoint(output_dir).endswith("model.ckpt-60"), message
+    results = read_results(output_dir)
+    assert sorted(results) == sorted(reference), message
+    assert results["global_step"] == reference["global_step"] == "60", message
+    with open(os.path.join(output_dir, "test_results.tsv")) as reader:
+        assert len(reader.read().splitlines()) == 40, message
+
+
+def test_second_run_on_the_same_output_dir_stops(tmp_path, job):
+    output_dir = str(tmp_path / "out")
+    long_job = [a for a in job if not a.startswith("--num_train_epochs")]
+    first = start(long_job + ["--num_train_epochs=500", "--output_dir=" + output_dir])
+    try:
+        lock = os.path.join(output_dir, "run_classifier.lock")
+        deadline = time.time() + 120
+        while not os.path.exists(lock) and time.time() < deadline:
+            time.sleep(0.2)
+        assert os.path.exists(lock), first.stderr.read().decode()[-2000:]
+        second = run_classifier(*job, "--output_dir=" + output_dir, check=False)
+        assert second.returncode != 0
+        last = second.stderr.strip().splitlines()[-1]
+        assert "--output_dir is in use by process %d on " % first.pid in last
+    finally:
+        first.kill()
+        first.wait()
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path, job):
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+    (output_dir / "run_classifier.lock").write_text(
+        "%d %s 2026-01-01T00:00:00\n" % (dead.pid, socket.gethostname()))
+    process = run_classifier(*[a for a in job if a != "--do_predict=true"],
+                             "--num_train_epochs=1", "--output_dir=" + str(output_dir))
+    assert "taking over" in process.stderr
+    assert not (output_dir / "run_classifier.lock").exists()
+
+
+def test_diverging_training_stops_naming_the_step(tmp_path, job):
+    output_dir = str(tmp_path / "out")
+    process = run_classifier(*job, "--learning_rate=1e30", "--output_dir=" + output_dir,
+                             check=False)
+    assert process.returncode != 0
+    last = process.stderr.strip().splitlines()[-1]
+    assert "training diverged: the loss is not finite (NaN or inf) at step" in last
+    checkpoint = tf.train.latest_checkpoint(output_dir)
+    reader = tf.train.load_checkpoint(checkpoint)
+    import numpy as np
+    for name in reader.get_variable_to_shape_map():
+        assert np.all(np.isfinite(reader.get_tensor(name))), name
+    assert not os.path.exists(os.path.join(output_dir, "eval_results.txt"))
+
+
+def expect_error(args, message):
+    process = run_classifier(*args, check=False)
+    assert process.returncode != 0
+    last = process.stderr.strip().splitlines()[-1]
+    assert message in last, process.stderr[-3000:]
+
+
+def test_one_malformed_line_writes_nothing(tmp_path, job):
+    data_dir = [a for a in job if a.startswith("--data_dir=")][0].split("=", 1)[1]
+    with open(os.path.join(data_dir, "test.tsv"), "a") as writer:
+        writer.write("7\t1\t2\tonly four columns\n")
+    output_dir = tmp_path / "out"
+    expect_error(job + ["--output_dir=" + str(output_dir)],
+                 "test.tsv:42: row has 4 column(s), column 4 is needed")
+    assert not output_dir.exists()
+
+
+def test_header_where_none_is_expected(tmp_path, tiny_config_file):
+    data_dir = tmp_path / "CoLA"
+    data_dir.mkdir()
+    with open(os.path.join(GLUE, "CoLA", "train.tsv"), encoding="utf-8") as reader:
+        rows = reader.read().splitlines()[:20]
+    (data_dir / "train.tsv").write_text(
+        "source\tlabel\tmark\tsentence\n" + "\n".join(rows) + "\n")
+    expect_error(["--task_name=cola", "--do_train", "--data_dir=" + str(data_dir),
+                  "--vocab_file=" + UNCASED_VOCAB,
+                  "--bert_config_file=" + tiny_config_file, "--max_seq_length=32",
+                  "--output_dir=" + str(tmp_path / "out")],
+                 "train.tsv:1: label 'label' in column 1 is not one of the task's "
+                 "labels 0, 1 (is line 1 a header? this file should have none)")
+
+
+def test_empty_data_file(tmp_path, job):
+    data_dir = [a for a in job if a.startswith("--data_dir=")][0].split("=", 1)[1]
+    with open(os.path.join(data_dir, "dev.tsv"), "w") as writer:
+        writer.write("Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n")
+    expect_error(job + ["--output_dir=" + str(tmp_path / "out")],
+                 "dev.tsv: no examples in the file")
+
+
+def test_vocab_without_special_tokens(tmp_path, job):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("[PAD]\n[UNK]\nthe\n")
+    expect_error(job + ["--vocab_file=" + str(vocab),
+                        "--output_dir=" + str(tmp_path / "out")],
+                 "lacks the token(s) [CLS] [SEP]: use the model's vocab.txt")
+
+
+def test_checkpoint_that_does_not_fit_the_config(tmp_path, job):
+    expect_error(job + ["--init_checkpoint=" + os.path.join(
+        FIXTURE_CKPT_DIR, "bert_model.ckpt"), "--output_dir=" + str(tmp_path / "o")],
+        "bert/embeddings/LayerNorm/beta has shape [4] in the checkpoint, [32] by "
+        "the config")
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"num_attention_heads": 5}, "hidden_size 32 is not a multiple of "
+                                 "num_attention_heads 5"),
+    ({"hidden_size": "32"}, "key 'hidden_size' is '32', expected a int"),
+])
+def test_bad_config_values(tmp_path, job, change, message):
+    values = tiny_config_dict()
+    values.update(change)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(values))
+    expect_error(job + ["--bert_config_file=" + str(config),
+                        "--output_dir=" + str(tmp_path / "o")], message)
+
+
+def test_output_dir_that_is_a_file(tmp_path, job):
+    path = tmp_path / "a_file"
+    path.write_text("x")
+    expect_error(job + ["--output_dir=" + str(path)],
+                 "is a file, not a directory")
+
+
+def test_negative_epochs(tmp_path, job):
+    expect_error(job + ["--num_train_epochs=-1", "--output_dir=" + str(tmp_path)],
+                 "--num_train_epochs=-1.0 must not be negative")
