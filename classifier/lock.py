@@ -34,8 +34,8 @@ class OutputDirLock(object):
     def __init__(self, output_dir):
         self.path = os.path.join(output_dir, LOCK_FILE)
         self.host = socket.gethostname()
-        self.content = "%d %s %s\n" % (os.getpid(), self.host,
-                                        time.strftime("%Y-%m-%dT%H:%M:%S"))
+        self.content = "%d %s %s\n" % (
+            os.getpid(), self.host, time.strftime("%Y-%m-%dT%H:%M:%S"))
 
     def __enter__(self):
         while not self._try_create():

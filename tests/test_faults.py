@@ -7,10 +7,12 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -99,7 +101,6 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path, job):
     output_dir.mkdir()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    import socket
     (output_dir / "run_classifier.lock").write_text(
         "%d %s 2026-01-01T00:00:00\n" % (dead.pid, socket.gethostname()))
     process = run_classifier(*[a for a in job if a != "--do_predict=true"],
@@ -117,7 +118,6 @@ def test_diverging_training_stops_naming_the_step(tmp_path, job):
     assert "training diverged: the loss is not finite (NaN or inf) at step" in last
     checkpoint = tf.train.latest_checkpoint(output_dir)
     reader = tf.train.load_checkpoint(checkpoint)
-    import numpy as np
     for name in reader.get_variable_to_shape_map():
         assert np.all(np.isfinite(reader.get_tensor(name))), name
     assert not os.path.exists(os.path.join(output_dir, "eval_results.txt"))
