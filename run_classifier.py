@@ -18,6 +18,7 @@ from classifier.best_checkpoint import EvalHistory
 from classifier.divergence import (DivergenceHook, TrainingDivergedError,
                                    is_divergence)
 from classifier.export import export_classifier
+from classifier.feature_cache import convert_with_cache
 from classifier.lock import OutputDirLock
 from classifier.features import (
     InputFeatures, PaddingInputExample, convert_examples_to_features,
@@ -267,9 +268,7 @@ def save_label_list(labels):
 def train(estimator, processor, tokenizer, train_examples, num_train_steps,
           eval_sets):
     train_file = os.path.join(FLAGS.output_dir, "train.tf_record")
-    file_based_convert_examples_to_features(
-        train_examples, processor.get_labels(), FLAGS.max_seq_length, tokenizer,
-        train_file)
+    convert_features(train_examples, processor, tokenizer, train_file)
     tf1.logging.info("***** Running training *****")
     tf1.logging.info("  Num examples = %d", len(train_examples))
     tf1.logging.info("  Batch size = %d", FLAGS.train_batch_size)
@@ -297,6 +296,13 @@ def train(estimator, processor, tokenizer, train_examples, num_train_steps,
                            estimator.latest_checkpoint())
 
 
+def convert_features(examples, processor, tokenizer, record_file):
+    """Writes the examples' TFRecord file, or reuses an identical one."""
+    convert_with_cache(examples, processor.get_labels(), FLAGS.max_seq_length,
+                       tokenizer, record_file, FLAGS.vocab_file,
+                       FLAGS.do_lower_case, FLAGS.task_name)
+
+
 def evaluation_points(num_train_steps, every):
     """The steps to evaluate at: every, 2*every, ..., and the last step."""
     points = list(range(every, num_train_steps, every))
@@ -313,9 +319,7 @@ def inference_input(real_examples, processor, tokenizer, batch_size, record_name
     examples, steps, drop_remainder = plan_inference_batches(
         real_examples, batch_size, FLAGS.use_tpu)
     record_file = os.path.join(FLAGS.output_dir, record_name)
-    file_based_convert_examples_to_features(
-        examples, processor.get_labels(), FLAGS.max_seq_length, tokenizer,
-        record_file)
+    convert_features(examples, processor, tokenizer, record_file)
     tf1.logging.info("***** Running %s *****", title)
     tf1.logging.info("  Num examples = %d (%d actual, %d padding)",
                      len(examples), len(real_examples),

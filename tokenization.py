@@ -135,9 +135,7 @@ class BasicTokenizer(object):
         self.do_lower_case = do_lower_case
 
     def tokenize(self, text):
-        text = convert_to_unicode(text)
-        text = self._clean_text(text)
-        text = self._space_cjk_chars(text)
+        text = self._clean_and_space_cjk(convert_to_unicode(text))
         split_tokens = []
         for token in whitespace_tokenize(text):
             if self.do_lower_case:
@@ -146,25 +144,20 @@ class BasicTokenizer(object):
         return whitespace_tokenize(" ".join(split_tokens))
 
     @staticmethod
-    def _clean_text(text):
-        """Drops NUL, U+FFFD and control characters; maps whitespace to a space."""
+    def _clean_and_space_cjk(text):
+        """Drops NUL, U+FFFD and control characters, maps whitespace to a space
+        and puts a space on both sides of every CJK ideograph."""
+        if text.isascii() and text.isprintable():
+            return text  # nothing to drop, map or space out
         output = []
         for char in text:
-            code_point = ord(char)
-            if code_point == 0 or code_point == 0xFFFD or _is_control(char):
-                continue
-            output.append(" " if _is_whitespace(char) else char)
-        return "".join(output)
-
-    @staticmethod
-    def _space_cjk_chars(text):
-        """Puts a space on both sides of every CJK ideograph."""
-        output = []
-        for char in text:
-            if _is_cjk_char(ord(char)):
-                output.extend((" ", char, " "))
-            else:
+            kind = _char_kind(char)
+            if kind == _OTHER or kind == _PUNCTUATION:
                 output.append(char)
+            elif kind == _SPACE:
+                output.append(" ")
+            elif kind == _CJK:
+                output.append(" %s " % char)
         return "".join(output)
 
 
@@ -207,16 +200,20 @@ class WordpieceTokenizer(object):
 
 def _strip_accents(text):
     """NFD-normalizes text and drops combining marks (category Mn)."""
+    if text.isascii():
+        return text
     return "".join(char for char in unicodedata.normalize("NFD", text)
                    if unicodedata.category(char) != "Mn")
 
 
 def _split_on_punctuation(text):
     """Splits text so that every punctuation character is a token of its own."""
+    if text.isalnum():
+        return [text]  # letters and digits are never punctuation
     pieces = []
     start_new_piece = True
     for char in text:
-        if _is_punctuation(char):
+        if _char_kind(char) == _PUNCTUATION:
             pieces.append([char])
             start_new_piece = True
         else:
@@ -225,6 +222,31 @@ def _split_on_punctuation(text):
                 start_new_piece = False
             pieces[-1].append(char)
     return ["".join(piece) for piece in pieces]
+
+
+# What the basic tokenizer does with a character, decided once per character.
+_DROP, _SPACE, _CJK, _PUNCTUATION, _OTHER = range(5)
+_KIND_CACHE = {}
+_KIND_CACHE_LIMIT = 200000
+
+
+def _char_kind(char):
+    kind = _KIND_CACHE.get(char)
+    if kind is None:
+        code_point = ord(char)
+        if code_point == 0 or code_point == 0xFFFD or _is_control(char):
+            kind = _DROP
+        elif _is_whitespace(char):
+            kind = _SPACE
+        elif _is_cjk_char(code_point):
+            kind = _CJK
+        elif _is_punctuation(char):
+            kind = _PUNCTUATION
+        else:
+            kind = _OTHER
+        if len(_KIND_CACHE) < _KIND_CACHE_LIMIT:
+            _KIND_CACHE[char] = kind
+    return kind
 
 
 def _is_cjk_char(code_point):

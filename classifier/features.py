@@ -2,6 +2,7 @@
 
 import collections
 import os
+import time
 
 import tensorflow as tf
 
@@ -139,16 +140,22 @@ def file_based_convert_examples_to_features(examples, label_list, max_seq_length
     and renamed, so an interrupted run never leaves a half file behind.
     """
     temporary_file = "%s.tmp-%d" % (output_file, os.getpid())
+    start = time.time()
     try:
         with tf.io.TFRecordWriter(temporary_file) as writer:
             for index, example in enumerate(examples):
                 if index % 10000 == 0:
                     tf.compat.v1.logging.info(
-                        "Writing example %d of %d", index, len(examples))
+                        "Writing example %d of %d (%.0f examples/sec)", index,
+                        len(examples), index / max(time.time() - start, 1e-9))
                 feature = convert_single_example(
                     index, example, label_list, max_seq_length, tokenizer)
                 writer.write(features_to_tf_example(feature).SerializeToString())
         tf.io.gfile.rename(temporary_file, output_file, overwrite=True)
+        elapsed = time.time() - start
+        tf.compat.v1.logging.info(
+            "Wrote %d examples to %s in %.1f s (%.0f examples/sec)", len(examples),
+            output_file, elapsed, len(examples) / max(elapsed, 1e-9))
     finally:
         if tf.io.gfile.exists(temporary_file):
             tf.io.gfile.remove(temporary_file)

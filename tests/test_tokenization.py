@@ -1,11 +1,14 @@
 """WordPiece tokenizer: SPEC §3 rules, on toy vocabularies and the released ones."""
 
 import os
+import unicodedata
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+import processors
 import tokenization
-from conftest import CHINESE_DIR, UNCASED_VOCAB
+from conftest import CHINESE_DIR, GLUE, UNCASED_VOCAB
 
 SPEC_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un",
               "runn", "##ing", ","]
@@ -167,7 +170,6 @@ def test_case_must_match_released_checkpoint(path, lower, ok):
 
 # Property-based: the tokenizer never crashes or hangs, and emits only vocabulary
 # tokens, on any string.
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _TOKENIZERS = {}
 
@@ -209,3 +211,47 @@ def test_ten_thousand_character_word_is_one_unknown_token():
     assert released_tokenizer(True).tokenize(u"a" * 10000) == ["[UNK]"]
     # CJK characters are split one per token, so 10,000 of them stay tokens.
     assert released_tokenizer(True).tokenize(u"\u4e00" * 10000) == [u"\u4e00"] * 10000
+
+
+def slow_basic_tokenize(text, do_lower_case):
+    """SPEC §3's basic step, rule by rule, with no shortcuts."""
+    cleaned = []
+    for char in text:
+        if ord(char) in (0, 0xFFFD) or tokenization._is_control(char):
+            continue
+        if tokenization._is_whitespace(char):
+            cleaned.append(" ")
+        elif tokenization._is_cjk_char(ord(char)):
+            cleaned.append(" " + char + " ")
+        else:
+            cleaned.append(char)
+    pieces = []
+    for token in "".join(cleaned).split():
+        if do_lower_case:
+            token = "".join(c for c in unicodedata.normalize("NFD", token.lower())
+                            if unicodedata.category(c) != "Mn")
+        current = ""
+        for char in token:
+            if tokenization._is_punctuation(char):
+                pieces += [current, char] if current else [char]
+                current = ""
+            else:
+                current += char
+        if current:
+            pieces.append(current)
+    return " ".join(pieces).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ANY_TEXT, TRICKY_TEXT, st.text(max_size=100)), st.booleans())
+def test_basic_tokenizer_equals_the_rules_applied_one_by_one(text, do_lower_case):
+    tokenizer = tokenization.BasicTokenizer(do_lower_case=do_lower_case)
+    assert tokenizer.tokenize(text) == slow_basic_tokenize(text, do_lower_case)
+
+
+def test_basic_tokenizer_equals_the_rules_on_real_glue_text():
+    tokenizer = tokenization.BasicTokenizer(do_lower_case=True)
+    for example in processors.MrpcProcessor().get_dev_examples(
+            os.path.join(GLUE, "MRPC")):
+        assert tokenizer.tokenize(example.text_a) == slow_basic_tokenize(
+            example.text_a, True)
