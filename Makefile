@@ -17,7 +17,7 @@ DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
 	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
 endif
 
-.PHONY: setup demo test minilm clean
+.PHONY: setup demo test bench minilm clean
 
 setup: $(VENV)/.installed
 
@@ -48,6 +48,10 @@ demo: minilm
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
+
+# Speed table (examples/sec, side by side); takes about 10 minutes on 2 cores.
+bench: minilm
+	$(PY) bench/bench.py
 
 clean:
 	rm -rf $(BUILD)

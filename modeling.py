@@ -109,7 +109,9 @@ class BertModel(object):
     """BERT: embeddings, Transformer encoder and the [CLS] pooler.
 
     input_ids, input_mask and token_type_ids are int32 [batch, seq_length];
-    seq_length may be unknown in the graph (dynamic padding).
+    seq_length may be unknown in the graph (dynamic padding). compute_dtype
+    tf.bfloat16 or tf.float16 runs the encoder's matrix products in that type;
+    variables, LayerNorm, softmax and the outputs stay float32.
     """
 
     def __init__(self,
@@ -119,7 +121,8 @@ class BertModel(object):
                  input_mask=None,
                  token_type_ids=None,
                  use_one_hot_embeddings=False,
-                 scope=None):
+                 scope=None,
+                 compute_dtype=tf.float32):
         config = copy.deepcopy(config)
         if not is_training:
             config.hidden_dropout_prob = 0.0
@@ -160,7 +163,8 @@ class BertModel(object):
                     intermediate_act_fn=get_activation(config.hidden_act),
                     hidden_dropout_prob=config.hidden_dropout_prob,
                     attention_probs_dropout_prob=config.attention_probs_dropout_prob,
-                    initializer_range=config.initializer_range)
+                    initializer_range=config.initializer_range,
+                    compute_dtype=compute_dtype)
             self.sequence_output = self.all_encoder_layers[-1]
 
             with tf1.variable_scope("pooler"):
@@ -285,13 +289,22 @@ def create_initializer(initializer_range=0.02):
     return tf1.truncated_normal_initializer(stddev=initializer_range)
 
 
-def dense(input_tensor, units, name, initializer_range, activation=None):
-    """input @ kernel + bias, with `<name>/kernel` [in, out] and `<name>/bias`."""
+def dense(input_tensor, units, name, initializer_range, activation=None,
+          compute_dtype=tf.float32):
+    """input @ kernel + bias, with `<name>/kernel` [in, out] and `<name>/bias`.
+
+    The variables are float32; with another compute_dtype the product is taken
+    (and returned) in that type.
+    """
     with tf1.variable_scope(name):
         kernel = tf1.get_variable(
             "kernel", [input_tensor.shape[-1], units],
             initializer=create_initializer(initializer_range))
         bias = tf1.get_variable("bias", [units], initializer=tf1.zeros_initializer())
+        if compute_dtype != tf.float32:
+            input_tensor = tf.cast(input_tensor, compute_dtype)
+            kernel = tf.cast(kernel, compute_dtype)
+            bias = tf.cast(bias, compute_dtype)
         output = tf.nn.bias_add(tf.matmul(input_tensor, kernel), bias)
         if activation is not None:
             output = activation(output)
@@ -355,10 +368,11 @@ def create_attention_mask_from_input_mask(from_tensor, to_mask):
 def attention_layer(from_tensor, to_tensor, attention_mask, num_attention_heads,
                     size_per_head, attention_probs_dropout_prob,
                     initializer_range, batch_size, from_seq_length,
-                    to_seq_length):
+                    to_seq_length, compute_dtype=tf.float32):
     """Multi-head attention on 2-D [batch*seq, width] tensors.
 
-    Returns the context as [batch*from_seq, heads*size_per_head].
+    Returns the context as [batch*from_seq, heads*size_per_head], in
+    compute_dtype; the softmax is taken in float32.
     """
     def split_heads(tensor, seq_length):
         tensor = tf.reshape(
@@ -366,18 +380,22 @@ def attention_layer(from_tensor, to_tensor, attention_mask, num_attention_heads,
         return tf.transpose(tensor, [0, 2, 1, 3])
 
     width = num_attention_heads * size_per_head
-    query = dense(from_tensor, width, "query", initializer_range)
-    key = dense(to_tensor, width, "key", initializer_range)
-    value = dense(to_tensor, width, "value", initializer_range)
+    query = dense(from_tensor, width, "query", initializer_range,
+                  compute_dtype=compute_dtype)
+    key = dense(to_tensor, width, "key", initializer_range,
+                compute_dtype=compute_dtype)
+    value = dense(to_tensor, width, "value", initializer_range,
+                  compute_dtype=compute_dtype)
 
     query = split_heads(query, from_seq_length)
     key = split_heads(key, to_seq_length)
-    scores = tf.matmul(query, key, transpose_b=True)
+    scores = tf.cast(tf.matmul(query, key, transpose_b=True), tf.float32)
     scores *= 1.0 / math.sqrt(float(size_per_head))
     if attention_mask is not None:
         mask = tf.expand_dims(attention_mask, axis=1)
         scores += (1.0 - tf.cast(mask, tf.float32)) * ATTENTION_MASK_ADDER
     probs = dropout(tf.nn.softmax(scores), attention_probs_dropout_prob)
+    probs = tf.cast(probs, compute_dtype)
 
     value = split_heads(value, to_seq_length)
     context = tf.transpose(tf.matmul(probs, value), [0, 2, 1, 3])
@@ -388,8 +406,12 @@ def transformer_model(input_tensor, attention_mask=None, hidden_size=768,
                       num_hidden_layers=12, num_attention_heads=12,
                       intermediate_size=3072, intermediate_act_fn=gelu,
                       hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-                      initializer_range=0.02):
-    """The Transformer encoder stack; returns every layer's [batch, seq, hidden]."""
+                      initializer_range=0.02, compute_dtype=tf.float32):
+    """The Transformer encoder stack; returns every layer's [batch, seq, hidden].
+
+    Matrix products run in compute_dtype; the residual stream, LayerNorm and
+    the returned layers are float32.
+    """
     if hidden_size % num_attention_heads != 0:
         raise ValueError(
             "hidden_size %d is not a multiple of num_attention_heads %d"
@@ -411,20 +433,23 @@ def transformer_model(input_tensor, attention_mask=None, hidden_size=768,
                         layer_input, layer_input, attention_mask,
                         num_attention_heads, size_per_head,
                         attention_probs_dropout_prob, initializer_range,
-                        batch_size, seq_length, seq_length)
+                        batch_size, seq_length, seq_length, compute_dtype)
                 with tf1.variable_scope("output"):
-                    attention_output = dense(
-                        context, hidden_size, "dense", initializer_range)
+                    attention_output = tf.cast(dense(
+                        context, hidden_size, "dense", initializer_range,
+                        compute_dtype=compute_dtype), tf.float32)
                     attention_output = layer_norm(
                         dropout(attention_output, hidden_dropout_prob)
                         + layer_input)
             with tf1.variable_scope("intermediate"):
                 intermediate_output = dense(
                     attention_output, intermediate_size, "dense",
-                    initializer_range, activation=intermediate_act_fn)
+                    initializer_range, activation=intermediate_act_fn,
+                    compute_dtype=compute_dtype)
             with tf1.variable_scope("output"):
-                layer_output = dense(
-                    intermediate_output, hidden_size, "dense", initializer_range)
+                layer_output = tf.cast(dense(
+                    intermediate_output, hidden_size, "dense", initializer_range,
+                    compute_dtype=compute_dtype), tf.float32)
                 layer_output = layer_norm(
                     dropout(layer_output, hidden_dropout_prob) + attention_output)
             layer_input = layer_output

@@ -43,6 +43,7 @@ __all__ = [
 
 tf1 = tf.compat.v1
 FLAGS = flags.FLAGS
+COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16}
 
 # Required.
 flags.DEFINE_string(
@@ -144,6 +145,12 @@ flags.DEFINE_bool(
     "dynamic_padding", True,
     "Cut each batch to its longest real sequence: the same results, less work. "
     "Always off with --use_tpu (TPUs need fixed shapes).")
+flags.DEFINE_enum(
+    "precision", "fp32", ["fp32", "bf16"],
+    "Number format of the encoder's matrix products. bf16: bfloat16 products "
+    "(TPUs, CPUs with AVX-512-BF16/AMX, recent GPUs); variables, LayerNorm, "
+    "softmax and the loss stay fp32, checkpoints stay fp32.")
+flags.DEFINE_bool("use_xla", False, "Compile the graph with XLA JIT.")
 
 for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
                   "output_dir"):
@@ -156,8 +163,14 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
     if FLAGS.use_tpu and FLAGS.tpu_name:
         cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
             FLAGS.tpu_name, zone=FLAGS.tpu_zone, project=FLAGS.gcp_project)
+    session_config = None
+    if FLAGS.use_xla:
+        session_config = tf1.ConfigProto()
+        session_config.graph_options.optimizer_options.global_jit_level = (
+            tf1.OptimizerOptions.ON_1)
     run_config = tf1.estimator.tpu.RunConfig(
         cluster=cluster_resolver,
+        session_config=session_config,
         master=FLAGS.master,
         model_dir=FLAGS.output_dir,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
@@ -179,7 +192,8 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
         use_one_hot_embeddings=FLAGS.use_tpu,
         metric_fn=metrics.metric_fn_builder(
             processor.metrics, processor.is_regression),
-        regression=processor.is_regression)
+        regression=processor.is_regression,
+        compute_dtype=COMPUTE_DTYPES[FLAGS.precision])
     return tf1.estimator.tpu.TPUEstimator(
         use_tpu=FLAGS.use_tpu,
         model_fn=model_fn,

@@ -12,7 +12,8 @@ CLASSIFIER_DROPOUT = 0.1
 
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
-                 labels, num_labels, use_one_hot_embeddings, regression=False):
+                 labels, num_labels, use_one_hot_embeddings, regression=False,
+                 compute_dtype=tf.float32):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
     Returns (loss, per_example_loss, logits, probabilities). With regression
@@ -25,7 +26,8 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
         input_ids=input_ids,
         input_mask=input_mask,
         token_type_ids=segment_ids,
-        use_one_hot_embeddings=use_one_hot_embeddings)
+        use_one_hot_embeddings=use_one_hot_embeddings,
+        compute_dtype=compute_dtype)
     output_layer = model.get_pooled_output()
     hidden_size = output_layer.shape[-1]
 
@@ -83,7 +85,8 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
 
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
-                     use_one_hot_embeddings, metric_fn=None, regression=False):
+                     use_one_hot_embeddings, metric_fn=None, regression=False,
+                     compute_dtype=tf.float32):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
@@ -109,7 +112,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
-            use_one_hot_embeddings, regression)
+            use_one_hot_embeddings, regression, compute_dtype)
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == tf.estimator.ModeKeys.TRAIN:

@@ -181,3 +181,25 @@ def test_hidden_size_must_divide_into_heads():
     with tf.Graph().as_default(), pytest.raises(ValueError, match="multiple"):
         modeling.BertModel(tiny_config(num_attention_heads=5), False,
                            tf.constant(random_ids(1, 3, 99)))
+
+
+def test_bfloat16_products_keep_fp32_variables_and_outputs():
+    config = tiny_config()
+    ids = random_ids(4, 9, 99)
+    outputs = {}
+    for dtype in (tf.float32, tf.bfloat16):
+        with tf.Graph().as_default():
+            tf1.set_random_seed(3)
+            model = modeling.BertModel(config, False, tf.constant(ids),
+                                       compute_dtype=dtype)
+            pooled = model.get_pooled_output()
+            assert pooled.dtype == tf.float32
+            assert model.get_sequence_output().dtype == tf.float32
+            assert {v.dtype.base_dtype for v in tf1.global_variables()} == {tf.float32}
+            grads = tf.gradients(tf.reduce_sum(pooled), tf1.trainable_variables())
+            assert all(g.dtype == tf.float32 for g in grads if g is not None)
+            with tf1.Session() as session:
+                session.run(tf1.global_variables_initializer())
+                outputs[dtype] = session.run(pooled)
+    difference = np.abs(outputs[tf.float32] - outputs[tf.bfloat16]).max()
+    assert 0.0 < difference < 0.05

@@ -6,6 +6,7 @@ import re
 import shutil
 
 import pytest
+import tensorflow as tf
 
 from conftest import (FIXTURE_CKPT_DIR, GLUE, UNCASED_VOCAB, run_classifier,
                       tiny_config_dict)
@@ -251,3 +252,15 @@ def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
     assert os.path.exists(os.path.join(best_dir, "model.ckpt-%s.index" % step))
     with open(os.path.join(best_dir, "checkpoint")) as reader:
         assert 'model_checkpoint_path: "model.ckpt-%s"' % step in reader.read()
+
+
+def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, rows=16)
+    output_dir = str(tmp_path / "out")
+    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                   "--do_train=true", "--do_eval=true", "--train_batch_size=8",
+                   "--precision=bf16", "--use_xla=true")
+    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
+    dtypes = set(reader.get_variable_to_dtype_map().values())
+    assert dtypes == {tf.float32, tf.int64}  # int64: the global step
+    assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))

@@ -1,0 +1,198 @@
+"""Training and prediction speed, side by side in one run: `make bench`.
+
+MiniLM (converted, build/minilm) on real MRPC (../shared/data/glue/MRPC), the
+tool's own Estimator, model function and input pipeline. For each setting:
+training examples/sec (median of per-step times after warm-up), prediction
+examples/sec on the dev set, and the model FLOP rate as a fraction of this
+machine's matrix-product peak measured in the same precision in this run.
+
+    python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import modeling  # noqa: E402
+import tokenization  # noqa: E402
+from classifier.features import file_based_convert_examples_to_features  # noqa: E402
+from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
+from classifier.model_fn import model_fn_builder  # noqa: E402
+from processors import MrpcProcessor  # noqa: E402
+
+tf1 = tf.compat.v1
+BATCH_SIZE = 32
+SEQ_LENGTH = 128
+WARMUP_STEPS = 3
+DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16}
+# (name, precision, dynamic padding, XLA); the first is the reference's setting.
+SETTINGS = [
+    ("fp32 padded (reference)", "fp32", False, False),
+    ("fp32 dynamic padding", "fp32", True, False),
+    ("bf16 dynamic padding", "bf16", True, False),
+    ("fp32 padded + XLA", "fp32", False, True),
+    ("fp32 dynamic padding + XLA", "fp32", True, True),
+    ("bf16 dynamic padding + XLA", "bf16", True, True),
+]
+
+
+class StepTimer(tf1.train.SessionRunHook):
+    """Wall time of every training step."""
+
+    def __init__(self):
+        self.times = []
+
+    def before_run(self, run_context):
+        self._start = time.perf_counter()
+
+    def after_run(self, run_context, run_values):
+        self.times.append(time.perf_counter() - self._start)
+
+
+def matmul_peak(dtype, size=2048, repeats=20):
+    """Measured GFLOP/s of a size^3 matrix product in dtype (median)."""
+    a = tf.cast(tf.random.normal((size, size)), dtype)
+    b = tf.cast(tf.random.normal((size, size)), dtype)
+    product = tf.function(lambda: tf.matmul(a, b))
+    for _ in range(3):
+        product().numpy()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        product().numpy()
+        times.append(time.perf_counter() - start)
+    return 2.0 * size ** 3 / np.median(times) / 1e9
+
+
+def flops_per_example(config, length):
+    """Forward-pass FLOPs of the encoder's matrix products for one sequence."""
+    hidden, inner = config.hidden_size, config.intermediate_size
+    per_token = 2 * (4 * hidden * hidden + 2 * hidden * inner)  # QKV, out, FFN
+    per_token += 2 * 2 * length * hidden  # scores and context
+    return config.num_hidden_layers * per_token * length
+
+
+def mean_batch_length(lengths, dynamic, rng, samples=2000):
+    """The average length a batch is computed at (its longest sequence, or padded)."""
+    if not dynamic:
+        return float(SEQ_LENGTH)
+    return float(np.mean([max(rng.choice(lengths, BATCH_SIZE))
+                          for _ in range(samples)]))
+
+
+def estimator_for(config, checkpoint, precision, use_xla, model_dir):
+    session_config = tf1.ConfigProto()
+    if use_xla:
+        session_config.graph_options.optimizer_options.global_jit_level = (
+            tf1.OptimizerOptions.ON_1)
+    model_fn = model_fn_builder(
+        bert_config=config, num_labels=2, init_checkpoint=checkpoint,
+        learning_rate=2e-5, num_train_steps=1000, num_warmup_steps=100,
+        use_tpu=False, use_one_hot_embeddings=False,
+        compute_dtype=DTYPES[precision])
+    run_config = tf1.estimator.tpu.RunConfig(
+        model_dir=model_dir, session_config=session_config,
+        save_checkpoints_steps=10 ** 6, log_step_count_steps=10 ** 6)
+    return tf1.estimator.tpu.TPUEstimator(
+        use_tpu=False, model_fn=model_fn, config=run_config,
+        train_batch_size=BATCH_SIZE, eval_batch_size=BATCH_SIZE,
+        predict_batch_size=BATCH_SIZE)
+
+
+def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps):
+    name, precision, dynamic, use_xla = setting
+    with tempfile.TemporaryDirectory() as model_dir:
+        estimator = estimator_for(config, checkpoint, precision, use_xla, model_dir)
+        timer = StepTimer()
+        estimator.train(
+            file_based_input_fn_builder(train_file, SEQ_LENGTH, True, True,
+                                        dynamic_padding=dynamic),
+            max_steps=WARMUP_STEPS + steps, hooks=[timer])
+        train_rate = BATCH_SIZE / np.median(timer.times[WARMUP_STEPS:])
+        predict_fn = file_based_input_fn_builder(dev_file, SEQ_LENGTH, False, False,
+                                                 dynamic_padding=dynamic)
+        rates = []
+        for _ in range(2):  # the first pass builds and warms the graph
+            start = time.perf_counter()
+            count = sum(1 for _ in estimator.predict(predict_fn))
+            rates.append(count / (time.perf_counter() - start))
+        assert count == num_dev
+    return train_rate, max(rates)
+
+
+def main():
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minilm_dir", default=os.path.join(here, "build", "minilm"))
+    parser.add_argument("--glue_dir", default=os.path.join(
+        os.path.dirname(here), "shared", "data", "glue"))
+    parser.add_argument("--steps", type=int, default=12,
+                        help="measured training steps per setting")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated setting numbers (1-based) to run")
+    args = parser.parse_args()
+    tf1.logging.set_verbosity(tf1.logging.ERROR)
+
+    config = modeling.BertConfig.from_json_file(
+        os.path.join(args.minilm_dir, "bert_config.json"))
+    checkpoint = os.path.join(args.minilm_dir, "bert_model.ckpt")
+    tokenizer = tokenization.FullTokenizer(
+        os.path.join(args.minilm_dir, "vocab.txt"))
+    processor = MrpcProcessor()
+    mrpc = os.path.join(args.glue_dir, "MRPC")
+    train_examples = processor.get_train_examples(mrpc)
+    dev_examples = processor.get_dev_examples(mrpc)
+    work = tempfile.mkdtemp(prefix="bench-")
+    train_file = os.path.join(work, "train.tf_record")
+    dev_file = os.path.join(work, "dev.tf_record")
+    start = time.perf_counter()
+    file_based_convert_examples_to_features(
+        train_examples, ["0", "1"], SEQ_LENGTH, tokenizer, train_file)
+    conversion_rate = len(train_examples) / (time.perf_counter() - start)
+    file_based_convert_examples_to_features(
+        dev_examples, ["0", "1"], SEQ_LENGTH, tokenizer, dev_file)
+    lengths = [min(SEQ_LENGTH, 3 + len(tokenizer.tokenize(e.text_a)) +
+                   len(tokenizer.tokenize(e.text_b))) for e in train_examples]
+
+    peaks = {precision: matmul_peak(dtype) for precision, dtype in DTYPES.items()}
+    rng = np.random.RandomState(0)
+    chosen = SETTINGS
+    if args.only:
+        chosen = [SETTINGS[int(i) - 1] for i in args.only.split(",")]
+    rows = []
+    for setting in chosen:
+        name, precision, dynamic, _ = setting
+        train_rate, predict_rate = measure(setting, config, checkpoint, train_file,
+                                           dev_file, len(dev_examples), args.steps)
+        length = mean_batch_length(lengths, dynamic, rng)
+        train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
+        rows.append((name, train_rate, predict_rate, length, train_gflops,
+                     train_gflops / peaks[precision]))
+        print("done: %s" % name, file=sys.stderr)
+
+    base = rows[0][1] if chosen[0] is SETTINGS[0] else None
+    print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores"
+          % (BATCH_SIZE, SEQ_LENGTH, os.cpu_count()))
+    print("matrix-product peak: fp32 %.0f GFLOP/s, bf16 %.0f GFLOP/s; feature "
+          "conversion %.0f examples/sec\n" % (peaks["fp32"], peaks["bf16"],
+                                              conversion_rate))
+    header = ("setting", "train ex/s", "vs reference", "predict ex/s",
+              "mean length", "train GFLOP/s", "of peak")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for name, train_rate, predict_rate, length, gflops, fraction in rows:
+        ratio = "%.2fx" % (train_rate / base) if base else "-"
+        print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% |"
+              % (name, train_rate, ratio, predict_rate, length, gflops,
+                 100 * fraction))
+
+
+if __name__ == "__main__":
+    main()
