@@ -28,8 +28,14 @@ def learning_rate_schedule(init_lr, global_step, num_train_steps, num_warmup_ste
     return tf1.where(step < warmup_steps, warmup_lr, learning_rate)
 
 
-def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu):
-    """Returns the train op: clipped gradients applied by AdamWeightDecayOptimizer."""
+def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
+                     gradient_accumulation_steps=1):
+    """Returns the train op: clipped gradients applied by AdamWeightDecayOptimizer.
+
+    With gradient_accumulation_steps k > 1 each run adds the gradient of one
+    micro-batch to an accumulator and every k-th run applies their mean: the
+    same update as one batch k times larger. The global step counts updates.
+    """
     global_step = tf1.train.get_or_create_global_step()
     learning_rate = learning_rate_schedule(
         init_lr, global_step, num_train_steps, num_warmup_steps)
@@ -41,8 +47,42 @@ def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu):
         optimizer = tf1.tpu.CrossShardOptimizer(optimizer)
     tvars = tf1.trainable_variables()
     grads = tf.gradients(loss, tvars)
+    if gradient_accumulation_steps > 1:
+        return _accumulating_train_op(optimizer, grads, tvars, global_step,
+                                      gradient_accumulation_steps)
     grads, _ = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
     return optimizer.apply_gradients(zip(grads, tvars), global_step=global_step)
+
+
+def _accumulating_train_op(optimizer, grads, tvars, global_step, steps):
+    """Adds grads/steps to accumulators; every steps-th run clips and applies them."""
+    accumulators = [
+        tf1.get_variable(var.op.name + "/grad_accumulator", var.shape, tf.float32,
+                         initializer=tf1.zeros_initializer(), trainable=False)
+        for var in tvars]
+    micro_step = tf1.get_variable(
+        "gradient_accumulation_step", [], tf.int64,
+        initializer=tf1.zeros_initializer(), trainable=False)
+    added = [accumulator.assign_add(tf.convert_to_tensor(grad) / steps)
+             for accumulator, grad in zip(accumulators, grads) if grad is not None]
+    with tf.control_dependencies(added):
+        count = micro_step.assign_add(1)
+
+    def apply_and_reset():
+        clipped, _ = tf.clip_by_global_norm(
+            [accumulator.read_value() for accumulator in accumulators],
+            clip_norm=CLIP_NORM)
+        update = optimizer.apply_gradients(zip(clipped, tvars),
+                                           global_step=global_step)
+        with tf.control_dependencies([update]):
+            resets = [accumulator.assign(tf.zeros_like(accumulator))
+                      for accumulator in accumulators]
+            resets.append(micro_step.assign(0))
+            with tf.control_dependencies(resets):
+                return tf.constant(True)
+
+    return tf.cond(tf.equal(count % steps, 0), apply_and_reset,
+                   lambda: tf.constant(False))
 
 
 class AdamWeightDecayOptimizer(tf1.train.Optimizer):

@@ -151,6 +151,11 @@ flags.DEFINE_enum(
     "(TPUs, CPUs with AVX-512-BF16/AMX, recent GPUs); variables, LayerNorm, "
     "softmax and the loss stay fp32, checkpoints stay fp32.")
 flags.DEFINE_bool("use_xla", False, "Compile the graph with XLA JIT.")
+flags.DEFINE_integer(
+    "gradient_accumulation_steps", 1,
+    "Split each training batch into this many micro-batches and apply their "
+    "summed gradients once: the update of the full --train_batch_size with the "
+    "memory of one micro-batch (not with --use_tpu).")
 
 for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
                   "output_dir"):
@@ -193,12 +198,14 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
         metric_fn=metrics.metric_fn_builder(
             processor.metrics, processor.is_regression),
         regression=processor.is_regression,
-        compute_dtype=COMPUTE_DTYPES[FLAGS.precision])
+        compute_dtype=COMPUTE_DTYPES[FLAGS.precision],
+        gradient_accumulation_steps=FLAGS.gradient_accumulation_steps)
     return tf1.estimator.tpu.TPUEstimator(
         use_tpu=FLAGS.use_tpu,
         model_fn=model_fn,
         config=run_config,
-        train_batch_size=FLAGS.train_batch_size,
+        train_batch_size=(
+            FLAGS.train_batch_size // FLAGS.gradient_accumulation_steps),
         eval_batch_size=FLAGS.eval_batch_size,
         predict_batch_size=FLAGS.predict_batch_size)
 
@@ -218,7 +225,16 @@ def check_flags():
         predict_batch_size=FLAGS.predict_batch_size,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
         iterations_per_loop=FLAGS.iterations_per_loop,
-        keep_checkpoint_max=FLAGS.keep_checkpoint_max)
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max,
+        gradient_accumulation_steps=FLAGS.gradient_accumulation_steps)
+    if FLAGS.train_batch_size % FLAGS.gradient_accumulation_steps:
+        raise InputError("--train_batch_size=%d is not a multiple of "
+                         "--gradient_accumulation_steps=%d"
+                         % (FLAGS.train_batch_size,
+                            FLAGS.gradient_accumulation_steps))
+    if FLAGS.use_tpu and FLAGS.gradient_accumulation_steps > 1:
+        raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
+                         "drop it with --use_tpu (TPUs fit larger batches)")
     checks.check_not_negative(
         eval_every_steps=FLAGS.eval_every_steps,
         learning_rate=FLAGS.learning_rate,

@@ -86,7 +86,7 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
                      use_one_hot_embeddings, metric_fn=None, regression=False,
-                     compute_dtype=tf.float32):
+                     compute_dtype=tf.float32, gradient_accumulation_steps=1):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
@@ -120,7 +120,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 total_loss = guard_loss(total_loss)
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
-                use_tpu)
+                use_tpu, gradient_accumulation_steps)
             return tf1.estimator.tpu.TPUEstimatorSpec(
                 mode=mode, loss=total_loss, train_op=train_op,
                 scaffold_fn=scaffold_fn)

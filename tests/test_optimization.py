@@ -99,3 +99,44 @@ def test_create_optimizer_clips_and_counts_steps():
             np.testing.assert_allclose(session.run(m), 0.1 * clipped, rtol=1e-5)
             session.run(train_op)
             assert session.run(global_step) == 2
+
+
+def train_variables_after(batches, accumulation_steps):
+    """Runs create_optimizer over the given (x, y) batches; returns the weights."""
+    rng = np.random.RandomState(1)
+    kernel0 = rng.randn(3, 2).astype(np.float32)
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 3])
+        y = tf1.placeholder(tf.float32, [None, 2])
+        with tf1.variable_scope("dense"):
+            kernel = tf1.get_variable("kernel", initializer=kernel0)
+            bias = tf1.get_variable("bias", initializer=np.zeros(2, np.float32))
+        loss = tf.reduce_mean(tf.reduce_sum((tf.matmul(x, kernel) + bias - y) ** 2, 1))
+        train_op = optimization.create_optimizer(
+            loss, 0.1, 10, 0, use_tpu=False,
+            gradient_accumulation_steps=accumulation_steps)
+        global_step = tf1.train.get_global_step()
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            steps = []
+            for batch_x, batch_y in batches:
+                session.run(train_op, {x: batch_x, y: batch_y})
+                steps.append(session.run(global_step))
+            return session.run([kernel, bias]), steps
+
+
+def test_gradient_accumulation_equals_the_large_batch():
+    rng = np.random.RandomState(2)
+    data_x = rng.randn(16, 3).astype(np.float32)
+    data_y = rng.randn(16, 2).astype(np.float32)
+    large = [(data_x[:8], data_y[:8]), (data_x[8:], data_y[8:])]
+    small = [(data_x[i:i + 2], data_y[i:i + 2]) for i in range(0, 16, 2)]
+    (kernel_large, bias_large), steps_large = train_variables_after(large, 1)
+    (kernel_small, bias_small), steps_small = train_variables_after(small, 4)
+    assert steps_large == [1, 2]
+    assert steps_small == [0, 0, 0, 1, 1, 1, 1, 2]
+    np.testing.assert_allclose(kernel_small, kernel_large, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bias_small, bias_large, rtol=1e-5, atol=1e-6)
+    # And it did move: the update is not trivially zero.
+    (kernel_one, _), _ = train_variables_after(large[:1], 1)
+    assert not np.allclose(kernel_one, kernel_large)
