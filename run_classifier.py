@@ -145,6 +145,10 @@ flags.DEFINE_bool(
     "dynamic_padding", True,
     "Cut each batch to its longest real sequence: the same results, less work. "
     "Always off with --use_tpu (TPUs need fixed shapes).")
+flags.DEFINE_bool(
+    "bucket_by_length", False,
+    "Training batches group examples of similar length (16-token buckets): "
+    "less padding, but a different batch composition than the reference.")
 flags.DEFINE_enum(
     "precision", "fp32", ["fp32", "bf16"],
     "Number format of the encoder's matrix products. bf16: bfloat16 products "
@@ -306,7 +310,8 @@ def train(estimator, processor, tokenizer, train_examples, num_train_steps,
     input_fn = file_based_input_fn_builder(
         input_file=train_file, seq_length=FLAGS.max_seq_length,
         is_training=True, drop_remainder=True,
-        regression=processor.is_regression, dynamic_padding=dynamic_padding())
+        regression=processor.is_regression, dynamic_padding=dynamic_padding(),
+        bucket_by_length=FLAGS.bucket_by_length)
     divergence = DivergenceHook()
     hooks = [ProgressHook(num_train_steps, FLAGS.train_batch_size), divergence]
     stops = [num_train_steps]

@@ -4,6 +4,7 @@ import tensorflow as tf
 
 SHUFFLE_BUFFER_SIZE = 100
 SEQUENCE_FEATURES = ("input_ids", "input_mask", "segment_ids")
+BUCKET_WIDTH = 16
 
 
 def _feature_spec(seq_length, regression):
@@ -38,14 +39,21 @@ def trim_to_longest(batch):
     return trimmed
 
 
+def length_buckets(seq_length, width=BUCKET_WIDTH):
+    """Bucket boundaries every `width` tokens below seq_length."""
+    return list(range(width + 1, seq_length + 1, width))
+
+
 def file_based_input_fn_builder(input_file, seq_length, is_training,
                                 drop_remainder, regression=False,
-                                dynamic_padding=False):
+                                dynamic_padding=False, bucket_by_length=False):
     """Returns an input_fn(params) reading the TFRecord file written by features.py.
 
     Training repeats forever and shuffles with a buffer of 100 examples.
     With regression, label_ids are float32 scores. With dynamic_padding each
     batch is cut to its longest real sequence (not on TPU: shapes must be fixed).
+    With bucket_by_length (training only) a batch is drawn from examples whose
+    lengths fall in the same 16-token bucket, so it holds less padding.
     """
     feature_spec = _feature_spec(seq_length, regression)
 
@@ -54,10 +62,23 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
         return trim_to_longest(batch) if dynamic_padding else batch
 
     def input_fn(params):
+        batch_size = params["batch_size"]
         dataset = tf.data.TFRecordDataset(input_file)
         if is_training:
             dataset = dataset.repeat().shuffle(buffer_size=SHUFFLE_BUFFER_SIZE)
-        dataset = dataset.batch(params["batch_size"], drop_remainder=drop_remainder)
+        if is_training and bucket_by_length:
+            boundaries = length_buckets(seq_length)
+            dataset = dataset.map(
+                lambda record: tf.io.parse_single_example(record, feature_spec))
+            dataset = dataset.bucket_by_sequence_length(
+                lambda example: tf.cast(tf.reduce_sum(example["input_mask"]), tf.int32),
+                boundaries, [batch_size] * (len(boundaries) + 1),
+                no_padding=True, drop_remainder=drop_remainder)
+            dataset = dataset.map(
+                lambda batch: trim_to_longest(_to_int32(batch)) if dynamic_padding
+                else _to_int32(batch), num_parallel_calls=tf.data.AUTOTUNE)
+            return dataset.prefetch(tf.data.AUTOTUNE)
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
         dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)
         return dataset.prefetch(tf.data.AUTOTUNE)
 

@@ -49,3 +49,25 @@ def test_training_input_repeats_shuffles_and_drops_remainder(tmp_path):
     assert set(lengths.tolist()) == {3, 4, 5, 6, 7}
     assert lengths[:5].tolist() != [3, 4, 5, 6, 7] or lengths[5:10].tolist() != [
         3, 4, 5, 6, 7]
+
+
+def test_bucketing_groups_similar_lengths(tmp_path):
+    rng = np.random.RandomState(4)
+    examples = [InputExample("g%d" % i, "a" * int(n), None, "0")
+                for i, n in enumerate(rng.randint(1, 60, 300))]
+    path = str(tmp_path / "train.tf_record")
+    features.file_based_convert_examples_to_features(
+        examples, ["0", "1"], 64, CharTokenizer(), path)
+    input_fn = file_based_input_fn_builder(path, 64, True, True,
+                                           dynamic_padding=True,
+                                           bucket_by_length=True)
+    batches = list(input_fn({"batch_size": 8}).take(30).as_numpy_iterator())
+    for batch in batches:
+        lengths = batch["input_mask"].sum(axis=1)
+        assert len(lengths) == 8
+        assert lengths.max() - lengths.min() < 16
+        assert batch["input_ids"].shape[1] == lengths.max()
+    plain = file_based_input_fn_builder(path, 64, True, True, dynamic_padding=True)
+    spreads = [np.ptp(b["input_mask"].sum(axis=1))
+               for b in plain({"batch_size": 8}).take(30).as_numpy_iterator()]
+    assert max(spreads) >= 16  # without bucketing, batches mix lengths

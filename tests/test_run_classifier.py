@@ -266,13 +266,13 @@ def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_f
     assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
 
 
-def test_gradient_accumulation_runs_the_planned_updates(tmp_path, tiny_config_file):
+def test_accumulation_with_bucketing_runs_the_planned_updates(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, rows=32)
     output_dir = str(tmp_path / "out")
     process = run_classifier(
         *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
         "--do_train=true", "--train_batch_size=8", "--gradient_accumulation_steps=4",
-        "--num_train_epochs=2")
+        "--num_train_epochs=2", "--bucket_by_length=true")
     assert "Num steps = 8" in process.stderr
     assert tf.train.latest_checkpoint(output_dir).endswith("model.ckpt-8")
     bad = run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
