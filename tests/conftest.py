@@ -32,6 +32,17 @@ def tiny_config_dict(vocab_size=30522, max_position_embeddings=64):
     }
 
 
+def small_mrpc(root, rows):
+    """A data dir under `root` with the first `rows` examples of each real MRPC file."""
+    data_dir = root / "MRPC"
+    data_dir.mkdir()
+    for name in ("train.tsv", "dev.tsv", "test.tsv"):
+        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
+            lines = reader.read().split("\n")[:rows + 1]
+        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(data_dir)
+
+
 @pytest.fixture
 def tiny_config_file(tmp_path):
     path = tmp_path / "bert_config.json"

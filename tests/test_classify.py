@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import GLUE, REPO, UNCASED_VOCAB, run_classifier, tiny_config_dict
+from conftest import (GLUE, REPO, UNCASED_VOCAB, run_classifier, small_mrpc,
+                      tiny_config_dict)
 
 
 @pytest.fixture(scope="module")
@@ -19,21 +20,16 @@ def exported(tmp_path_factory):
     root = tmp_path_factory.mktemp("classify")
     config = root / "bert_config.json"
     config.write_text(json.dumps(tiny_config_dict()))
-    data_dir = root / "MRPC"
-    data_dir.mkdir()
-    for name in ("train.tsv", "dev.tsv", "test.tsv"):
-        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
-            lines = reader.read().split("\n")[:41]
-        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data_dir = small_mrpc(root, 40)
     output_dir = str(root / "out")
     export_dir = str(root / "export" / "1")
-    run_classifier("--task_name=MRPC", "--data_dir=" + str(data_dir),
+    run_classifier("--task_name=MRPC", "--data_dir=" + data_dir,
                    "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config),
                    "--output_dir=" + output_dir, "--max_seq_length=64",
                    "--do_train=true", "--do_predict=true", "--do_export=true",
                    "--export_dir=" + export_dir, "--train_batch_size=8",
                    "--learning_rate=1e-3")
-    return {"root": root, "data_dir": str(data_dir), "output_dir": output_dir,
+    return {"root": root, "data_dir": data_dir, "output_dir": output_dir,
             "export_dir": export_dir}
 
 

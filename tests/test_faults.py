@@ -17,17 +17,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
-                      tiny_config_dict)
-
-
-def small_mrpc(root, rows):
-    data_dir = root / "MRPC"
-    data_dir.mkdir()
-    for name in ("train.tsv", "dev.tsv", "test.tsv"):
-        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
-            lines = reader.read().split("\n")[:rows + 1]
-        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(data_dir)
+                      small_mrpc, tiny_config_dict)
 
 
 @pytest.fixture

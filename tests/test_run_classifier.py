@@ -8,8 +8,8 @@ import shutil
 import pytest
 import tensorflow as tf
 
-from conftest import (FIXTURE_CKPT_DIR, GLUE, UNCASED_VOCAB, run_classifier,
-                      tiny_config_dict)
+from conftest import (FIXTURE_CKPT_DIR, UNCASED_VOCAB, run_classifier,
+                      small_mrpc, tiny_config_dict)
 
 SPEC_FLAGS = [
     "data_dir", "bert_config_file", "task_name", "vocab_file", "output_dir",
@@ -20,17 +20,6 @@ SPEC_FLAGS = [
     "tpu_zone", "gcp_project", "master", "num_tpu_cores"]
 
 
-def small_mrpc(tmp_path, rows=40):
-    """The first `rows` examples of each real MRPC file."""
-    data_dir = tmp_path / "MRPC"
-    data_dir.mkdir()
-    for name in ("train.tsv", "dev.tsv", "test.tsv"):
-        with open(os.path.join(GLUE, "MRPC", name), encoding="utf-8") as reader:
-            lines = reader.read().split("\n")[:rows + 1]
-        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(data_dir)
-
-
 def base_args(tmp_path, config_file, data_dir, output_dir):
     return ["--task_name=MRPC", "--data_dir=" + data_dir,
             "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + config_file,
@@ -38,7 +27,7 @@ def base_args(tmp_path, config_file, data_dir, output_dir):
 
 
 def test_train_eval_predict_with_a_tiny_random_model(tmp_path, tiny_config_file):
-    data_dir = small_mrpc(tmp_path, rows=40)
+    data_dir = small_mrpc(tmp_path, 40)
     output_dir = str(tmp_path / "out")
     process = run_classifier(
         *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
@@ -115,7 +104,7 @@ def expect_error(tmp_path, args, message):
 
 @pytest.fixture
 def valid_args(tmp_path, tiny_config_file):
-    return base_args(tmp_path, tiny_config_file, small_mrpc(tmp_path, rows=8),
+    return base_args(tmp_path, tiny_config_file, small_mrpc(tmp_path, 8),
                      str(tmp_path / "out"))
 
 
@@ -190,7 +179,7 @@ def test_error_short_row_and_unknown_label_name_the_line(tmp_path, valid_args):
 
 
 def test_dynamic_padding_gives_the_padded_predictions(tmp_path, tiny_config_file):
-    data_dir = small_mrpc(tmp_path, rows=24)
+    data_dir = small_mrpc(tmp_path, 24)
     output_dir = str(tmp_path / "out")
     args = base_args(tmp_path, tiny_config_file, data_dir, output_dir) + [
         "--max_seq_length=64", "--train_batch_size=8", "--predict_batch_size=8"]
@@ -233,7 +222,7 @@ def test_own_csv_data_saves_and_reuses_the_label_list(tmp_path, tiny_config_file
 
 
 def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
-    data_dir = small_mrpc(tmp_path, rows=40)
+    data_dir = small_mrpc(tmp_path, 40)
     output_dir = str(tmp_path / "out")
     run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                    "--do_train=true", "--train_batch_size=8", "--num_train_epochs=2",
@@ -255,7 +244,7 @@ def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
 
 
 def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_file):
-    data_dir = small_mrpc(tmp_path, rows=16)
+    data_dir = small_mrpc(tmp_path, 16)
     output_dir = str(tmp_path / "out")
     run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                    "--do_train=true", "--do_eval=true", "--train_batch_size=8",
@@ -267,7 +256,7 @@ def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_f
 
 
 def test_accumulation_with_bucketing_runs_the_planned_updates(tmp_path, tiny_config_file):
-    data_dir = small_mrpc(tmp_path, rows=32)
+    data_dir = small_mrpc(tmp_path, 32)
     output_dir = str(tmp_path / "out")
     process = run_classifier(
         *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
