@@ -1,0 +1,63 @@
+"""Feature cache: reuse when nothing changed, rebuild when anything did."""
+
+import os
+
+import tokenization
+from classifier.feature_cache import convert_with_cache
+from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
+from processors import InputExample
+
+EXAMPLES = [InputExample("g%d" % i, "hello world %d" % i, "bye", str(i % 2))
+            for i in range(6)]
+
+
+def convert(path, examples=EXAMPLES, max_seq_length=16, do_lower_case=True,
+            vocab_file=UNCASED_VOCAB, labels=("0", "1")):
+    tokenizer = tokenization.FullTokenizer(vocab_file, do_lower_case)
+    return convert_with_cache(examples, list(labels), max_seq_length, tokenizer,
+                              path, vocab_file, do_lower_case, "mrpc")
+
+
+def test_reuse_and_rebuild(tmp_path):
+    path = str(tmp_path / "train.tf_record")
+    assert convert(path) is True
+    stamp = os.stat(path).st_mtime_ns
+    assert convert(path) is False
+    assert os.stat(path).st_mtime_ns == stamp
+    changed = list(EXAMPLES)
+    changed[3] = InputExample("g3", "another text", "bye", "1")
+    assert convert(path, examples=changed) is True
+    assert convert(path, examples=changed, max_seq_length=20) is True
+    assert convert(path, examples=changed, max_seq_length=20,
+                   do_lower_case=False) is True
+    assert convert(path, examples=changed, max_seq_length=20, do_lower_case=False,
+                   labels=("1", "0")) is True
+    vocab = tmp_path / "vocab.txt"
+    with open(UNCASED_VOCAB, "rb") as reader:
+        vocab.write_bytes(reader.read() + b"extra\n")
+    assert convert(path, examples=changed, max_seq_length=20, do_lower_case=False,
+                   labels=("1", "0"), vocab_file=str(vocab)) is True
+
+
+def test_a_record_without_its_key_is_rebuilt(tmp_path):
+    path = str(tmp_path / "train.tf_record")
+    convert(path)
+    os.remove(path + ".key")  # as if killed between the record and its key
+    assert convert(path) is True
+
+
+def test_second_run_uses_the_cache_and_a_changed_input_rebuilds(tmp_path,
+                                                                tiny_config_file):
+    data_dir = small_mrpc(tmp_path, 16)
+    args = ["--task_name=MRPC", "--do_eval=true", "--data_dir=" + data_dir,
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+            "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32"]
+    first = run_classifier(*args)
+    assert "feature cache: building" in first.stderr
+    second = run_classifier(*args)
+    assert "feature cache: reusing" in second.stderr
+    assert "Writing example 0 of" not in second.stderr
+    with open(os.path.join(data_dir, "dev.tsv"), "a") as writer:
+        writer.write("1\t1\t2\tA new row.\tAnother new row.\n")
+    third = run_classifier(*args)
+    assert "feature cache: inputs changed, rebuilding" in third.stderr
