@@ -128,6 +128,10 @@ flags.DEFINE_integer(
     "eval_history.tsv and keep the best checkpoint in output_dir/best/.")
 flags.DEFINE_integer(
     "keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
+flags.DEFINE_integer(
+    "random_seed", None,
+    "Seed for initialisation, dropout and shuffling, for repeatable runs. "
+    "Default: none, as the reference (every run differs).")
 
 # Serving.
 flags.DEFINE_bool(
@@ -184,6 +188,7 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
         model_dir=FLAGS.output_dir,
         save_checkpoints_steps=FLAGS.save_checkpoints_steps,
         keep_checkpoint_max=FLAGS.keep_checkpoint_max,
+        tf_random_seed=FLAGS.random_seed,
         tpu_config=tf1.estimator.tpu.TPUConfig(
             iterations_per_loop=FLAGS.iterations_per_loop,
             num_shards=FLAGS.num_tpu_cores,

