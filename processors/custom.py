@@ -78,9 +78,10 @@ class CustomDataProcessor(DataProcessor):
                 hint = ""
                 if where.endswith(":1") and not self.has_header:
                     hint = " (if line 1 is a header, pass --has_header)"
-                raise InputError("%s: label %r is not in the label list %s: fix the "
-                                 "row or --label_list%s" % (where, label,
-                                                            ",".join(labels), hint))
+                raise InputError("%s: label %r in column %s is not in the label list "
+                                 "%s: fix the row or --label_list%s"
+                                 % (where, label, self.label_column, ",".join(labels),
+                                    hint))
             examples.append(InputExample("%s-%d" % (set_type, index), text_a,
                                          text_b, label))
         return examples

@@ -279,7 +279,7 @@ def test_custom_jsonl(tmp_path):
 
 @pytest.mark.parametrize("file_name,content,options,message", [
     ("train.tsv", "pos\tok\nbad\tx\n", {"label_list": ["pos", "neg"]},
-     r"train.tsv:2: label 'bad' is not in the label list pos,neg"),
+     r"train.tsv:2: label 'bad' in column 0 is not in the label list pos,neg"),
     ("train.tsv", "", {"label_list": ["a", "b"]}, r"train.tsv: no data rows"),
     ("train.tsv", "pos,comma separated\n", {"label_list": ["pos", "neg"]},
      r"train.tsv:1: row has 1 column\(s\), column 1 is needed: check the delimiter"),
