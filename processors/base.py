@@ -135,7 +135,7 @@ class DataProcessor(object):
 class TsvTaskProcessor(DataProcessor):
     """A task whose train/dev/test sets are one TSV file each in data_dir.
 
-    Subclasses name their files and turn rows into examples in
+    Subclasses set `labels`, name their files and turn rows into examples in
     _create_examples(rows, set_type); set_type is "train", `dev_set_type` or "test".
     """
 
@@ -143,6 +143,10 @@ class TsvTaskProcessor(DataProcessor):
     dev_file = "dev.tsv"
     test_file = "test.tsv"
     dev_set_type = "dev"
+    labels = None  # the label list in class-id order; None for regression
+
+    def get_labels(self):
+        return None if self.labels is None else list(self.labels)
 
     def get_train_examples(self, data_dir):
         return self._examples_of(os.path.join(data_dir, self.train_file), "train")

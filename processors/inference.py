@@ -23,8 +23,7 @@ class MnliProcessor(TsvTaskProcessor):
     dev_set_type = "dev_matched"
     glue_name = "MNLI-m"
 
-    def get_labels(self):
-        return list(NLI_LABELS)
+    labels = tuple(NLI_LABELS)
 
     def get_extra_dev_examples(self, data_dir):
         mismatched = MnliMismatchedProcessor()
@@ -60,11 +59,6 @@ class MnliMismatchedProcessor(MnliProcessor):
 
 class IndexedPairProcessor(TsvTaskProcessor):
     """Header row, then index 0, sentences 1 and 2, label 3 (test: no label)."""
-
-    labels = None
-
-    def get_labels(self):
-        return list(self.labels)
 
     def _create_examples(self, rows, set_type):
         examples = []

@@ -12,8 +12,7 @@ class MrpcProcessor(TsvTaskProcessor):
     main_metric = "eval_f1"
     glue_name = "MRPC"
 
-    def get_labels(self):
-        return ["0", "1"]
+    labels = ("0", "1")
 
     def _create_examples(self, rows, set_type):
         examples = []
@@ -37,8 +36,7 @@ class QqpProcessor(TsvTaskProcessor):
     main_metric = "eval_f1"
     glue_name = "QQP"
 
-    def get_labels(self):
-        return ["0", "1"]
+    labels = ("0", "1")
 
     def _create_examples(self, rows, set_type):
         columns = (1, 2, None) if set_type == "test" else (3, 4, 5)

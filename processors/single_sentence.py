@@ -10,8 +10,7 @@ class ColaProcessor(TsvTaskProcessor):
     main_metric = "eval_mcc"
     glue_name = "CoLA"
 
-    def get_labels(self):
-        return ["0", "1"]
+    labels = ("0", "1")
 
     def _create_examples(self, rows, set_type):
         examples = []
@@ -32,8 +31,7 @@ class Sst2Processor(TsvTaskProcessor):
 
     glue_name = "SST-2"
 
-    def get_labels(self):
-        return ["0", "1"]
+    labels = ("0", "1")
 
     def _create_examples(self, rows, set_type):
         examples = []
