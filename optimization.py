@@ -2,6 +2,7 @@
 
 The optimizer plugs into tf.compat.v1.train.Optimizer through its per-variable
 hooks, so the base class handles gradient aggregation under tf.distribute.
+Float16 training adds dynamic loss scaling (DynamicLossScale).
 """
 
 import re
@@ -29,12 +30,20 @@ def learning_rate_schedule(init_lr, global_step, num_train_steps, num_warmup_ste
 
 
 def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
-                     gradient_accumulation_steps=1):
+                     gradient_accumulation_steps=1, loss_scaling=False):
     """Returns the train op: clipped gradients applied by AdamWeightDecayOptimizer.
 
     With gradient_accumulation_steps k > 1 each run adds the gradient of one
     micro-batch to an accumulator and every k-th run applies their mean: the
     same update as one batch k times larger. The global step counts updates.
+
+    With loss_scaling (float16) the gradients come from a dynamically scaled
+    loss; a step whose gradients hold inf or nan updates no weight and halves
+    the scale, but still advances the global step.
+
+    Under a tf.distribute strategy with several replicas the gradients are
+    averaged across replicas before clipping, so one step equals the
+    single-device step on the whole global batch.
     """
     global_step = tf1.train.get_or_create_global_step()
     learning_rate = learning_rate_schedule(
@@ -46,15 +55,110 @@ def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
     if use_tpu:
         optimizer = tf1.tpu.CrossShardOptimizer(optimizer)
     tvars = tf1.trainable_variables()
-    grads = tf.gradients(loss, tvars)
+    loss_scale = DynamicLossScale() if loss_scaling else None
+    if loss_scale is None:
+        grads = tf.gradients(loss, tvars)
+    else:
+        grads = loss_scale.unscale(tf.gradients(loss_scale.scale(loss), tvars))
     if gradient_accumulation_steps > 1:
         return _accumulating_train_op(optimizer, grads, tvars, global_step,
-                                      gradient_accumulation_steps)
+                                      gradient_accumulation_steps, loss_scale)
+    grads, replica_share = _mean_across_replicas(grads)
+    return _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale,
+                           replica_share)
+
+
+def _mean_across_replicas(grads):
+    """(grads averaged over all replicas, the share each replica must apply).
+
+    The v1 Optimizer sums what every replica passes to apply_gradients, so
+    each replica passes its share (1 / replicas) of the clipped mean.
+    """
+    replica_context = tf.distribute.get_replica_context()
+    replicas = replica_context.num_replicas_in_sync if replica_context else 1
+    if replicas == 1:
+        return grads, 1.0
+    dense = [tf.convert_to_tensor(grad) / replicas for grad in grads]
+    return (replica_context.all_reduce(tf.distribute.ReduceOp.SUM, dense),
+            1.0 / replicas)
+
+
+def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
+                    replica_share=1.0):
+    """Clips grads to CLIP_NORM and applies them; the op the step runs."""
+    updates = []
+    if loss_scale is not None:
+        all_finite, scale_update = loss_scale.adjust(grads)
+        optimizer.apply_only_if = all_finite
+        updates.append(scale_update)
     grads, _ = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
-    return optimizer.apply_gradients(zip(grads, tvars), global_step=global_step)
+    if replica_share != 1.0:
+        grads = [grad * replica_share for grad in grads]
+    updates.append(
+        optimizer.apply_gradients(zip(grads, tvars), global_step=global_step))
+    return tf.group(*updates)
 
 
-def _accumulating_train_op(optimizer, grads, tvars, global_step, steps):
+class DynamicLossScale(object):
+    """Dynamic loss scaling for float16 gradients.
+
+    The loss is multiplied by `scale` before differentiation and the gradients
+    divided by it after. A step with inf/nan gradients halves the scale (to no
+    less than 1); growth_interval finite steps in a row double it. The scale
+    and the count live in the non-trainable variables `loss_scale` and
+    `loss_scale_good_steps` (saved in checkpoints, ignored by the BERT ones).
+    """
+
+    def __init__(self, initial_scale=2.0 ** 15, growth_interval=2000):
+        self.growth_interval = growth_interval
+        same_on_every_replica = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.value = tf1.get_variable(
+            "loss_scale", initializer=tf.constant(initial_scale, tf.float32),
+            trainable=False, aggregation=same_on_every_replica)
+        self.good_steps = tf1.get_variable(
+            "loss_scale_good_steps", initializer=tf.constant(0, tf.int64),
+            trainable=False, aggregation=same_on_every_replica)
+
+    def scale(self, loss):
+        return loss * self.value
+
+    def unscale(self, grads):
+        inverse = 1.0 / self.value
+        unscaled = []
+        for grad in grads:
+            if isinstance(grad, tf.IndexedSlices):
+                grad = tf.IndexedSlices(grad.values * inverse, grad.indices,
+                                        grad.dense_shape)
+            elif grad is not None:
+                grad = grad * inverse
+            unscaled.append(grad)
+        return unscaled
+
+    def adjust(self, grads):
+        """(whether all grads are finite, the op updating scale and count)."""
+        all_finite = tf.reduce_all(
+            [tf.reduce_all(tf.math.is_finite(_values(grad)))
+             for grad in grads if grad is not None])
+        good_steps = self.good_steps + 1
+        grow = tf.logical_and(all_finite, good_steps >= self.growth_interval)
+        new_value = tf1.where(
+            all_finite,
+            tf1.where(grow, self.value * 2.0, self.value),
+            tf.maximum(self.value / 2.0, 1.0))
+        new_good_steps = tf1.where(
+            tf.logical_and(all_finite, tf.logical_not(grow)),
+            good_steps, tf.constant(0, tf.int64))
+        update = tf.group(self.value.assign(new_value),
+                          self.good_steps.assign(new_good_steps))
+        return all_finite, update
+
+
+def _values(grad):
+    return grad.values if isinstance(grad, tf.IndexedSlices) else grad
+
+
+def _accumulating_train_op(optimizer, grads, tvars, global_step, steps,
+                           loss_scale=None):
     """Adds grads/steps to accumulators; every steps-th run clips and applies them."""
     accumulators = [
         tf1.get_variable(var.op.name + "/grad_accumulator", var.shape, tf.float32,
@@ -69,11 +173,9 @@ def _accumulating_train_op(optimizer, grads, tvars, global_step, steps):
         count = micro_step.assign_add(1)
 
     def apply_and_reset():
-        clipped, _ = tf.clip_by_global_norm(
-            [accumulator.read_value() for accumulator in accumulators],
-            clip_norm=CLIP_NORM)
-        update = optimizer.apply_gradients(zip(clipped, tvars),
-                                           global_step=global_step)
+        update = _clip_and_apply(
+            optimizer, [accumulator.read_value() for accumulator in accumulators],
+            tvars, global_step, loss_scale)
         with tf.control_dependencies([update]):
             resets = [accumulator.assign(tf.zeros_like(accumulator))
                       for accumulator in accumulators]
@@ -91,7 +193,9 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
     m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g^2
     w -= lr * (m / (sqrt(v) + eps) + weight_decay_rate * w)
     Slots are `<var>/adam_m` and `<var>/adam_v`. Sparse gradients are made dense,
-    so every row of an embedding table is updated every step.
+    so every row of an embedding table is updated every step. When
+    `apply_only_if` is set to a boolean tensor, variables and slots change
+    only where it is true (loss scaling skips steps with inf/nan gradients).
     """
 
     def __init__(self,
@@ -109,6 +213,7 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.exclude_from_weight_decay = exclude_from_weight_decay
+        self.apply_only_if = None
 
     def _create_slots(self, var_list):
         for var in var_list:
@@ -116,6 +221,12 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
             self._zeros_slot(var, "v", "adam_v")
 
     def _apply_weight_decay_adam(self, grad, var):
+        if self.apply_only_if is None:
+            return self._adam_update(grad, var)
+        return tf.cond(self.apply_only_if,
+                       lambda: self._adam_update(grad, var), tf.no_op)
+
+    def _adam_update(self, grad, var):
         m = self.get_slot(var, "m")
         v = self.get_slot(var, "v")
         dtype = var.dtype.base_dtype

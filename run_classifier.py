@@ -43,7 +43,7 @@ __all__ = [
 
 tf1 = tf.compat.v1
 FLAGS = flags.FLAGS
-COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16}
+COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16, "fp16": tf.float16}
 
 # Required.
 flags.DEFINE_string(
@@ -154,10 +154,12 @@ flags.DEFINE_bool(
     "Training batches group examples of similar length (16-token buckets): "
     "less padding, but a different batch composition than the reference.")
 flags.DEFINE_enum(
-    "precision", "fp32", ["fp32", "bf16"],
+    "precision", "fp32", ["fp32", "bf16", "fp16"],
     "Number format of the encoder's matrix products. bf16: bfloat16 products "
-    "(TPUs, CPUs with AVX-512-BF16/AMX, recent GPUs); variables, LayerNorm, "
-    "softmax and the loss stay fp32, checkpoints stay fp32.")
+    "(TPUs, CPUs with AVX-512-BF16/AMX, recent GPUs); fp16: float16 products "
+    "with dynamic loss scaling that skips steps with inf/nan gradients (GPUs). "
+    "Variables, LayerNorm, softmax and the loss stay fp32, checkpoints stay "
+    "fp32.")
 flags.DEFINE_bool("use_xla", False, "Compile the graph with XLA JIT.")
 flags.DEFINE_integer(
     "gradient_accumulation_steps", 1,
@@ -241,6 +243,9 @@ def check_flags():
                          "--gradient_accumulation_steps=%d"
                          % (FLAGS.train_batch_size,
                             FLAGS.gradient_accumulation_steps))
+    if FLAGS.use_tpu and FLAGS.precision == "fp16":
+        raise InputError("--precision=fp16 is for GPUs: use --precision=bf16 "
+                         "with --use_tpu")
     if FLAGS.use_tpu and FLAGS.gradient_accumulation_steps > 1:
         raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
                          "drop it with --use_tpu (TPUs fit larger batches)")

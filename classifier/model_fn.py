@@ -90,7 +90,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
-    label_ids, logits and is_real_example. Predictions are "probabilities", or
+    label_ids, logits and is_real_example. A float16 compute_dtype trains with
+    dynamic loss scaling. Predictions are "probabilities", or
     "scores" for regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
@@ -120,7 +121,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 total_loss = guard_loss(total_loss)
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
-                use_tpu, gradient_accumulation_steps)
+                use_tpu, gradient_accumulation_steps,
+                loss_scaling=compute_dtype == tf.float16)
             return tf1.estimator.tpu.TPUEstimatorSpec(
                 mode=mode, loss=total_loss, train_op=train_op,
                 scaffold_fn=scaffold_fn)

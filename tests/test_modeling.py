@@ -183,11 +183,14 @@ def test_hidden_size_must_divide_into_heads():
                            tf.constant(random_ids(1, 3, 99)))
 
 
-def test_bfloat16_products_keep_fp32_variables_and_outputs():
+@pytest.mark.parametrize("low_precision,tolerance", [(tf.bfloat16, 0.05),
+                                                     (tf.float16, 0.01)])
+def test_low_precision_products_keep_fp32_variables_and_outputs(low_precision,
+                                                                tolerance):
     config = tiny_config()
     ids = random_ids(4, 9, 99)
     outputs = {}
-    for dtype in (tf.float32, tf.bfloat16):
+    for dtype in (tf.float32, low_precision):
         with tf.Graph().as_default():
             tf1.set_random_seed(3)
             model = modeling.BertModel(config, False, tf.constant(ids),
@@ -201,5 +204,5 @@ def test_bfloat16_products_keep_fp32_variables_and_outputs():
             with tf1.Session() as session:
                 session.run(tf1.global_variables_initializer())
                 outputs[dtype] = session.run(pooled)
-    difference = np.abs(outputs[tf.float32] - outputs[tf.bfloat16]).max()
-    assert 0.0 < difference < 0.05
+    difference = np.abs(outputs[tf.float32] - outputs[low_precision]).max()
+    assert 0.0 < difference < tolerance

@@ -101,7 +101,7 @@ def test_create_optimizer_clips_and_counts_steps():
             assert session.run(global_step) == 2
 
 
-def train_variables_after(batches, accumulation_steps):
+def train_variables_after(batches, accumulation_steps, loss_scaling=False):
     """Runs create_optimizer over the given (x, y) batches; returns the weights."""
     rng = np.random.RandomState(1)
     kernel0 = rng.randn(3, 2).astype(np.float32)
@@ -114,7 +114,8 @@ def train_variables_after(batches, accumulation_steps):
         loss = tf.reduce_mean(tf.reduce_sum((tf.matmul(x, kernel) + bias - y) ** 2, 1))
         train_op = optimization.create_optimizer(
             loss, 0.1, 10, 0, use_tpu=False,
-            gradient_accumulation_steps=accumulation_steps)
+            gradient_accumulation_steps=accumulation_steps,
+            loss_scaling=loss_scaling)
         global_step = tf1.train.get_global_step()
         with tf1.Session() as session:
             session.run(tf1.global_variables_initializer())
@@ -140,3 +141,61 @@ def test_gradient_accumulation_equals_the_large_batch():
     # And it did move: the update is not trivially zero.
     (kernel_one, _), _ = train_variables_after(large[:1], 1)
     assert not np.allclose(kernel_one, kernel_large)
+
+
+@pytest.mark.parametrize("accumulation_steps,batch", [(1, 8), (4, 2)])
+def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch):
+    rng = np.random.RandomState(3)
+    data_x = rng.randn(16, 3).astype(np.float32)
+    data_y = rng.randn(16, 2).astype(np.float32)
+    batches = [(data_x[i:i + batch], data_y[i:i + batch])
+               for i in range(0, 16, batch)]
+    (kernel, bias), steps = train_variables_after(batches, accumulation_steps)
+    (kernel_scaled, bias_scaled), steps_scaled = train_variables_after(
+        batches, accumulation_steps, loss_scaling=True)
+    assert steps_scaled == steps
+    np.testing.assert_allclose(kernel_scaled, kernel, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(bias_scaled, bias, rtol=1e-6, atol=1e-7)
+
+
+def test_step_with_overflowing_gradients_is_skipped():
+    with tf.Graph().as_default():
+        w = tf1.get_variable("w", initializer=np.array([0.5, -2.0], np.float32))
+        factor = tf1.placeholder(tf.float32, [])
+        loss = factor * tf.reduce_sum(w * w)
+        train_op = optimization.create_optimizer(
+            loss, 0.1, 10, 0, use_tpu=False, loss_scaling=True)
+        by_name = {v.op.name: v for v in tf1.global_variables()}
+        watched = [by_name[name] for name in
+                   ("w", "w/adam_m", "w/adam_v", "loss_scale",
+                    "loss_scale_good_steps", "global_step")]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            before = session.run(watched)
+            assert before[3] == 2.0 ** 15
+            # 1e35 * 2^15 overflows float32: the scaled gradients are inf.
+            session.run(train_op, {factor: 1e35})
+            w_, m, v, scale, good, step = session.run(watched)
+            np.testing.assert_array_equal(w_, before[0])
+            np.testing.assert_array_equal(m, before[1])
+            np.testing.assert_array_equal(v, before[2])
+            assert (scale, good, step) == (2.0 ** 14, 0, 1)
+            session.run(train_op, {factor: 1.0})
+            w_, m, v, scale, good, step = session.run(watched)
+            assert np.all(np.isfinite(w_)) and not np.allclose(w_, before[0])
+            assert (scale, good, step) == (2.0 ** 14, 1, 2)
+
+
+def test_loss_scale_grows_after_good_steps_and_never_drops_below_one():
+    with tf.Graph().as_default():
+        grad = tf1.placeholder(tf.float32, [2])
+        loss_scale = optimization.DynamicLossScale(initial_scale=2.0,
+                                                   growth_interval=2)
+        _, update = loss_scale.adjust([grad])
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            scales = []
+            for value in [1.0, 1.0, 1.0, np.inf, np.nan, np.inf, 1.0, 1.0]:
+                session.run(update, {grad: [value, 0.0]})
+                scales.append(session.run(loss_scale.value))
+    assert scales == [2.0, 4.0, 4.0, 2.0, 1.0, 1.0, 1.0, 2.0]

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -253,6 +254,24 @@ def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_f
     dtypes = set(reader.get_variable_to_dtype_map().values())
     assert dtypes == {tf.float32, tf.int64}  # int64: the global step
     assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
+
+
+def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
+        tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, 16)
+    output_dir = str(tmp_path / "out")
+    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                   "--do_train=true", "--do_eval=true", "--train_batch_size=8",
+                   "--precision=fp16")
+    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
+    dtypes = reader.get_variable_to_dtype_map()
+    assert set(dtypes.values()) == {tf.float32, tf.int64}
+    assert dtypes["loss_scale"] == tf.float32
+    assert 1.0 <= reader.get_tensor("loss_scale") <= 2.0 ** 15
+    kernel = reader.get_tensor("bert/encoder/layer_0/attention/self/query/kernel")
+    assert np.all(np.isfinite(kernel))
+    with open(os.path.join(output_dir, "eval_results.txt")) as reader:
+        assert "eval_accuracy" in reader.read()
 
 
 def test_accumulation_with_bucketing_runs_the_planned_updates(tmp_path, tiny_config_file):
