@@ -6,12 +6,14 @@ script released with BERT; see README.md for the flags, tasks and outputs.
 
 import os
 import sys
+import tempfile
 
 from absl import app
 from absl import flags
 import tensorflow as tf
 
 from classifier import checks
+from classifier import distribution
 from classifier import metrics
 from classifier import results
 from classifier.best_checkpoint import EvalHistory
@@ -27,7 +29,7 @@ from classifier.features import (
 from classifier.input_pipeline import (
     file_based_input_fn_builder, input_fn_builder)
 from classifier.model_fn import create_model, model_fn_builder
-from classifier.progress import ProgressHook
+from classifier.progress import ExamplesPerSecondHook, ProgressHook
 from processors import (
     ColaProcessor, CustomDataProcessor, DataProcessor, InputError, InputExample,
     MnliProcessor, MrpcProcessor, XnliProcessor, get_processor)
@@ -166,14 +168,23 @@ flags.DEFINE_integer(
     "Split each training batch into this many micro-batches and apply their "
     "summed gradients once: the update of the full --train_batch_size with the "
     "memory of one micro-batch (not with --use_tpu).")
+flags.DEFINE_enum(
+    "distribution_strategy", "none", distribution.STRATEGIES,
+    "Train on several devices: mirrored = every GPU of this machine (every "
+    "logical CPU device when there is none); multi_worker_mirrored = every "
+    "GPU of every host listed in the TF_CONFIG environment variable. The "
+    "global batch stays --train_batch_size, split evenly over the replicas. "
+    "Eval and predict run on one device (on the chief).")
 
 for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
                   "output_dir"):
     flags.mark_flag_as_required(_required)
 
 
-def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
-    """A TPUEstimator: on the TPU with --use_tpu, on CPU/GPU otherwise."""
+def make_estimators(bert_config, processor, num_train_steps, num_warmup_steps):
+    """(estimator, trainer): a TPUEstimator (on the TPU with --use_tpu, on
+    CPU/GPU otherwise), and the Estimator that trains: the same one, or with
+    --distribution_strategy an Estimator running the strategy."""
     cluster_resolver = None
     if FLAGS.use_tpu and FLAGS.tpu_name:
         cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
@@ -183,19 +194,24 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
         session_config = tf1.ConfigProto()
         session_config.graph_options.optimizer_options.global_jit_level = (
             tf1.OptimizerOptions.ON_1)
+    run_config_args = dict(
+        save_checkpoints_steps=FLAGS.save_checkpoints_steps,
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max,
+        tf_random_seed=FLAGS.random_seed)
+    # On a multi-worker cluster the chief evaluates and predicts by itself.
+    local_only = FLAGS.distribution_strategy == "multi_worker_mirrored"
     run_config = tf1.estimator.tpu.RunConfig(
         cluster=cluster_resolver,
         session_config=session_config,
-        master=FLAGS.master,
+        master="" if local_only else FLAGS.master,
+        evaluation_master="" if local_only else None,
         model_dir=FLAGS.output_dir,
-        save_checkpoints_steps=FLAGS.save_checkpoints_steps,
-        keep_checkpoint_max=FLAGS.keep_checkpoint_max,
-        tf_random_seed=FLAGS.random_seed,
         tpu_config=tf1.estimator.tpu.TPUConfig(
             iterations_per_loop=FLAGS.iterations_per_loop,
             num_shards=FLAGS.num_tpu_cores,
             per_host_input_for_training=(
-                tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)))
+                tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)),
+        **run_config_args)
     label_list = processor.get_labels()
     model_fn = model_fn_builder(
         bert_config=bert_config,
@@ -211,7 +227,7 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
         regression=processor.is_regression,
         compute_dtype=COMPUTE_DTYPES[FLAGS.precision],
         gradient_accumulation_steps=FLAGS.gradient_accumulation_steps)
-    return tf1.estimator.tpu.TPUEstimator(
+    estimator = tf1.estimator.tpu.TPUEstimator(
         use_tpu=FLAGS.use_tpu,
         model_fn=model_fn,
         config=run_config,
@@ -219,6 +235,18 @@ def make_estimator(bert_config, processor, num_train_steps, num_warmup_steps):
             FLAGS.train_batch_size // FLAGS.gradient_accumulation_steps),
         eval_batch_size=FLAGS.eval_batch_size,
         predict_batch_size=FLAGS.predict_batch_size)
+    strategy = distribution.make_strategy(FLAGS.distribution_strategy)
+    if strategy is None:
+        return estimator, estimator
+    if FLAGS.train_batch_size % strategy.num_replicas_in_sync:
+        raise InputError("--train_batch_size=%d does not split evenly over the "
+                         "%d replicas of --distribution_strategy=%s"
+                         % (FLAGS.train_batch_size, strategy.num_replicas_in_sync,
+                            FLAGS.distribution_strategy))
+    trainer = distribution.distributed_estimator(
+        model_fn, strategy, FLAGS.train_batch_size, FLAGS.output_dir,
+        session_config, **run_config_args)
+    return estimator, trainer
 
 
 def check_flags():
@@ -246,6 +274,14 @@ def check_flags():
     if FLAGS.use_tpu and FLAGS.precision == "fp16":
         raise InputError("--precision=fp16 is for GPUs: use --precision=bf16 "
                          "with --use_tpu")
+    if FLAGS.use_tpu and FLAGS.distribution_strategy != "none":
+        raise InputError("--distribution_strategy is for GPUs and CPUs: with "
+                         "--use_tpu, TPUEstimator spreads over --num_tpu_cores")
+    if (FLAGS.distribution_strategy != "none"
+            and FLAGS.gradient_accumulation_steps > 1):
+        raise InputError("--gradient_accumulation_steps works only with "
+                         "--distribution_strategy=none: use more replicas or "
+                         "a smaller --train_batch_size instead")
     if FLAGS.use_tpu and FLAGS.gradient_accumulation_steps > 1:
         raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
                          "drop it with --use_tpu (TPUs fit larger batches)")
@@ -309,9 +345,11 @@ def save_label_list(labels):
                              "".join(label + "\n" for label in labels))
 
 
-def train(estimator, processor, tokenizer, train_examples, num_train_steps,
-          eval_sets):
-    train_file = os.path.join(FLAGS.output_dir, "train.tf_record")
+def train(trainer, processor, tokenizer, train_examples, num_train_steps,
+          feature_dir, after_each_stop=None):
+    """Trains to num_train_steps; with --eval_every_steps stops on the way and
+    calls after_each_stop() at each stop (and at the end)."""
+    train_file = os.path.join(feature_dir, "train.tf_record")
     convert_features(train_examples, processor, tokenizer, train_file)
     tf1.logging.info("***** Running training *****")
     tf1.logging.info("  Num examples = %d", len(train_examples))
@@ -324,21 +362,24 @@ def train(estimator, processor, tokenizer, train_examples, num_train_steps,
         bucket_by_length=FLAGS.bucket_by_length)
     divergence = DivergenceHook()
     hooks = [ProgressHook(num_train_steps, FLAGS.train_batch_size), divergence]
+    if not isinstance(trainer, tf1.estimator.tpu.TPUEstimator):
+        hooks.append(ExamplesPerSecondHook(FLAGS.train_batch_size,
+                                           FLAGS.iterations_per_loop))
     stops = [num_train_steps]
-    history = None
     if FLAGS.eval_every_steps:
         stops = evaluation_points(num_train_steps, FLAGS.eval_every_steps)
-        history = EvalHistory(FLAGS.output_dir, processor.main_metric)
     for stop in stops:
         try:
-            estimator.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+            if FLAGS.distribution_strategy == "multi_worker_mirrored":
+                distribution.train_on_cluster(trainer, input_fn, stop, hooks)
+            else:
+                trainer.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
         except tf.errors.InvalidArgumentError as error:
             if is_divergence(error):
                 raise divergence.error()
             raise
-        if history is not None:
-            history.record(evaluate(estimator, eval_sets),
-                           estimator.latest_checkpoint())
+        if after_each_stop is not None:
+            after_each_stop()
 
 
 def convert_features(examples, processor, tokenizer, record_file):
@@ -470,6 +511,11 @@ def run():
     if FLAGS.do_train:
         num_train_steps, num_warmup_steps = count_train_steps(data["train"])
 
+    if (FLAGS.distribution_strategy == "multi_worker_mirrored"
+            and not distribution.is_chief()):
+        run_worker(bert_config, processor, tokenizer, data["train"],
+                   num_train_steps, num_warmup_steps)
+        return
     tf.io.gfile.makedirs(FLAGS.output_dir)
     with OutputDirLock(FLAGS.output_dir):
         if isinstance(processor, CustomDataProcessor) and FLAGS.do_train:
@@ -477,11 +523,11 @@ def run():
         eval_sets = None
         if "dev" in data:
             eval_sets = prepare_eval_sets(processor, tokenizer, data["dev"])
-        estimator = make_estimator(
+        estimator, trainer = make_estimators(
             bert_config, processor, num_train_steps, num_warmup_steps)
         if FLAGS.do_train:
-            train(estimator, processor, tokenizer, data["train"], num_train_steps,
-                  eval_sets)
+            train(trainer, processor, tokenizer, data["train"], num_train_steps,
+                  FLAGS.output_dir, eval_recorder(estimator, eval_sets, processor))
         if FLAGS.do_eval:
             result = evaluate(estimator, eval_sets)
             results.write_atomically(
@@ -491,6 +537,36 @@ def run():
             predict(estimator, processor, tokenizer, data["test"])
         if FLAGS.do_export:
             export(bert_config, processor)
+
+
+def eval_recorder(estimator, eval_sets, processor):
+    """With --eval_every_steps, what records an evaluation in eval_history.tsv
+    (and best/); else None."""
+    if not FLAGS.eval_every_steps:
+        return None
+    history = EvalHistory(FLAGS.output_dir, processor.main_metric)
+
+    def record_eval():
+        history.record(evaluate(estimator, eval_sets),
+                       estimator.latest_checkpoint())
+    return record_eval
+
+
+def run_worker(bert_config, processor, tokenizer, train_examples,
+               num_train_steps, num_warmup_steps):
+    """A multi_worker_mirrored worker other than the chief: it only trains.
+
+    Its feature file goes to a local temporary folder; the chief alone writes
+    to --output_dir (checkpoints, results) and evaluates and predicts.
+    """
+    if not FLAGS.do_train:
+        tf1.logging.info("not the chief and no --do_train: nothing to do")
+        return
+    _, trainer = make_estimators(
+        bert_config, processor, num_train_steps, num_warmup_steps)
+    feature_dir = tempfile.mkdtemp(prefix="run_classifier_worker_")
+    train(trainer, processor, tokenizer, train_examples, num_train_steps,
+          feature_dir)
 
 
 def export(bert_config, processor):

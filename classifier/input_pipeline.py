@@ -54,6 +54,8 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
     batch is cut to its longest real sequence (not on TPU: shapes must be fixed).
     With bucket_by_length (training only) a batch is drawn from examples whose
     lengths fall in the same 16-token bucket, so it holds less padding.
+    Under a multi-worker tf.distribute strategy each worker reads its own
+    shard of the file (input_context).
     """
     feature_spec = _feature_spec(seq_length, regression)
 
@@ -61,9 +63,12 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
         batch = _to_int32(tf.io.parse_example(records, feature_spec))
         return trim_to_longest(batch) if dynamic_padding else batch
 
-    def input_fn(params):
+    def input_fn(params, input_context=None):
         batch_size = params["batch_size"]
         dataset = tf.data.TFRecordDataset(input_file)
+        if input_context is not None and input_context.num_input_pipelines > 1:
+            dataset = dataset.shard(input_context.num_input_pipelines,
+                                    input_context.input_pipeline_id)
         if is_training:
             dataset = dataset.repeat().shuffle(buffer_size=SHUFFLE_BUFFER_SIZE)
         if is_training and bucket_by_length:

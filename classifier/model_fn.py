@@ -83,6 +83,12 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
     return scaffold_fn
 
 
+def _replicas():
+    """Replicas in sync: an Estimator sums their losses, so each logs loss / N."""
+    replica_context = tf.distribute.get_replica_context()
+    return replica_context.num_replicas_in_sync if replica_context else 1
+
+
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
                      use_one_hot_embeddings, metric_fn=None, regression=False,
@@ -124,7 +130,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 use_tpu, gradient_accumulation_steps,
                 loss_scaling=compute_dtype == tf.float16)
             return tf1.estimator.tpu.TPUEstimatorSpec(
-                mode=mode, loss=total_loss, train_op=train_op,
+                mode=mode, loss=total_loss / _replicas(), train_op=train_op,
                 scaffold_fn=scaffold_fn)
         if mode == tf.estimator.ModeKeys.EVAL:
             eval_metrics = (metric_fn,

@@ -50,3 +50,19 @@ class ProgressHook(tf1.train.SessionRunHook):
             step, self._total_steps, 100.0 * step / self._total_steps,
             steps_per_sec * self._batch_size, format_duration(left))
         self._last_time, self._last_step = now, step
+
+
+class ExamplesPerSecondHook(tf1.train.StepCounterHook):
+    """Logs the standard `examples/sec: X` line next to `global_step/sec: X`.
+
+    TPUEstimator logs both; a plain Estimator (--distribution_strategy) only
+    the latter, and scripts read the former.
+    """
+
+    def __init__(self, batch_size, every_n_steps):
+        super(ExamplesPerSecondHook, self).__init__(every_n_steps=every_n_steps)
+        self._batch_size = batch_size
+
+    def _log_and_record(self, elapsed_steps, elapsed_time, global_step):
+        examples_per_sec = self._batch_size * elapsed_steps / elapsed_time
+        tf1.logging.info("examples/sec: %g", examples_per_sec)

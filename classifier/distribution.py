@@ -1,0 +1,97 @@
+"""--distribution_strategy: training on several devices or hosts.
+
+Training runs under a tf.distribute strategy in a plain Estimator (TPUEstimator
+takes no strategy); eval and predict stay on one device. The global batch is
+--train_batch_size, split evenly over the replicas, and the optimizer averages
+the gradients across them (optimization.create_optimizer).
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+tf1 = tf.compat.v1
+
+STRATEGIES = ["none", "mirrored", "multi_worker_mirrored"]
+# Cross-device reductions block inter-op threads; a 2-core host running two
+# CPU replicas deadlocks with the default pool of one thread per core.
+CPU_REPLICA_INTER_OP_THREADS = 8
+
+
+def replica_devices():
+    """The local devices `mirrored` uses: every GPU, else every logical CPU."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return [device.name for device in gpus or tf.config.list_logical_devices("CPU")]
+
+
+def make_strategy(name):
+    """The tf.distribute strategy for --distribution_strategy, or None."""
+    if name == "none":
+        return None
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(devices=replica_devices())
+    return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
+
+
+def is_chief():
+    """False on the workers of a TF_CONFIG cluster other than the chief.
+
+    The chief is task "chief", or worker 0 when the cluster names no chief.
+    """
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    task = tf_config.get("task") or {}
+    cluster = tf_config.get("cluster") or {}
+    task_type, index = task.get("type"), int(task.get("index", 0))
+    if task_type in (None, "chief"):
+        return True
+    return task_type == "worker" and index == 0 and "chief" not in cluster
+
+
+def session_config(base=None):
+    """base (or a new ConfigProto) made able to run one replica per CPU."""
+    config = tf1.ConfigProto()
+    if base is not None:
+        config.CopyFrom(base)
+    cpus = len(tf.config.list_logical_devices("CPU"))
+    if not tf.config.list_logical_devices("GPU") and cpus > 1:
+        config.device_count["CPU"] = cpus
+        config.inter_op_parallelism_threads = max(
+            config.inter_op_parallelism_threads, CPU_REPLICA_INTER_OP_THREADS)
+    return config
+
+
+def distributed_estimator(model_fn, strategy, train_batch_size, model_dir,
+                          session_config_proto=None, **run_config_args):
+    """An Estimator training model_fn (which returns TPUEstimatorSpecs) under strategy.
+
+    Its input_fn gets params["batch_size"] = train_batch_size / replicas
+    (train_batch_size must be a multiple of the replicas).
+    """
+    replicas = strategy.num_replicas_in_sync
+    config = tf1.estimator.RunConfig(
+        model_dir=model_dir, train_distribute=strategy,
+        session_config=session_config(session_config_proto), **run_config_args)
+
+    def estimator_model_fn(features, labels, mode, params):
+        return model_fn(features, labels, mode, params).as_estimator_spec()
+
+    tf1.logging.info("training on %d replicas, %d examples each per step",
+                     replicas, train_batch_size // replicas)
+    return tf1.estimator.Estimator(
+        model_fn=estimator_model_fn, config=config,
+        params={"batch_size": train_batch_size // replicas})
+
+
+def train_on_cluster(estimator, input_fn, max_steps, hooks):
+    """estimator.train for a multi_worker_mirrored worker.
+
+    Estimator lets the workers of a TF_CONFIG cluster train only through
+    train_and_evaluate; it evaluates on an "evaluator" task alone, which
+    run_classifier does not use (the chief evaluates after training), so the
+    EvalSpec is never run.
+    """
+    tf1.estimator.train_and_evaluate(
+        estimator,
+        tf1.estimator.TrainSpec(input_fn, max_steps=max_steps, hooks=hooks),
+        tf1.estimator.EvalSpec(input_fn, steps=1))

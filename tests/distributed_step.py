@@ -1,0 +1,69 @@
+"""Runs one training step of a tiny BERT, on one device or mirrored on two
+logical CPU devices, for tests/test_distribution.py (run in a subprocess:
+logical devices must be set before TensorFlow starts).
+
+usage: distributed_step.py none|mirrored OUTPUT_DIR [INIT_CHECKPOINT]
+"""
+
+import os
+import sys
+
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from classifier import distribution, model_fn  # noqa: E402
+from classifier.features import InputFeatures  # noqa: E402
+from classifier.input_pipeline import input_fn_builder  # noqa: E402
+import modeling  # noqa: E402
+
+tf1 = tf.compat.v1
+BATCH_SIZE = 8
+SEQ_LENGTH = 12
+
+
+def tiny_features():
+    """BATCH_SIZE distinct examples of several lengths."""
+    rng = np.random.RandomState(0)
+    features = []
+    for index in range(BATCH_SIZE):
+        length = 4 + index
+        ids = [int(i) for i in rng.randint(1, 99, length)] + [0] * (SEQ_LENGTH - length)
+        mask = [1] * length + [0] * (SEQ_LENGTH - length)
+        features.append(InputFeatures(ids, mask, [0] * SEQ_LENGTH, index % 2))
+    return features
+
+
+def main(strategy_name, output_dir, init_checkpoint=None):
+    if strategy_name == "mirrored":
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    # Dropout off everywhere, the classifier's included, so that the replicas'
+    # step can be compared with the single-device one.
+    model_fn.CLASSIFIER_DROPOUT = 0.0
+    tf1.logging.set_verbosity(tf1.logging.INFO)
+    config = modeling.BertConfig(
+        vocab_size=99, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
+    build_model = model_fn.model_fn_builder(
+        config, num_labels=2, init_checkpoint=init_checkpoint,
+        learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
+        use_tpu=False, use_one_hot_embeddings=False)
+    strategy = distribution.make_strategy(strategy_name)
+    if strategy is None:
+        estimator = tf1.estimator.tpu.TPUEstimator(
+            use_tpu=False, model_fn=build_model, train_batch_size=BATCH_SIZE,
+            config=tf1.estimator.tpu.RunConfig(model_dir=output_dir,
+                                               tf_random_seed=1))
+    else:
+        estimator = distribution.distributed_estimator(
+            build_model, strategy, BATCH_SIZE, output_dir, tf_random_seed=1)
+    estimator.train(input_fn_builder(tiny_features(), SEQ_LENGTH, False, True),
+                    max_steps=1)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
