@@ -17,7 +17,7 @@ DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
 	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
 endif
 
-.PHONY: setup demo test bench minilm clean
+.PHONY: setup demo test bench profile minilm clean
 
 setup: $(VENV)/.installed
 
@@ -52,6 +52,10 @@ test: $(VENV)/.installed
 # Speed table (examples/sec, side by side); takes about 10 minutes on 2 cores.
 bench: minilm
 	$(PY) bench/bench.py
+
+# Where a bf16 training step's time goes, by op type and node.
+profile: minilm
+	$(PY) bench/profile_step.py --precision=bf16 --dynamic_padding --nodes
 
 clean:
 	rm -rf $(BUILD)
