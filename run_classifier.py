@@ -297,6 +297,11 @@ def check_flags():
     checks.check_checkpoint_matches_config(
         FLAGS.init_checkpoint, bert_config, FLAGS.bert_config_file)
     checks.check_output_dir(FLAGS.output_dir)
+    if FLAGS.do_train and FLAGS.precision == "fp16":
+        checks.check_resumable(FLAGS.output_dir, ["loss_scale"], "--precision=fp16")
+    if FLAGS.do_train and FLAGS.gradient_accumulation_steps > 1:
+        checks.check_resumable(FLAGS.output_dir, ["gradient_accumulation_step"],
+                               "--gradient_accumulation_steps")
     if not tf.io.gfile.isdir(FLAGS.data_dir):
         raise InputError("--data_dir=%s is not a directory" % FLAGS.data_dir)
     return bert_config

@@ -90,6 +90,21 @@ def check_output_dir(output_dir):
                          "another path" % output_dir)
 
 
+def check_resumable(output_dir, needed_variables, flag):
+    """Training resumes from output_dir's newest checkpoint, which must hold the
+    variables `flag` adds to the graph (a run without it saved none)."""
+    checkpoint = tf.train.latest_checkpoint(output_dir)
+    if not checkpoint:
+        return
+    stored = {name for name, _ in tf.train.list_variables(checkpoint)}
+    missing = [name for name in needed_variables if name not in stored]
+    if missing:
+        raise InputError(
+            "--output_dir=%s holds checkpoints of a run without %s (%s lacks %s): "
+            "train into a new --output_dir, or rerun with that run's flags"
+            % (output_dir, flag, checkpoint, missing[0]))
+
+
 def check_checkpoint_matches_config(init_checkpoint, bert_config, bert_config_file):
     """Every BERT variable the checkpoint holds has the shape the config implies."""
     if not init_checkpoint:

@@ -272,6 +272,18 @@ def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
     assert np.all(np.isfinite(kernel))
     with open(os.path.join(output_dir, "eval_results.txt")) as reader:
         assert "eval_accuracy" in reader.read()
+    # An fp32 run's checkpoints have no loss scale to resume fp16 training from.
+    fp32_dir = str(tmp_path / "fp32")
+    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
+                   "--do_train=true", "--train_batch_size=8")
+    before = sorted(os.listdir(fp32_dir))
+    bad = run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
+                         "--do_train=true", "--train_batch_size=8",
+                         "--num_train_epochs=6", "--precision=fp16", check=False)
+    assert bad.returncode == 2
+    assert "holds checkpoints of a run without --precision=fp16" in bad.stderr
+    assert "lacks loss_scale" in bad.stderr
+    assert sorted(os.listdir(fp32_dir)) == before
 
 
 def test_accumulation_with_bucketing_runs_the_planned_updates(tmp_path, tiny_config_file):
