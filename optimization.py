@@ -78,9 +78,14 @@ def _mean_across_replicas(grads):
     replicas = replica_context.num_replicas_in_sync if replica_context else 1
     if replicas == 1:
         return grads, 1.0
-    dense = [tf.convert_to_tensor(grad) / replicas for grad in grads]
-    return (replica_context.all_reduce(tf.distribute.ReduceOp.SUM, dense),
-            1.0 / replicas)
+    present = [index for index, grad in enumerate(grads) if grad is not None]
+    reduced = replica_context.all_reduce(
+        tf.distribute.ReduceOp.SUM,
+        [tf.convert_to_tensor(grads[index]) / replicas for index in present])
+    averaged = list(grads)
+    for index, grad in zip(present, reduced):
+        averaged[index] = grad
+    return averaged, 1.0 / replicas
 
 
 def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
@@ -93,7 +98,7 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
         updates.append(scale_update)
     grads, _ = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
     if replica_share != 1.0:
-        grads = [grad * replica_share for grad in grads]
+        grads = [None if grad is None else grad * replica_share for grad in grads]
     updates.append(
         optimizer.apply_gradients(zip(grads, tvars), global_step=global_step))
     return tf.group(*updates)
