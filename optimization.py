@@ -118,10 +118,12 @@ class DynamicLossScale(object):
         self.growth_interval = growth_interval
         same_on_every_replica = tf.VariableAggregation.ONLY_FIRST_REPLICA
         self.value = tf1.get_variable(
-            "loss_scale", initializer=tf.constant(initial_scale, tf.float32),
+            "loss_scale", [], tf.float32,
+            initializer=tf1.constant_initializer(initial_scale),
             trainable=False, aggregation=same_on_every_replica)
         self.good_steps = tf1.get_variable(
-            "loss_scale_good_steps", initializer=tf.constant(0, tf.int64),
+            "loss_scale_good_steps", [], tf.int64,
+            initializer=tf1.zeros_initializer(),
             trainable=False, aggregation=same_on_every_replica)
 
     def scale(self, loss):

@@ -2,7 +2,7 @@
 logical CPU devices, for tests/test_distribution.py (run in a subprocess:
 logical devices must be set before TensorFlow starts).
 
-usage: distributed_step.py none|mirrored OUTPUT_DIR [INIT_CHECKPOINT]
+usage: distributed_step.py none|mirrored fp32|fp16 OUTPUT_DIR [INIT_CHECKPOINT]
 """
 
 import os
@@ -35,7 +35,7 @@ def tiny_features():
     return features
 
 
-def main(strategy_name, output_dir, init_checkpoint=None):
+def main(strategy_name, precision, output_dir, init_checkpoint=None):
     if strategy_name == "mirrored":
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
@@ -51,7 +51,8 @@ def main(strategy_name, output_dir, init_checkpoint=None):
     build_model = model_fn.model_fn_builder(
         config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
-        use_tpu=False, use_one_hot_embeddings=False)
+        use_tpu=False, use_one_hot_embeddings=False,
+        compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[precision])
     strategy = distribution.make_strategy(strategy_name)
     if strategy is None:
         estimator = tf1.estimator.tpu.TPUEstimator(

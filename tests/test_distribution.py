@@ -16,21 +16,30 @@ from conftest import REPO, run_classifier, small_mrpc, tiny_config_dict, UNCASED
 STEP_SCRIPT = os.path.join(REPO, "tests", "distributed_step.py")
 
 
-def run_step(strategy, output_dir, init_checkpoint=None):
-    args = [sys.executable, STEP_SCRIPT, strategy, str(output_dir)]
+def run_step(strategy, precision, output_dir, init_checkpoint=None):
+    args = [sys.executable, STEP_SCRIPT, strategy, precision, str(output_dir)]
     process = subprocess.run(args + ([init_checkpoint] if init_checkpoint else []),
                              capture_output=True, text=True, timeout=600)
     assert process.returncode == 0, process.stderr[-5000:]
     return process.stderr
 
 
-def test_mirrored_step_on_two_cpus_equals_the_single_device_step(tmp_path):
-    # A first step gives every variable, the classifier's too, a starting
-    # value both runs load, so they start from the same weights.
-    run_step("none", tmp_path / "start")
-    start = str(tmp_path / "start" / "model.ckpt-1")
-    run_step("none", tmp_path / "single", start)
-    log = run_step("mirrored", tmp_path / "mirrored", start)
+@pytest.fixture(scope="module")
+def start_checkpoint(tmp_path_factory):
+    """A checkpoint giving every variable, the classifier's too, a value, so
+    that runs compared start from the same weights."""
+    output_dir = tmp_path_factory.mktemp("start")
+    run_step("none", "fp32", output_dir)
+    return str(output_dir / "model.ckpt-1")
+
+
+# fp16: the loss scale's variables are shared by the replicas; its products
+# differ from one device's a little (batches of 4 instead of 8).
+@pytest.mark.parametrize("precision,atol", [("fp32", 1e-7), ("fp16", 1e-5)])
+def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
+        tmp_path, start_checkpoint, precision, atol):
+    run_step("none", precision, tmp_path / "single", start_checkpoint)
+    log = run_step("mirrored", precision, tmp_path / "mirrored", start_checkpoint)
     assert "training on 2 replicas, 4 examples each per step" in log
 
     single = tf.train.load_checkpoint(str(tmp_path / "single" / "model.ckpt-1"))
@@ -38,15 +47,16 @@ def test_mirrored_step_on_two_cpus_equals_the_single_device_step(tmp_path):
     names = sorted(single.get_variable_to_shape_map())
     assert names == sorted(mirrored.get_variable_to_shape_map())
     assert any(name.endswith("/adam_m") for name in names)
+    assert ("loss_scale" in names) == (precision == "fp16")
     for name in names:
         np.testing.assert_allclose(mirrored.get_tensor(name), single.get_tensor(name),
-                                   rtol=1e-5, atol=1e-7, err_msg=name)
+                                   rtol=1e-5, atol=atol, err_msg=name)
     # adam_m holds 0.1 * the (mean) gradient: unclipped here, so a sum over
     # replicas instead of a mean would show.
     m_norm = np.sqrt(sum(np.sum(single.get_tensor(name) ** 2)
                          for name in names if name.endswith("/adam_m")))
     assert 0.0 < m_norm < 0.1
-    before = tf.train.load_checkpoint(start)
+    before = tf.train.load_checkpoint(start_checkpoint)
     assert not np.allclose(before.get_tensor("output_weights"),
                            single.get_tensor("output_weights"))
 
