@@ -92,11 +92,14 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
                     replica_share=1.0):
     """Clips grads to CLIP_NORM and applies them; the op the step runs."""
     updates = []
+    grads, global_norm = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
     if loss_scale is not None:
-        all_finite, scale_update = loss_scale.adjust(grads)
+        # The clipping's norm is inf or nan when a gradient element is (or
+        # when they are too large to sum their squares in float32): no extra
+        # pass over the gradients to find out.
+        all_finite = tf.math.is_finite(global_norm)
         optimizer.apply_only_if = all_finite
-        updates.append(scale_update)
-    grads, _ = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
+        updates.append(loss_scale.adjust(all_finite))
     if replica_share != 1.0:
         grads = [None if grad is None else grad * replica_share for grad in grads]
     updates.append(
@@ -141,11 +144,9 @@ class DynamicLossScale(object):
             unscaled.append(grad)
         return unscaled
 
-    def adjust(self, grads):
-        """(whether all grads are finite, the op updating scale and count)."""
-        all_finite = tf.reduce_all(
-            [tf.reduce_all(tf.math.is_finite(_values(grad)))
-             for grad in grads if grad is not None])
+    def adjust(self, all_finite):
+        """The op updating scale and count after a step whose gradients were
+        all finite (a boolean tensor) or not."""
         good_steps = self.good_steps + 1
         grow = tf.logical_and(all_finite, good_steps >= self.growth_interval)
         new_value = tf1.where(
@@ -155,13 +156,8 @@ class DynamicLossScale(object):
         new_good_steps = tf1.where(
             tf.logical_and(all_finite, tf.logical_not(grow)),
             good_steps, tf.constant(0, tf.int64))
-        update = tf.group(self.value.assign(new_value),
-                          self.good_steps.assign(new_good_steps))
-        return all_finite, update
-
-
-def _values(grad):
-    return grad.values if isinstance(grad, tf.IndexedSlices) else grad
+        return tf.group(self.value.assign(new_value),
+                        self.good_steps.assign(new_good_steps))
 
 
 def _accumulating_train_op(optimizer, grads, tvars, global_step, steps,
