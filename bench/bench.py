@@ -127,12 +127,26 @@ def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps):
     return train_rate, max(rates)
 
 
-def main():
+def argument_parser(doc):
+    """A parser with --minilm_dir and --glue_dir, described by doc's first line."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--minilm_dir", default=os.path.join(here, "build", "minilm"))
     parser.add_argument("--glue_dir", default=os.path.join(
         os.path.dirname(here), "shared", "data", "glue"))
+    return parser
+
+
+def load_minilm(minilm_dir):
+    """(config, checkpoint path, tokenizer) of the converted MiniLM."""
+    config = modeling.BertConfig.from_json_file(
+        os.path.join(minilm_dir, "bert_config.json"))
+    tokenizer = tokenization.FullTokenizer(os.path.join(minilm_dir, "vocab.txt"))
+    return config, os.path.join(minilm_dir, "bert_model.ckpt"), tokenizer
+
+
+def main():
+    parser = argument_parser(__doc__)
     parser.add_argument("--steps", type=int, default=12,
                         help="measured training steps per setting")
     parser.add_argument("--only", default=None,
@@ -140,11 +154,7 @@ def main():
     args = parser.parse_args()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
 
-    config = modeling.BertConfig.from_json_file(
-        os.path.join(args.minilm_dir, "bert_config.json"))
-    checkpoint = os.path.join(args.minilm_dir, "bert_model.ckpt")
-    tokenizer = tokenization.FullTokenizer(
-        os.path.join(args.minilm_dir, "vocab.txt"))
+    config, checkpoint, tokenizer = load_minilm(args.minilm_dir)
     processor = MrpcProcessor()
     mrpc = os.path.join(args.glue_dir, "MRPC")
     train_examples = processor.get_train_examples(mrpc)

@@ -8,7 +8,6 @@ grouped into matrix products, the optimizer, and the rest.
     python bench/profile_step.py [--precision bf16] [--dynamic_padding]
 """
 
-import argparse
 import collections
 import os
 import re
@@ -19,11 +18,8 @@ import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import bench  # noqa: E402
-import modeling  # noqa: E402
-import tokenization  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
 from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
@@ -74,11 +70,7 @@ class StepTracer(tf1.train.SessionRunHook):
 
 
 def main():
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minilm_dir", default=os.path.join(here, "build", "minilm"))
-    parser.add_argument("--glue_dir", default=os.path.join(
-        os.path.dirname(here), "shared", "data", "glue"))
+    parser = bench.argument_parser(__doc__)
     parser.add_argument("--precision", default="bf16", choices=sorted(bench.DTYPES))
     parser.add_argument("--dynamic_padding", action="store_true")
     parser.add_argument("--top", type=int, default=25)
@@ -87,18 +79,15 @@ def main():
     args = parser.parse_args()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
 
-    config = modeling.BertConfig.from_json_file(
-        os.path.join(args.minilm_dir, "bert_config.json"))
-    tokenizer = tokenization.FullTokenizer(os.path.join(args.minilm_dir, "vocab.txt"))
+    config, checkpoint, tokenizer = bench.load_minilm(args.minilm_dir)
     examples = MrpcProcessor().get_train_examples(os.path.join(args.glue_dir, "MRPC"))
     with tempfile.TemporaryDirectory() as work:
         train_file = os.path.join(work, "train.tf_record")
         file_based_convert_examples_to_features(
             examples[:bench.BATCH_SIZE * 8], ["0", "1"], bench.SEQ_LENGTH, tokenizer,
             train_file)
-        estimator = bench.estimator_for(
-            config, os.path.join(args.minilm_dir, "bert_model.ckpt"), args.precision,
-            False, os.path.join(work, "model"))
+        estimator = bench.estimator_for(config, checkpoint, args.precision, False,
+                                        os.path.join(work, "model"))
         tracer = StepTracer(bench.WARMUP_STEPS)
         estimator.train(
             file_based_input_fn_builder(train_file, bench.SEQ_LENGTH, True, True,
