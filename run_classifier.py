@@ -282,6 +282,8 @@ def check_flags():
         raise InputError("--gradient_accumulation_steps works only with "
                          "--distribution_strategy=none: use more replicas or "
                          "a smaller --train_batch_size instead")
+    if FLAGS.distribution_strategy == "multi_worker_mirrored":
+        distribution.check_cluster()
     if FLAGS.use_tpu and FLAGS.gradient_accumulation_steps > 1:
         raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
                          "drop it with --use_tpu (TPUs fit larger batches)")

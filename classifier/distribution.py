@@ -11,6 +11,8 @@ import os
 
 import tensorflow as tf
 
+from processors.errors import InputError
+
 tf1 = tf.compat.v1
 
 STRATEGIES = ["none", "mirrored", "multi_worker_mirrored"]
@@ -46,6 +48,24 @@ def is_chief():
     if task_type in (None, "chief"):
         return True
     return task_type == "worker" and index == 0 and "chief" not in cluster
+
+
+def check_cluster():
+    """multi_worker_mirrored needs TF_CONFIG naming a cluster with one chief
+    (Estimator's rule) and this host's task in it."""
+    try:
+        tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    except ValueError as error:
+        raise InputError("TF_CONFIG is not valid JSON (%s): see README, "
+                         "Multi-GPU and multi-host" % error)
+    cluster = tf_config.get("cluster") or {}
+    task = tf_config.get("task") or {}
+    if len(cluster.get("chief") or []) != 1 or task.get("type") not in cluster:
+        raise InputError(
+            "--distribution_strategy=multi_worker_mirrored needs TF_CONFIG with a "
+            "cluster of exactly one \"chief\" (and any \"worker\"s) and this "
+            "host's task in it; TF_CONFIG is %r: see README, Multi-GPU and "
+            "multi-host" % (os.environ.get("TF_CONFIG") or ""))
 
 
 def session_config(base=None):

@@ -151,3 +151,27 @@ def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
     written = set(os.listdir(output_dir))
     assert {"eval_results.txt", "test_results.tsv", "train.tf_record"} <= written
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
+
+
+@pytest.mark.parametrize("tf_config", [
+    None, "{not json",
+    json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
+                "task": {"type": "worker", "index": 0}})])
+def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, tf_config):
+    config_file = tmp_path / "bert_config.json"
+    config_file.write_text(json.dumps(tiny_config_dict()))
+    data_dir = small_mrpc(tmp_path, 8)
+    output_dir = tmp_path / "out"
+    env = dict(os.environ)
+    env.pop("TF_CONFIG", None)
+    if tf_config is not None:
+        env["TF_CONFIG"] = tf_config
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "run_classifier.py"), "--task_name=MRPC",
+         "--data_dir=" + data_dir, "--vocab_file=" + UNCASED_VOCAB,
+         "--bert_config_file=" + str(config_file), "--output_dir=" + str(output_dir),
+         "--do_train=true", "--distribution_strategy=multi_worker_mirrored"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert process.returncode == 2
+    assert "TF_CONFIG" in process.stderr.splitlines()[-1]
+    assert not output_dir.exists()
