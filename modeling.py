@@ -144,6 +144,7 @@ class BertModel(object):
                     use_one_hot_embeddings=use_one_hot_embeddings)
                 self.embedding_output = embedding_postprocessor(
                     word_output,
+                    use_token_type=True,
                     token_type_ids=token_type_ids,
                     token_type_vocab_size=config.type_vocab_size,
                     initializer_range=config.initializer_range,
@@ -164,6 +165,7 @@ class BertModel(object):
                     hidden_dropout_prob=config.hidden_dropout_prob,
                     attention_probs_dropout_prob=config.attention_probs_dropout_prob,
                     initializer_range=config.initializer_range,
+                    do_return_all_layers=True,
                     compute_dtype=compute_dtype)
             self.sequence_output = self.all_encoder_layers[-1]
 
@@ -234,9 +236,11 @@ def get_activation(activation_string):
     if not isinstance(activation_string, str):
         return activation_string
     name = activation_string.lower()
+    if not name:
+        return None
     activations = {"linear": None, "relu": tf.nn.relu, "gelu": gelu,
                    "tanh": tf.tanh}
-    if not name or name not in activations:
+    if name not in activations:
         raise ValueError("Unsupported activation: %r (use one of %s)"
                          % (activation_string, ", ".join(activations)))
     return activations[name]
@@ -314,10 +318,14 @@ def dense(input_tensor, units, name, initializer_range, activation=None,
 def embedding_lookup(input_ids, vocab_size, embedding_size=128,
                      initializer_range=0.02, word_embedding_name="word_embeddings",
                      use_one_hot_embeddings=False):
-    """Looks up word embeddings: [batch, seq] ids -> [batch, seq, width].
+    """Looks up word embeddings: (output, embedding_table).
 
-    With use_one_hot_embeddings the lookup is a one-hot matmul (fast on TPU).
+    input_ids [batch, seq] give [batch, seq, embedding_size]; ids of rank 3
+    [batch, seq, k] give [batch, seq, k * embedding_size]. With
+    use_one_hot_embeddings the lookup is a one-hot matmul (fast on TPU).
     """
+    if input_ids.shape.ndims == 2:
+        input_ids = tf.expand_dims(input_ids, axis=[-1])
     embedding_table = tf1.get_variable(
         word_embedding_name, [vocab_size, embedding_size],
         initializer=create_initializer(initializer_range))
@@ -328,64 +336,111 @@ def embedding_lookup(input_ids, vocab_size, embedding_size=128,
     else:
         flat_output = tf.gather(embedding_table, flat_ids)
     input_shape = get_shape_list(input_ids)
-    output = tf.reshape(flat_output, input_shape + [embedding_size])
+    output = tf.reshape(flat_output,
+                        input_shape[:-1] + [input_shape[-1] * embedding_size])
     return output, embedding_table
 
 
-def embedding_postprocessor(input_tensor, token_type_ids, token_type_vocab_size,
-                            initializer_range, max_position_embeddings,
-                            dropout_prob):
-    """Adds token-type and position embeddings, then LayerNorm and dropout."""
+def embedding_postprocessor(input_tensor,
+                            use_token_type=False,
+                            token_type_ids=None,
+                            token_type_vocab_size=16,
+                            token_type_embedding_name="token_type_embeddings",
+                            use_position_embeddings=True,
+                            position_embedding_name="position_embeddings",
+                            initializer_range=0.02,
+                            max_position_embeddings=512,
+                            dropout_prob=0.1):
+    """Adds token-type (if use_token_type) and position (if
+    use_position_embeddings) embeddings to [batch, seq, width] word
+    embeddings, then LayerNorm and dropout."""
     batch_size, seq_length, width = get_shape_list(input_tensor, expected_rank=3)
-    token_type_table = tf1.get_variable(
-        "token_type_embeddings", [token_type_vocab_size, width],
-        initializer=create_initializer(initializer_range))
-    flat_token_type_ids = tf.reshape(token_type_ids, [-1])
-    one_hot_ids = tf.one_hot(flat_token_type_ids, depth=token_type_vocab_size)
-    token_type_embeddings = tf.reshape(
-        tf.matmul(one_hot_ids, token_type_table), [batch_size, seq_length, width])
-    output = input_tensor + token_type_embeddings
-
-    full_position_embeddings = tf1.get_variable(
-        "position_embeddings", [max_position_embeddings, width],
-        initializer=create_initializer(initializer_range))
-    if isinstance(seq_length, int) and seq_length > max_position_embeddings:
-        raise ValueError("sequence length %d exceeds max_position_embeddings %d"
-                         % (seq_length, max_position_embeddings))
-    position_embeddings = full_position_embeddings[:seq_length, :]
-    output += tf.expand_dims(position_embeddings, 0)
+    output = input_tensor
+    if use_token_type:
+        if token_type_ids is None:
+            raise ValueError("token_type_ids must be given when use_token_type "
+                             "is True")
+        token_type_table = tf1.get_variable(
+            token_type_embedding_name, [token_type_vocab_size, width],
+            initializer=create_initializer(initializer_range))
+        flat_token_type_ids = tf.reshape(token_type_ids, [-1])
+        one_hot_ids = tf.one_hot(flat_token_type_ids, depth=token_type_vocab_size)
+        token_type_embeddings = tf.reshape(
+            tf.matmul(one_hot_ids, token_type_table),
+            [batch_size, seq_length, width])
+        output += token_type_embeddings
+    if use_position_embeddings:
+        if isinstance(seq_length, int) and seq_length > max_position_embeddings:
+            raise ValueError("sequence length %d exceeds max_position_embeddings %d"
+                             % (seq_length, max_position_embeddings))
+        full_position_embeddings = tf1.get_variable(
+            position_embedding_name, [max_position_embeddings, width],
+            initializer=create_initializer(initializer_range))
+        position_embeddings = full_position_embeddings[:seq_length, :]
+        output += tf.expand_dims(position_embeddings, 0)
     return layer_norm_and_dropout(output, dropout_prob)
 
 
 def create_attention_mask_from_input_mask(from_tensor, to_mask):
-    """[batch, from_seq] x [batch, to_seq] mask -> float [batch, from_seq, to_seq]."""
-    batch_size, from_seq_length = get_shape_list(from_tensor)[:2]
+    """[batch, from_seq(, ...)] x [batch, to_seq] mask -> float [batch,
+    from_seq, to_seq]."""
+    batch_size, from_seq_length = get_shape_list(from_tensor,
+                                                  expected_rank=[2, 3])[:2]
     to_mask = tf.cast(tf.expand_dims(to_mask, 1), tf.float32)
     ones = tf.ones([batch_size, from_seq_length, 1], dtype=tf.float32)
     return ones * to_mask
 
 
-def attention_layer(from_tensor, to_tensor, attention_mask, num_attention_heads,
-                    size_per_head, attention_probs_dropout_prob,
-                    initializer_range, batch_size, from_seq_length,
-                    to_seq_length, compute_dtype=tf.float32):
-    """Multi-head attention on 2-D [batch*seq, width] tensors.
+def attention_layer(from_tensor,
+                    to_tensor,
+                    attention_mask=None,
+                    num_attention_heads=1,
+                    size_per_head=512,
+                    query_act=None,
+                    key_act=None,
+                    value_act=None,
+                    attention_probs_dropout_prob=0.0,
+                    initializer_range=0.02,
+                    do_return_2d_tensor=False,
+                    batch_size=None,
+                    from_seq_length=None,
+                    to_seq_length=None,
+                    compute_dtype=tf.float32):
+    """Multi-head attention from from_tensor to to_tensor.
 
-    Returns the context as [batch*from_seq, heads*size_per_head], in
-    compute_dtype; the softmax is taken in float32.
+    The tensors are [batch, seq, width], or 2-D [batch*seq, width] together
+    with batch_size, from_seq_length and to_seq_length. attention_mask is
+    [batch, from_seq, to_seq] of 1 (attend) and 0. query_act, key_act and
+    value_act are applied to the projections. Returns the context as
+    [batch, from_seq, heads*size_per_head], or [batch*from_seq,
+    heads*size_per_head] with do_return_2d_tensor; it is in compute_dtype,
+    and the softmax is taken in float32.
     """
+    from_shape = get_shape_list(from_tensor, expected_rank=[2, 3])
+    to_shape = get_shape_list(to_tensor, expected_rank=[2, 3])
+    if len(from_shape) != len(to_shape):
+        raise ValueError("from_tensor and to_tensor must have the same rank")
+    if len(from_shape) == 3:
+        batch_size, from_seq_length = from_shape[0], from_shape[1]
+        to_seq_length = to_shape[1]
+    elif None in (batch_size, from_seq_length, to_seq_length):
+        raise ValueError("2-D from_tensor and to_tensor need batch_size, "
+                         "from_seq_length and to_seq_length")
+
     def split_heads(tensor, seq_length):
         tensor = tf.reshape(
             tensor, [batch_size, seq_length, num_attention_heads, size_per_head])
         return tf.transpose(tensor, [0, 2, 1, 3])
 
+    from_matrix = reshape_to_matrix(from_tensor)
+    to_matrix = reshape_to_matrix(to_tensor)
     width = num_attention_heads * size_per_head
-    query = dense(from_tensor, width, "query", initializer_range,
-                  compute_dtype=compute_dtype)
-    key = dense(to_tensor, width, "key", initializer_range,
-                compute_dtype=compute_dtype)
-    value = dense(to_tensor, width, "value", initializer_range,
-                  compute_dtype=compute_dtype)
+    query = dense(from_matrix, width, "query", initializer_range,
+                  activation=query_act, compute_dtype=compute_dtype)
+    key = dense(to_matrix, width, "key", initializer_range,
+                activation=key_act, compute_dtype=compute_dtype)
+    value = dense(to_matrix, width, "value", initializer_range,
+                  activation=value_act, compute_dtype=compute_dtype)
 
     query = split_heads(query, from_seq_length)
     key = split_heads(key, to_seq_length)
@@ -399,41 +454,60 @@ def attention_layer(from_tensor, to_tensor, attention_mask, num_attention_heads,
 
     value = split_heads(value, to_seq_length)
     context = tf.transpose(tf.matmul(probs, value), [0, 2, 1, 3])
-    return tf.reshape(context, [batch_size * from_seq_length, width])
+    if do_return_2d_tensor:
+        return tf.reshape(context, [batch_size * from_seq_length, width])
+    return tf.reshape(context, [batch_size, from_seq_length, width])
 
 
-def transformer_model(input_tensor, attention_mask=None, hidden_size=768,
-                      num_hidden_layers=12, num_attention_heads=12,
-                      intermediate_size=3072, intermediate_act_fn=gelu,
-                      hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1,
-                      initializer_range=0.02, compute_dtype=tf.float32):
-    """The Transformer encoder stack; returns every layer's [batch, seq, hidden].
+def transformer_model(input_tensor,
+                      attention_mask=None,
+                      hidden_size=768,
+                      num_hidden_layers=12,
+                      num_attention_heads=12,
+                      intermediate_size=3072,
+                      intermediate_act_fn=gelu,
+                      hidden_dropout_prob=0.1,
+                      attention_probs_dropout_prob=0.1,
+                      initializer_range=0.02,
+                      do_return_all_layers=False,
+                      compute_dtype=tf.float32):
+    """The Transformer encoder stack over [batch, seq, hidden] input.
 
-    Matrix products run in compute_dtype; the residual stream, LayerNorm and
-    the returned layers are float32.
+    Returns the last layer's [batch, seq, hidden] output, or the list of every
+    layer's with do_return_all_layers. Matrix products run in compute_dtype;
+    the residual stream, LayerNorm and the returned layers are float32.
     """
     if hidden_size % num_attention_heads != 0:
         raise ValueError(
             "hidden_size %d is not a multiple of num_attention_heads %d"
             % (hidden_size, num_attention_heads))
     size_per_head = hidden_size // num_attention_heads
-    batch_size, seq_length, input_width = get_shape_list(
-        input_tensor, expected_rank=3)
+    input_shape = get_shape_list(input_tensor, expected_rank=3)
+    batch_size, seq_length, input_width = input_shape
     if input_width != hidden_size:
         raise ValueError("input width %d differs from hidden_size %d"
                          % (input_width, hidden_size))
 
-    layer_input = tf.reshape(input_tensor, [-1, hidden_size])
+    # The layers work on the 2-D [batch*seq, hidden] matrix.
+    layer_input = reshape_to_matrix(input_tensor)
     all_layer_outputs = []
     for layer_index in range(num_hidden_layers):
         with tf1.variable_scope("layer_%d" % layer_index):
             with tf1.variable_scope("attention"):
                 with tf1.variable_scope("self"):
                     context = attention_layer(
-                        layer_input, layer_input, attention_mask,
-                        num_attention_heads, size_per_head,
-                        attention_probs_dropout_prob, initializer_range,
-                        batch_size, seq_length, seq_length, compute_dtype)
+                        from_tensor=layer_input,
+                        to_tensor=layer_input,
+                        attention_mask=attention_mask,
+                        num_attention_heads=num_attention_heads,
+                        size_per_head=size_per_head,
+                        attention_probs_dropout_prob=attention_probs_dropout_prob,
+                        initializer_range=initializer_range,
+                        do_return_2d_tensor=True,
+                        batch_size=batch_size,
+                        from_seq_length=seq_length,
+                        to_seq_length=seq_length,
+                        compute_dtype=compute_dtype)
                 with tf1.variable_scope("output"):
                     attention_output = tf.cast(dense(
                         context, hidden_size, "dense", initializer_range,
@@ -453,19 +527,44 @@ def transformer_model(input_tensor, attention_mask=None, hidden_size=768,
                 layer_output = layer_norm(
                     dropout(layer_output, hidden_dropout_prob) + attention_output)
             layer_input = layer_output
-            all_layer_outputs.append(
-                tf.reshape(layer_output, [batch_size, seq_length, hidden_size]))
-    return all_layer_outputs
+            all_layer_outputs.append(layer_output)
+    if do_return_all_layers:
+        return [reshape_from_matrix(output, input_shape)
+                for output in all_layer_outputs]
+    return reshape_from_matrix(all_layer_outputs[-1], input_shape)
 
 
 def get_shape_list(tensor, expected_rank=None, name=None):
-    """Returns the shape as a list: ints where static, scalar tensors where not."""
+    """The shape as a list: Python ints for the static dimensions, scalar
+    tensors for the unknown ones (a fully static shape adds no op)."""
     if expected_rank is not None:
         assert_rank(tensor, expected_rank, name)
     shape = tensor.shape.as_list()
+    if None not in shape:
+        return shape
     dynamic = tf.shape(tensor)
     return [dim if dim is not None else dynamic[index]
             for index, dim in enumerate(shape)]
+
+
+def reshape_to_matrix(input_tensor):
+    """A tensor of rank >= 2 as a matrix [-1, last dimension]."""
+    ndims = input_tensor.shape.ndims
+    if ndims < 2:
+        raise ValueError("input tensor must have rank at least 2, got shape %s"
+                         % input_tensor.shape)
+    if ndims == 2:
+        return input_tensor
+    width = input_tensor.shape[-1]
+    return tf.reshape(input_tensor, [-1, width])
+
+
+def reshape_from_matrix(output_tensor, orig_shape_list):
+    """A [-1, width] matrix back to orig_shape_list[:-1] + [width]."""
+    if len(orig_shape_list) == 2:
+        return output_tensor
+    output_shape = get_shape_list(output_tensor)
+    return tf.reshape(output_tensor, orig_shape_list[:-1] + [output_shape[-1]])
 
 
 def assert_rank(tensor, expected_rank, name=None):

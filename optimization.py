@@ -104,7 +104,10 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
         grads = [None if grad is None else grad * replica_share for grad in grads]
     updates.append(
         optimizer.apply_gradients(zip(grads, tvars), global_step=global_step))
-    return tf.group(*updates)
+    # The optimizer leaves the global step alone (as the reference's does):
+    # it goes up here, after the update that read it for the learning rate.
+    with tf.control_dependencies(updates):
+        return global_step.assign_add(1).op
 
 
 class DynamicLossScale(object):
@@ -217,6 +220,16 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         self.epsilon = epsilon
         self.exclude_from_weight_decay = exclude_from_weight_decay
         self.apply_only_if = None
+
+    def apply_gradients(self, grads_and_vars, global_step=None, name=None):
+        """Updates the variables and their adam_m/adam_v slots.
+
+        global_step is accepted and left unchanged, as the reference's
+        optimizer does: callers increment it themselves.
+        """
+        del global_step
+        return super(AdamWeightDecayOptimizer, self).apply_gradients(
+            grads_and_vars, global_step=None, name=name)
 
     def _create_slots(self, var_list):
         for var in var_list:

@@ -199,3 +199,30 @@ def test_loss_scale_grows_after_good_steps_and_never_drops_below_one():
                 session.run(update, {grad: [value, 0.0]})
                 scales.append(session.run(loss_scale.value))
     assert scales == [2.0, 4.0, 4.0, 2.0, 1.0, 1.0, 1.0, 2.0]
+
+
+def test_apply_gradients_leaves_the_global_step_to_its_caller():
+    """Code copied from the reference drives the optimizer by hand and
+    increments the global step itself: each step must count once."""
+    with tf.Graph().as_default():
+        w = tf1.get_variable("w", initializer=np.array([3.0, 4.0], np.float32))
+        loss = tf.reduce_sum(w * w)
+        global_step = tf1.train.get_or_create_global_step()
+        optimizer = optimization.AdamWeightDecayOptimizer(learning_rate=0.1)
+        grads = tf.gradients(loss, [w])
+        apply_op = optimizer.apply_gradients(zip(grads, [w]),
+                                             global_step=global_step)
+        train_op = tf.group(apply_op, [global_step.assign(global_step + 1)])
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            session.run(apply_op)
+            assert session.run(global_step) == 0
+            for _ in range(3):
+                session.run(train_op)
+            assert session.run(global_step) == 3
+            expected = np.array([3.0, 4.0], np.float32)
+            m = v = np.zeros(2, np.float32)
+            for _ in range(4):
+                expected, m, v = numpy_step(expected, m, v, 2 * expected, 0.1,
+                                            decay=False)
+            np.testing.assert_allclose(session.run(w), expected, rtol=1e-5)
