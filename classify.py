@@ -19,8 +19,9 @@ import tensorflow as tf
 import tokenization
 from classifier.export import read_assets
 from classifier.features import build_features
-from classifier.results import write_atomically
-from processors import InputError, InputExample
+from classifier.atomic import write_text
+from errors import InputError
+from processors import InputExample
 
 
 class LineError(ValueError):
@@ -133,7 +134,7 @@ def main(argv=None):
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        write_atomically(args.output, text)
+        write_text(args.output, text)
     for message in errors:
         sys.stderr.write("classify: error: %s\n" % message)
     sys.stderr.write("classify: %d example(s) in %.1f s (%.1f examples/sec), %d bad "

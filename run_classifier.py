@@ -12,6 +12,7 @@ from absl import app
 from absl import flags
 import tensorflow as tf
 
+from classifier import atomic
 from classifier import checks
 from classifier import distribution
 from classifier import metrics
@@ -30,8 +31,9 @@ from classifier.input_pipeline import (
     file_based_input_fn_builder, input_fn_builder)
 from classifier.model_fn import create_model, model_fn_builder
 from classifier.progress import ExamplesPerSecondHook, ProgressHook
+from errors import InputError
 from processors import (
-    ColaProcessor, CustomDataProcessor, DataProcessor, InputError, InputExample,
+    ColaProcessor, CustomDataProcessor, DataProcessor, InputExample,
     MnliProcessor, MrpcProcessor, XnliProcessor, get_processor)
 
 # The reference's Python API (SPEC §9): notebooks import these from here.
@@ -348,7 +350,7 @@ def custom_label_list(processor):
 
 def save_label_list(labels):
     """label_list.txt in output_dir, which later eval/predict runs reuse."""
-    results.write_atomically(os.path.join(FLAGS.output_dir, "label_list.txt"),
+    atomic.write_text(os.path.join(FLAGS.output_dir, "label_list.txt"),
                              "".join(label + "\n" for label in labels))
 
 
@@ -462,16 +464,16 @@ def predict(estimator, processor, tokenizer, real_examples):
     predictions = results.real_predictions(
         estimator.predict(input_fn=input_fn), len(real_examples))
     label_list = processor.get_labels()
-    results.write_atomically(
+    atomic.write_text(
         os.path.join(FLAGS.output_dir, "test_results.tsv"),
         results.format_test_results(predictions, len(real_examples)))
-    results.write_atomically(
+    atomic.write_text(
         os.path.join(FLAGS.output_dir, "test_predictions.tsv"),
         results.format_test_predictions(real_examples, predictions, label_list))
     if FLAGS.glue_submission_dir:
         tf.io.gfile.makedirs(FLAGS.glue_submission_dir)
         path = os.path.join(FLAGS.glue_submission_dir, processor.glue_name + ".tsv")
-        results.write_atomically(
+        atomic.write_text(
             path, results.format_glue_submission(predictions, label_list))
         tf1.logging.info("GLUE submission file: %s", path)
 
@@ -537,7 +539,7 @@ def run():
                   FLAGS.output_dir, eval_recorder(estimator, eval_sets, processor))
         if FLAGS.do_eval:
             result = evaluate(estimator, eval_sets)
-            results.write_atomically(
+            atomic.write_text(
                 os.path.join(FLAGS.output_dir, "eval_results.txt"),
                 results.format_eval_results(result))
         if FLAGS.do_predict:

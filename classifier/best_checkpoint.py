@@ -4,7 +4,7 @@ import os
 
 import tensorflow as tf
 
-from classifier import results
+from classifier import atomic, results
 
 HISTORY_FILE = "eval_history.tsv"
 BEST_DIR = "best"
@@ -59,7 +59,7 @@ class EvalHistory(object):
             lines = ["\t".join(["global_step"] + keys)]
         header = lines[0].split("\t")
         lines.append("\t".join(str(result.get(key, "")) for key in header))
-        results.write_atomically(self.history_path, "\n".join(lines) + "\n")
+        atomic.write_text(self.history_path, "\n".join(lines) + "\n")
 
     def _keep(self, checkpoint_path, result):
         tf.io.gfile.makedirs(self.best_dir)
@@ -69,9 +69,9 @@ class EvalHistory(object):
         for source in tf.io.gfile.glob(checkpoint_path + ".*"):
             tf.io.gfile.copy(source, os.path.join(
                 self.best_dir, os.path.basename(source)), overwrite=True)
-        results.write_atomically(
+        atomic.write_text(
             os.path.join(self.best_dir, "checkpoint"),
             'model_checkpoint_path: "%s"\nall_model_checkpoint_paths: "%s"\n'
             % (name, name))
-        results.write_atomically(os.path.join(self.best_dir, "eval_results.txt"),
-                                 results.format_eval_results(result))
+        atomic.write_text(os.path.join(self.best_dir, "eval_results.txt"),
+                          results.format_eval_results(result))

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 import modeling
 import tokenization
-from processors.errors import InputError
+from errors import InputError
 
 
 def check_actions(do_train, do_eval, do_predict, do_export=False):
@@ -118,3 +118,12 @@ def check_checkpoint_matches_config(init_checkpoint, bert_config, bert_config_fi
                 "released with the checkpoint"
                 % (init_checkpoint, bert_config_file, name, list(stored[name]),
                    shape))
+
+
+def check_export_dir(export_dir):
+    """The export folder must be new: TensorFlow Serving wants one per version."""
+    if not export_dir:
+        raise InputError("--do_export needs --export_dir")
+    if tf.io.gfile.exists(export_dir):
+        raise InputError("--export_dir=%s exists already: choose a new folder "
+                         "(TensorFlow Serving expects one per version)" % export_dir)

@@ -11,7 +11,7 @@ import os
 
 import tensorflow as tf
 
-from processors.errors import InputError
+from errors import InputError
 
 tf1 = tf.compat.v1
 

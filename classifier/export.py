@@ -11,19 +11,21 @@ import os
 
 import tensorflow as tf
 
+from classifier import atomic, checks
+from classifier.features import SEQUENCE_FEATURES
 from classifier.model_fn import create_model
+from errors import InputError
 
 tf1 = tf.compat.v1
 
 ASSETS_DIR = "assets.extra"
 CONFIG_FILE = "classifier_config.json"
-INPUT_NAMES = ("input_ids", "input_mask", "segment_ids")
 
 
 def build_serving_graph(bert_config, label_list):
     """Placeholders -> model outputs in the current graph: (inputs, outputs)."""
     inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
-              for name in INPUT_NAMES}
+              for name in SEQUENCE_FEATURES}
     regression = label_list is None
     batch_size = tf.shape(inputs["input_ids"])[0]
     _, _, _, output = create_model(
@@ -44,11 +46,8 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
 
     The folder is built under a temporary name and renamed when complete.
     """
-    if tf.io.gfile.exists(export_dir):
-        raise ValueError("--export_dir=%s exists already: choose a new folder "
-                         "(TensorFlow Serving expects one per version)" % export_dir)
-    temporary_dir = "%s.tmp-%d" % (export_dir.rstrip("/"), os.getpid())
-    try:
+    checks.check_export_dir(export_dir)
+    with atomic.replaced_when_done(export_dir, overwrite=False) as temporary_dir:
         with tf.Graph().as_default() as graph:
             inputs, outputs = build_serving_graph(bert_config, label_list)
             saver = tf1.train.Saver()
@@ -63,10 +62,6 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                 builder.save()
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
                      max_seq_length, task_name)
-        tf.io.gfile.rename(temporary_dir, export_dir)
-    finally:
-        if tf.io.gfile.exists(temporary_dir):
-            tf.io.gfile.rmtree(temporary_dir)
 
 
 def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
@@ -85,8 +80,15 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
 
 def read_assets(saved_model_dir):
     """The classifier_config.json of an exported folder, with the vocab path."""
-    assets = os.path.join(saved_model_dir, ASSETS_DIR)
-    with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE)) as reader:
+    if not tf.io.gfile.isdir(saved_model_dir):
+        raise InputError("%s is not a folder: pass the folder written by "
+                         "run_classifier.py --do_export" % saved_model_dir)
+    config_path = os.path.join(saved_model_dir, ASSETS_DIR, CONFIG_FILE)
+    if not tf.io.gfile.exists(config_path):
+        raise InputError("%s is not an export of run_classifier.py (%s is "
+                         "missing): pass the folder written by --do_export"
+                         % (saved_model_dir, config_path))
+    with tf.io.gfile.GFile(config_path) as reader:
         config = json.load(reader)
-    config["vocab_file"] = os.path.join(assets, "vocab.txt")
+    config["vocab_file"] = os.path.join(saved_model_dir, ASSETS_DIR, "vocab.txt")
     return config

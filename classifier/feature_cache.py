@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from classifier.features import (PaddingInputExample,
                                  file_based_convert_examples_to_features)
-from classifier.results import write_atomically
+from classifier.atomic import write_text
 
 # Bump when the record layout or the conversion changes.
 FEATURE_FORMAT_VERSION = 1
@@ -63,5 +63,5 @@ def convert_with_cache(examples, label_list, max_seq_length, tokenizer,
         tf.io.gfile.remove(key_file)
     file_based_convert_examples_to_features(
         examples, label_list, max_seq_length, tokenizer, output_file)
-    write_atomically(key_file, json.dumps({"key": key, "examples": len(examples)}))
+    write_text(key_file, json.dumps({"key": key, "examples": len(examples)}))
     return True

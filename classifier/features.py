@@ -1,13 +1,21 @@
-"""Examples -> fixed-length features ([CLS] a [SEP] b [SEP]) and TFRecord files."""
+"""Examples -> fixed-length features ([CLS] a [SEP] b [SEP]) and TFRecord files.
+
+The names of the model's input features are defined here, once.
+"""
 
 import collections
-import os
 import time
 
 import tensorflow as tf
 
 import tokenization
-from processors.errors import InputError
+from classifier import atomic
+from errors import InputError
+
+# The token-level inputs, [batch, seq_length] each.
+SEQUENCE_FEATURES = ("input_ids", "input_mask", "segment_ids")
+LABEL_FEATURE = "label_ids"
+REAL_EXAMPLE_FEATURE = "is_real_example"
 
 
 class PaddingInputExample(object):
@@ -91,7 +99,9 @@ def build_features(example, label_list, max_seq_length, tokenizer):
 
 def _label_id(example, label_list):
     """The class id of example.label, or its float value when label_list is None
-    (regression)."""
+    (regression). An example without a label (inference) gets 0."""
+    if example.label is None:
+        return 0.0 if label_list is None else 0
     if label_list is None:
         try:
             return float(example.label)
@@ -120,15 +130,14 @@ def features_to_tf_example(feature):
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
     fields = collections.OrderedDict()
-    fields["input_ids"] = int64_feature(feature.input_ids)
-    fields["input_mask"] = int64_feature(feature.input_mask)
-    fields["segment_ids"] = int64_feature(feature.segment_ids)
+    for name in SEQUENCE_FEATURES:
+        fields[name] = int64_feature(getattr(feature, name))
     if isinstance(feature.label_id, float):
-        fields["label_ids"] = tf.train.Feature(
+        fields[LABEL_FEATURE] = tf.train.Feature(
             float_list=tf.train.FloatList(value=[feature.label_id]))
     else:
-        fields["label_ids"] = int64_feature([feature.label_id])
-    fields["is_real_example"] = int64_feature([int(feature.is_real_example)])
+        fields[LABEL_FEATURE] = int64_feature([feature.label_id])
+    fields[REAL_EXAMPLE_FEATURE] = int64_feature([int(feature.is_real_example)])
     return tf.train.Example(features=tf.train.Features(feature=fields))
 
 
@@ -139,9 +148,8 @@ def file_based_convert_examples_to_features(examples, label_list, max_seq_length
     The file appears only when complete: it is written under a temporary name
     and renamed, so an interrupted run never leaves a half file behind.
     """
-    temporary_file = "%s.tmp-%d" % (output_file, os.getpid())
     start = time.time()
-    try:
+    with atomic.replaced_when_done(output_file) as temporary_file:
         with tf.io.TFRecordWriter(temporary_file) as writer:
             for index, example in enumerate(examples):
                 if index % 10000 == 0:
@@ -151,14 +159,10 @@ def file_based_convert_examples_to_features(examples, label_list, max_seq_length
                 feature = convert_single_example(
                     index, example, label_list, max_seq_length, tokenizer)
                 writer.write(features_to_tf_example(feature).SerializeToString())
-        tf.io.gfile.rename(temporary_file, output_file, overwrite=True)
-        elapsed = time.time() - start
-        tf.compat.v1.logging.info(
-            "Wrote %d examples to %s in %.1f s (%.0f examples/sec)", len(examples),
-            output_file, elapsed, len(examples) / max(elapsed, 1e-9))
-    finally:
-        if tf.io.gfile.exists(temporary_file):
-            tf.io.gfile.remove(temporary_file)
+    elapsed = time.time() - start
+    tf.compat.v1.logging.info(
+        "Wrote %d examples to %s in %.1f s (%.0f examples/sec)", len(examples),
+        output_file, elapsed, len(examples) / max(elapsed, 1e-9))
 
 
 def pad_to_batch_multiple(examples, batch_size):
@@ -181,3 +185,12 @@ def plan_inference_batches(examples, batch_size, use_tpu):
         return list(examples), None, False
     padded = pad_to_batch_multiple(examples, batch_size)
     return padded, len(padded) // batch_size, True
+
+
+def trimmed_batch(features):
+    """The sequence features of a batch of InputFeatures as lists cut to the
+    batch's longest real sequence: {name: [[int]]}, ready for a model that
+    takes any length (dynamic padding)."""
+    longest = max(sum(feature.input_mask) for feature in features)
+    return {name: [getattr(feature, name)[:longest] for feature in features]
+            for name in SEQUENCE_FEATURES}

@@ -2,20 +2,20 @@
 
 import tensorflow as tf
 
+from classifier.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
+                                 SEQUENCE_FEATURES)
+
 SHUFFLE_BUFFER_SIZE = 100
-SEQUENCE_FEATURES = ("input_ids", "input_mask", "segment_ids")
 BUCKET_WIDTH = 16
 
 
 def _feature_spec(seq_length, regression):
-    return {
-        "input_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
-        "input_mask": tf.io.FixedLenFeature([seq_length], tf.int64),
-        "segment_ids": tf.io.FixedLenFeature([seq_length], tf.int64),
-        "label_ids": tf.io.FixedLenFeature(
-            [], tf.float32 if regression else tf.int64),
-        "is_real_example": tf.io.FixedLenFeature([], tf.int64),
-    }
+    spec = {name: tf.io.FixedLenFeature([seq_length], tf.int64)
+            for name in SEQUENCE_FEATURES}
+    spec[LABEL_FEATURE] = tf.io.FixedLenFeature(
+        [], tf.float32 if regression else tf.int64)
+    spec[REAL_EXAMPLE_FEATURE] = tf.io.FixedLenFeature([], tf.int64)
+    return spec
 
 
 def _to_int32(features):
@@ -96,18 +96,15 @@ def input_fn_builder(features, seq_length, is_training, drop_remainder):
     Meant for small data sets and demos; large sets should use the file-based
     input function.
     """
-    columns = {
-        "input_ids": [f.input_ids for f in features],
-        "input_mask": [f.input_mask for f in features],
-        "segment_ids": [f.segment_ids for f in features],
-        "label_ids": [f.label_id for f in features],
-        "is_real_example": [int(f.is_real_example) for f in features],
-    }
+    columns = {name: [getattr(f, name) for f in features]
+               for name in SEQUENCE_FEATURES}
+    columns[LABEL_FEATURE] = [f.label_id for f in features]
+    columns[REAL_EXAMPLE_FEATURE] = [int(f.is_real_example) for f in features]
 
     def input_fn(params):
         tensors = {
             name: tf.constant(values, shape=[len(features), seq_length]
-                              if name in ("input_ids", "input_mask", "segment_ids")
+                              if name in SEQUENCE_FEATURES
                               else [len(features)],
                               dtype=tf.float32 if isinstance(values[0], float)
                               else tf.int32)

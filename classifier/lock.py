@@ -7,7 +7,7 @@ import time
 
 import tensorflow as tf
 
-from processors.errors import InputError
+from errors import InputError
 
 LOCK_FILE = "run_classifier.lock"
 

@@ -6,6 +6,7 @@ import modeling
 import optimization
 from classifier import metrics
 from classifier.divergence import guard_loss
+from classifier.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
 
 tf1 = tf.compat.v1
 CLASSIFIER_DROPOUT = 0.1
@@ -109,9 +110,9 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             tf1.logging.info("  name = %s, shape = %s", name, features[name].shape)
 
         input_ids = features["input_ids"]
-        label_ids = features["label_ids"]
-        if "is_real_example" in features:
-            is_real_example = tf.cast(features["is_real_example"], tf.float32)
+        label_ids = features[LABEL_FEATURE]
+        if REAL_EXAMPLE_FEATURE in features:
+            is_real_example = tf.cast(features[REAL_EXAMPLE_FEATURE], tf.float32)
         else:
             is_real_example = tf.ones(tf.shape(label_ids), dtype=tf.float32)
 

@@ -1,21 +1,7 @@
-"""Result files, written whole or not at all (temporary name, then rename)."""
-
-import os
+"""The text of the result files: eval_results.txt, test_results.tsv,
+test_predictions.tsv and the GLUE server's file."""
 
 import numpy as np
-import tensorflow as tf
-
-
-def write_atomically(path, text):
-    """Writes text to path through a temporary file and a rename."""
-    temporary_path = "%s.tmp-%d" % (path, os.getpid())
-    try:
-        with tf.io.gfile.GFile(temporary_path, "w") as writer:
-            writer.write(text)
-        tf.io.gfile.rename(temporary_path, path, overwrite=True)
-    finally:
-        if tf.io.gfile.exists(temporary_path):
-            tf.io.gfile.remove(temporary_path)
 
 
 def format_eval_results(result):

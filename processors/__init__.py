@@ -1,14 +1,15 @@
 """Data processors: one per task, found by name through `get_processor`.
 
-To add a task, write a DataProcessor subclass in the module of its family
+To add a GLUE-like task (one TSV file per set), declare a TsvTaskProcessor
+subclass with its files, columns and labels in the module of its family
 (single_sentence, paraphrase, inference, similarity) and add its names to
-TASKS below.
+TASKS below; other layouts subclass DataProcessor.
 """
 
+from errors import InputError
 from processors.base import (DataProcessor, InputExample, TsvTaskProcessor,
                              read_tsv)
 from processors.custom import FORMATS, CustomDataProcessor
-from processors.errors import InputError
 from processors.inference import (AxProcessor, MnliMismatchedProcessor,
                                   MnliProcessor, QnliProcessor, RteProcessor,
                                   WnliProcessor, XnliProcessor)
@@ -58,7 +59,7 @@ def get_processor(task_name, xnli_language="zh", text_a_column=None,
 
 __all__ = [
     "AxProcessor", "ColaProcessor", "CustomDataProcessor", "DataProcessor",
-    "InputError", "InputExample", "MnliMismatchedProcessor", "MnliProcessor",
+    "InputExample", "MnliMismatchedProcessor", "MnliProcessor",
     "MrpcProcessor", "QnliProcessor", "QqpProcessor", "RteProcessor",
     "Sst2Processor", "StsbProcessor", "TASKS", "TsvTaskProcessor",
     "WnliProcessor", "XnliProcessor", "get_processor", "read_tsv",

@@ -4,7 +4,7 @@ import os
 
 import tensorflow as tf
 
-from processors.errors import InputError
+from errors import InputError
 
 
 class InputExample(object):
@@ -133,17 +133,33 @@ class DataProcessor(object):
 
 
 class TsvTaskProcessor(DataProcessor):
-    """A task whose train/dev/test sets are one TSV file each in data_dir.
+    """A task whose train/dev/test sets are one TSV file each in data_dir,
+    described as data; one loop reads every such task.
 
-    Subclasses set `labels`, name their files and turn rows into examples in
-    _create_examples(rows, set_type); set_type is "train", `dev_set_type` or "test".
+    A task sets its `labels` (None for regression), its files and its layout:
+      header / test_header: the train+dev / test file starts with a header row;
+      text_columns: the (text_a, text_b) columns, text_b None for single
+        sentences; test_text_columns: the test file's, when they differ;
+      label_column: the label's column in train/dev (negative: from the end);
+      guid_column: the column of the example id, or None for the row number;
+      skip_short_rows: rows with too few columns are skipped with one warning
+        (QQP's files hold such rows) instead of stopping with an error.
+    Test files carry no usable label: test examples get the first label (or
+    the score 0.0), as the reference does.
     """
 
     train_file = "train.tsv"
     dev_file = "dev.tsv"
     test_file = "test.tsv"
     dev_set_type = "dev"
-    labels = None  # the label list in class-id order; None for regression
+    labels = None
+    header = True
+    test_header = True
+    text_columns = (0, None)
+    test_text_columns = None
+    label_column = 1
+    guid_column = None
+    skip_short_rows = False
 
     def get_labels(self):
         return None if self.labels is None else list(self.labels)
@@ -165,5 +181,39 @@ class TsvTaskProcessor(DataProcessor):
                              % path)
         return examples
 
+    def _test_label(self):
+        return "0.0" if self.labels is None else self.labels[0]
+
     def _create_examples(self, rows, set_type):
-        raise NotImplementedError()
+        is_test = set_type == "test"
+        has_header = self.test_header if is_test else self.header
+        text_a, text_b = (self.test_text_columns if is_test and
+                          self.test_text_columns else self.text_columns)
+        label_column = None if is_test else self.label_column
+        needed = 1 + max(column for column in (text_a, text_b, label_column,
+                                               self.guid_column)
+                         if column is not None)
+        examples = []
+        skipped = []
+        for index, row in enumerate(rows):
+            if index == 0 and has_header:
+                continue
+            if self.skip_short_rows and len(row) < needed:
+                skipped.append(row.line_number)
+                continue
+            if label_column is None:
+                label = self._test_label()
+            else:
+                label = self._checked_label(
+                    row, label_column if label_column >= 0
+                    else len(row) + label_column)
+            guid = index if self.guid_column is None else row.cell(self.guid_column)
+            examples.append(InputExample(
+                "%s-%s" % (set_type, guid), row.cell(text_a),
+                None if text_b is None else row.cell(text_b), label))
+        if skipped:
+            tf.compat.v1.logging.warning(
+                "%s: skipped %d malformed row(s) with fewer than %d columns, "
+                "at line(s) %s", rows[0].path, len(skipped), needed,
+                ", ".join(map(str, skipped)))
+        return examples

@@ -10,7 +10,7 @@ import json
 import os
 
 from processors.base import DataProcessor, InputExample, TsvRow, read_text, read_tsv
-from processors.errors import InputError
+from errors import InputError
 
 FORMATS = ("tsv", "csv", "jsonl")
 

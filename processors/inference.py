@@ -4,8 +4,8 @@ import os
 
 import tensorflow as tf
 
+from errors import InputError
 from processors.base import DataProcessor, InputExample, TsvTaskProcessor
-from processors.errors import InputError
 
 NLI_LABELS = ["contradiction", "entailment", "neutral"]
 XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw",
@@ -13,7 +13,8 @@ XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw",
 
 
 class MnliProcessor(TsvTaskProcessor):
-    """MultiNLI (matched): header row, then sentences 8 and 9, label in the last column.
+    """MultiNLI (matched): header row, id 0, sentences 8 and 9, label in the
+    last column.
 
     When dev_mismatched.tsv is present too, evaluation reports it as well.
     """
@@ -22,27 +23,16 @@ class MnliProcessor(TsvTaskProcessor):
     test_file = "test_matched.tsv"
     dev_set_type = "dev_matched"
     glue_name = "MNLI-m"
-
     labels = tuple(NLI_LABELS)
+    text_columns = (8, 9)
+    label_column = -1
+    guid_column = 0
 
     def get_extra_dev_examples(self, data_dir):
         mismatched = MnliMismatchedProcessor()
         if not tf.io.gfile.exists(os.path.join(data_dir, mismatched.dev_file)):
             return {}
         return {"mismatched": mismatched.get_dev_examples(data_dir)}
-
-    def _create_examples(self, rows, set_type):
-        examples = []
-        for i, row in enumerate(rows):
-            if i == 0:
-                continue
-            if set_type == "test":
-                label = "contradiction"
-            else:
-                label = self._checked_label(row, len(row) - 1)
-            examples.append(InputExample(
-                "%s-%s" % (set_type, row.cell(0)), row.cell(8), row.cell(9), label))
-        return examples
 
 
 class MnliMismatchedProcessor(MnliProcessor):
@@ -60,16 +50,9 @@ class MnliMismatchedProcessor(MnliProcessor):
 class IndexedPairProcessor(TsvTaskProcessor):
     """Header row, then index 0, sentences 1 and 2, label 3 (test: no label)."""
 
-    def _create_examples(self, rows, set_type):
-        examples = []
-        for i, row in enumerate(rows):
-            if i == 0:
-                continue
-            label = (self.labels[0] if set_type == "test"
-                     else self._checked_label(row, 3))
-            examples.append(InputExample(
-                "%s-%s" % (set_type, row.cell(0)), row.cell(1), row.cell(2), label))
-        return examples
+    text_columns = (1, 2)
+    label_column = 3
+    guid_column = 0
 
 
 class QnliProcessor(IndexedPairProcessor):

@@ -7,7 +7,8 @@ import tensorflow as tf
 import tokenization
 from classifier import features
 from conftest import UNCASED_VOCAB
-from processors import InputError, InputExample
+from errors import InputError
+from processors import InputExample
 
 
 class WordTokenizer(object):

@@ -6,7 +6,7 @@ import pytest
 
 import processors
 from conftest import GLUE, SHARED_DATA
-from processors import InputError
+from errors import InputError
 
 MRPC = os.path.join(GLUE, "MRPC")
 COLA = os.path.join(GLUE, "CoLA")
