@@ -4,7 +4,8 @@ One example per input line: a sentence, or a sentence pair separated by one tab.
 Writes TSV: text_a, text_b, the predicted label (or score), then one probability
 column per label. A bad line (more than one tab, bytes that are not UTF-8, an
 empty line) is reported on stderr with its line number and skipped; the other
-lines are classified, and the exit status is 1 if any line was bad.
+lines are classified, and the exit status is 1 if any line was bad. A missing
+or wrong export folder or input file ends with one line and exit status 2.
 
     python classify.py EXPORT_DIR [--input FILE] [--output FILE] [--batch_size N]
 """
@@ -17,10 +18,10 @@ import numpy as np
 import tensorflow as tf
 
 import tokenization
-from classifier.export import read_assets
-from classifier.features import build_features
 from classifier.atomic import write_text
-from errors import InputError
+from classifier.export import read_assets
+from classifier.features import build_features, trimmed_batch
+from errors import InputError, reported_errors
 from processors import InputExample
 
 
@@ -64,20 +65,21 @@ class ExportedClassifier(object):
         self.max_seq_length = config["max_seq_length"]
         self.tokenizer = tokenization.FullTokenizer(
             config["vocab_file"], config["do_lower_case"])
-        self.signature = tf.saved_model.load(export_dir).signatures[
-            "serving_default"]
+        try:
+            model = tf.saved_model.load(export_dir)
+        except (OSError, ValueError) as error:
+            raise InputError("%s holds no loadable SavedModel (%s): export again "
+                             "with --do_export" % (export_dir,
+                                                   str(error).split("\n")[0]))
+        self.signature = model.signatures["serving_default"]
 
     def features(self, pairs):
-        """Dynamically padded int32 arrays for a batch of (text_a, text_b)."""
-        placeholder_label = "0.0" if self.label_list is None else self.label_list[0]
-        rows = [build_features(InputExample(str(i), a, b, placeholder_label),
-                               self.label_list, self.max_seq_length,
-                               self.tokenizer)[0]
+        """Dynamically padded int32 tensors for a batch of (text_a, text_b)."""
+        rows = [build_features(InputExample(str(i), a, b), self.label_list,
+                               self.max_seq_length, self.tokenizer)[0]
                 for i, (a, b) in enumerate(pairs)]
-        longest = max(sum(row.input_mask) for row in rows)
-        return {name: tf.constant([getattr(row, name)[:longest] for row in rows],
-                                  dtype=tf.int32)
-                for name in ("input_ids", "input_mask", "segment_ids")}
+        return {name: tf.constant(values, dtype=tf.int32)
+                for name, values in trimmed_batch(rows).items()}
 
     def classify(self, pairs):
         """[(text_a, text_b)] -> [(label or score string, probabilities)]."""
@@ -111,16 +113,26 @@ def main(argv=None):
     if args.batch_size < 1:
         parser.error("--batch_size must be at least 1")
 
-    try:
-        classifier = ExportedClassifier(args.export_dir)
-    except (OSError, IOError, InputError, ValueError) as error:
-        sys.exit("classify: error: cannot load %s: %s" % (args.export_dir, error))
-    if args.input == "-":
-        raw, source_name = sys.stdin.buffer.read(), "stdin"
-    else:
-        with open(args.input, "rb") as reader:
-            raw, source_name = reader.read(), args.input
+    with reported_errors("classify"):
+        return classify(args)
 
+
+def read_input(path):
+    """(bytes, name for messages) of the input file, or of stdin for "-"."""
+    if path == "-":
+        return sys.stdin.buffer.read(), "stdin"
+    try:
+        with open(path, "rb") as reader:
+            return reader.read(), path
+    except OSError as error:
+        raise InputError("--input=%s cannot be read (%s): pass an existing file "
+                         "or - for stdin" % (path, error.strerror))
+
+
+def classify(args):
+    """Classifies args.input into args.output; the exit status."""
+    raw, source_name = read_input(args.input)
+    classifier = ExportedClassifier(args.export_dir)
     errors = []
     pairs = list(read_examples(raw, source_name, errors))
     start = time.time()

@@ -14,13 +14,13 @@ import json
 import os
 import re
 import shutil
-import sys
 
 import numpy as np
 from safetensors.numpy import load_file
 import tensorflow as tf
 
 import modeling
+from errors import InputError, reported_errors
 
 tf1 = tf.compat.v1
 
@@ -51,7 +51,7 @@ def bert_config_from_hf(hf_config):
     """Keeps the keys of bert_config.json from a HuggingFace config.json."""
     missing = [key for key in modeling.REQUIRED_CONFIG_KEYS if key not in hf_config]
     if missing:
-        raise ValueError("config.json lacks %s" % ", ".join(missing))
+        raise InputError("config.json lacks %s" % ", ".join(missing))
     return modeling.BertConfig.from_dict(
         {key: hf_config[key] for key in modeling.REQUIRED_CONFIG_KEYS})
 
@@ -69,14 +69,14 @@ def convert_weights(hf_weights, config):
     expected = modeling.variable_shapes(config)
     missing = sorted(set(expected) - set(converted))
     if missing:
-        raise ValueError("model.safetensors lacks %s" % ", ".join(missing))
+        raise InputError("model.safetensors lacks %s" % ", ".join(missing))
     unexpected = sorted(set(converted) - set(expected))
     if unexpected:
-        raise ValueError("model.safetensors has unknown tensors %s"
+        raise InputError("model.safetensors has unknown tensors %s"
                          % ", ".join(unexpected))
     for name, shape in expected.items():
         if list(converted[name].shape) != shape:
-            raise ValueError("%s has shape %s, the config wants %s"
+            raise InputError("%s has shape %s, the config wants %s"
                              % (name, list(converted[name].shape), shape))
     return converted
 
@@ -97,7 +97,7 @@ def convert(hf_dir, output_dir):
     """Converts hf_dir into output_dir; returns the checkpoint path."""
     for name in ("config.json", "vocab.txt", "model.safetensors"):
         if not os.path.isfile(os.path.join(hf_dir, name)):
-            raise ValueError("%s is missing from --hf_dir=%s" % (name, hf_dir))
+            raise InputError("%s is missing from --hf_dir=%s" % (name, hf_dir))
     with open(os.path.join(hf_dir, "config.json")) as reader:
         config = bert_config_from_hf(json.load(reader))
     variables = convert_weights(
@@ -123,10 +123,8 @@ def main(argv=None):
         "--output_dir", required=True,
         help="folder to write bert_config.json, vocab.txt and bert_model.ckpt.* into")
     args = parser.parse_args(argv)
-    try:
+    with reported_errors("convert_hf_checkpoint"):
         checkpoint_path = convert(args.hf_dir, args.output_dir)
-    except ValueError as error:
-        sys.exit("convert_hf_checkpoint: error: %s" % error)
     print("wrote %s (and bert_config.json, vocab.txt beside it)" % checkpoint_path)
 
 

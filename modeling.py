@@ -384,8 +384,8 @@ def embedding_postprocessor(input_tensor,
 def create_attention_mask_from_input_mask(from_tensor, to_mask):
     """[batch, from_seq(, ...)] x [batch, to_seq] mask -> float [batch,
     from_seq, to_seq]."""
-    batch_size, from_seq_length = get_shape_list(from_tensor,
-                                                  expected_rank=[2, 3])[:2]
+    from_shape = get_shape_list(from_tensor, expected_rank=[2, 3])
+    batch_size, from_seq_length = from_shape[0], from_shape[1]
     to_mask = tf.cast(tf.expand_dims(to_mask, 1), tf.float32)
     ones = tf.ones([batch_size, from_seq_length, 1], dtype=tf.float32)
     return ones * to_mask

@@ -22,16 +22,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import modeling  # noqa: E402
 import tokenization  # noqa: E402
+from classifier.estimators import make_estimators  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
 from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
-from classifier.model_fn import model_fn_builder  # noqa: E402
+from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
 BATCH_SIZE = 32
 SEQ_LENGTH = 128
 WARMUP_STEPS = 3
-DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16}
+PRECISIONS = ("fp32", "bf16")
 # (name, precision, dynamic padding, XLA); the first is the reference's setting.
 SETTINGS = [
     ("fp32 padded (reference)", "fp32", False, False),
@@ -88,22 +89,16 @@ def mean_batch_length(lengths, dynamic, rng, samples=2000):
 
 
 def estimator_for(config, checkpoint, precision, use_xla, model_dir):
-    session_config = tf1.ConfigProto()
-    if use_xla:
-        session_config.graph_options.optimizer_options.global_jit_level = (
-            tf1.OptimizerOptions.ON_1)
-    model_fn = model_fn_builder(
-        bert_config=config, num_labels=2, init_checkpoint=checkpoint,
-        learning_rate=2e-5, num_train_steps=1000, num_warmup_steps=100,
-        use_tpu=False, use_one_hot_embeddings=False,
-        compute_dtype=DTYPES[precision])
-    run_config = tf1.estimator.tpu.RunConfig(
-        model_dir=model_dir, session_config=session_config,
-        save_checkpoints_steps=10 ** 6, log_step_count_steps=10 ** 6)
-    return tf1.estimator.tpu.TPUEstimator(
-        use_tpu=False, model_fn=model_fn, config=run_config,
+    """run_classifier's own estimator for MRPC at lr 2e-5 in this setting."""
+    run_config = RunConfig(
+        data_dir="", bert_config_file="", task_name="mrpc", vocab_file="",
+        output_dir=model_dir, init_checkpoint=checkpoint, learning_rate=2e-5,
         train_batch_size=BATCH_SIZE, eval_batch_size=BATCH_SIZE,
-        predict_batch_size=BATCH_SIZE)
+        predict_batch_size=BATCH_SIZE, save_checkpoints_steps=10 ** 6,
+        precision=precision, use_xla=use_xla)
+    estimator, _ = make_estimators(run_config, config, MrpcProcessor(),
+                                   num_train_steps=1000, num_warmup_steps=100)
+    return estimator
 
 
 def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps):
@@ -171,7 +166,8 @@ def main():
     lengths = [min(SEQ_LENGTH, 3 + len(tokenizer.tokenize(e.text_a)) +
                    len(tokenizer.tokenize(e.text_b))) for e in train_examples]
 
-    peaks = {precision: matmul_peak(dtype) for precision, dtype in DTYPES.items()}
+    peaks = {precision: matmul_peak(COMPUTE_DTYPES[precision])
+             for precision in PRECISIONS}
     rng = np.random.RandomState(0)
     chosen = SETTINGS
     if args.only:

@@ -71,7 +71,7 @@ class StepTracer(tf1.train.SessionRunHook):
 
 def main():
     parser = bench.argument_parser(__doc__)
-    parser.add_argument("--precision", default="bf16", choices=sorted(bench.DTYPES))
+    parser.add_argument("--precision", default="bf16", choices=bench.PRECISIONS)
     parser.add_argument("--dynamic_padding", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--nodes", action="store_true",

@@ -1,10 +1,92 @@
-"""Checks run before any work, each failing with a one-line InputError."""
+"""Every check of a run's settings and inputs, run before anything is
+written; each fails with a one-line InputError."""
 
 import tensorflow as tf
 
 import modeling
 import tokenization
+from classifier import distribution
 from errors import InputError
+
+
+def check_run_config(config):
+    """Every check of a RunConfig that needs no data; returns the BERT config."""
+    check_actions(config.do_train, config.do_eval, config.do_predict,
+                  config.do_export)
+    if config.do_export:
+        check_export_dir(config.export_dir)
+    check_positive(
+        train_batch_size=config.train_batch_size,
+        eval_batch_size=config.eval_batch_size,
+        predict_batch_size=config.predict_batch_size,
+        save_checkpoints_steps=config.save_checkpoints_steps,
+        iterations_per_loop=config.iterations_per_loop,
+        keep_checkpoint_max=config.keep_checkpoint_max,
+        gradient_accumulation_steps=config.gradient_accumulation_steps)
+    check_speed_options(config)
+    check_not_negative(
+        eval_every_steps=config.eval_every_steps,
+        learning_rate=config.learning_rate,
+        num_train_epochs=config.num_train_epochs,
+        warmup_proportion=config.warmup_proportion)
+    check_case(config.do_lower_case, config.init_checkpoint)
+    bert_config = load_bert_config(config.bert_config_file)
+    check_seq_length(config.max_seq_length, bert_config)
+    check_init_checkpoint(config.init_checkpoint)
+    check_checkpoint_matches_config(
+        config.init_checkpoint, bert_config, config.bert_config_file)
+    check_output_dir(config.output_dir)
+    if config.do_train and config.precision == "fp16":
+        check_resumable(config.output_dir, ["loss_scale"], "--precision=fp16")
+    if config.do_train and config.gradient_accumulation_steps > 1:
+        check_resumable(config.output_dir, ["gradient_accumulation_step"],
+                        "--gradient_accumulation_steps")
+    if not tf.io.gfile.isdir(config.data_dir):
+        raise InputError("--data_dir=%s is not a directory" % config.data_dir)
+    return bert_config
+
+
+def check_speed_options(config):
+    """Precision, accumulation and distribution flags that cannot go together."""
+    if config.train_batch_size % config.gradient_accumulation_steps:
+        raise InputError("--train_batch_size=%d is not a multiple of "
+                         "--gradient_accumulation_steps=%d"
+                         % (config.train_batch_size,
+                            config.gradient_accumulation_steps))
+    if config.use_tpu and config.precision == "fp16":
+        raise InputError("--precision=fp16 is for GPUs: use --precision=bf16 "
+                         "with --use_tpu")
+    if config.use_tpu and config.distribution_strategy != "none":
+        raise InputError("--distribution_strategy is for GPUs and CPUs: with "
+                         "--use_tpu, TPUEstimator spreads over --num_tpu_cores")
+    if (config.distribution_strategy != "none"
+            and config.gradient_accumulation_steps > 1):
+        raise InputError("--gradient_accumulation_steps works only with "
+                         "--distribution_strategy=none: use more replicas or "
+                         "a smaller --train_batch_size instead")
+    if config.multi_worker:
+        distribution.check_cluster()
+    if config.use_tpu and config.gradient_accumulation_steps > 1:
+        raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
+                         "drop it with --use_tpu (TPUs fit larger batches)")
+
+
+def check_replica_split(train_batch_size, strategy, strategy_name):
+    """The global batch must split evenly over the strategy's replicas."""
+    if strategy is None:
+        return
+    replicas = strategy.num_replicas_in_sync
+    if train_batch_size % replicas:
+        raise InputError("--train_batch_size=%d does not split evenly over the "
+                         "%d replicas of --distribution_strategy=%s"
+                         % (train_batch_size, replicas, strategy_name))
+
+
+def check_task_options(config, processor):
+    """Flags that only some tasks take."""
+    if config.glue_submission_dir and processor.glue_name is None:
+        raise InputError("--glue_submission_dir: task %s is not a GLUE task"
+                         % config.task_name)
 
 
 def check_actions(do_train, do_eval, do_predict, do_export=False):

@@ -1,0 +1,151 @@
+"""The phases of a run: train, evaluate, predict and export, each with its
+inputs as arguments and its result files written whole."""
+
+import os
+
+import tensorflow as tf
+
+from classifier import atomic, datasets, distribution, results
+from classifier.best_checkpoint import EvalHistory
+from classifier.divergence import DivergenceHook, is_divergence
+from classifier.export import export_classifier
+from classifier.progress import ExamplesPerSecondHook, ProgressHook
+from errors import InputError
+
+tf1 = tf.compat.v1
+
+
+def count_train_steps(config, num_examples):
+    """(num_train_steps, num_warmup_steps) as the reference computes them."""
+    num_train_steps = int(
+        num_examples / config.train_batch_size * config.num_train_epochs)
+    if num_train_steps < 1:
+        raise InputError(
+            "%d training examples at --train_batch_size=%d for "
+            "--num_train_epochs=%s make no training step"
+            % (num_examples, config.train_batch_size, config.num_train_epochs))
+    return num_train_steps, int(num_train_steps * config.warmup_proportion)
+
+
+def evaluation_points(num_train_steps, every):
+    """The steps to evaluate at: every, 2*every, ..., and the last step."""
+    points = list(range(every, num_train_steps, every))
+    return points + [num_train_steps]
+
+
+def train(config, trainer, processor, tokenizer, train_examples, num_train_steps,
+          feature_dir, after_each_stop=None):
+    """Trains to num_train_steps; with eval_every_steps stops on the way and
+    calls after_each_stop() at each stop (and at the end)."""
+    input_fn = datasets.training_input(config, processor, tokenizer,
+                                       train_examples, feature_dir)
+    tf1.logging.info("***** Running training *****")
+    tf1.logging.info("  Num examples = %d", len(train_examples))
+    tf1.logging.info("  Batch size = %d", config.train_batch_size)
+    tf1.logging.info("  Num steps = %d", num_train_steps)
+    divergence = DivergenceHook()
+    hooks = [ProgressHook(num_train_steps, config.train_batch_size), divergence]
+    if not isinstance(trainer, tf1.estimator.tpu.TPUEstimator):
+        hooks.append(ExamplesPerSecondHook(config.train_batch_size,
+                                           config.iterations_per_loop))
+    stops = [num_train_steps]
+    if config.eval_every_steps:
+        stops = evaluation_points(num_train_steps, config.eval_every_steps)
+    for stop in stops:
+        try:
+            if config.multi_worker:
+                distribution.train_on_cluster(trainer, input_fn, stop, hooks)
+            else:
+                trainer.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+        except tf.errors.InvalidArgumentError as error:
+            if is_divergence(error):
+                raise divergence.error()
+            raise
+        if after_each_stop is not None:
+            after_each_stop()
+
+
+def prepare_eval_sets(config, processor, tokenizer, dev_sets):
+    """[(name, input_fn, steps)] for [(name, examples)]: the dev set (name None),
+    then any extra ones (MNLI's mismatched dev set)."""
+    eval_sets = []
+    for name, examples in dev_sets:
+        suffix = "" if name is None else "_" + name
+        input_fn, steps = datasets.inference_input(
+            config, processor, tokenizer, examples, config.eval_batch_size,
+            "eval%s.tf_record" % suffix, "evaluation%s" % suffix)
+        eval_sets.append((name, input_fn, steps))
+    return eval_sets
+
+
+def evaluate(estimator, eval_sets):
+    """Evaluates every set; an extra set's keys become eval_<name>_<metric>."""
+    merged = {}
+    for name, input_fn, steps in eval_sets:
+        result = estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+        if name is None:
+            merged.update(result)
+            continue
+        for key, value in result.items():
+            if key.startswith("eval_"):
+                merged["eval_%s_%s" % (name, key[len("eval_"):])] = value
+    tf1.logging.info("***** Eval results *****")
+    for key in sorted(merged):
+        tf1.logging.info("  %s = %s", key, merged[key])
+    return merged
+
+
+def write_eval_results(output_dir, result):
+    atomic.write_text(os.path.join(output_dir, "eval_results.txt"),
+                      results.format_eval_results(result))
+
+
+def eval_recorder(config, estimator, eval_sets, processor):
+    """With eval_every_steps, what records an evaluation in eval_history.tsv
+    (and best/); else None."""
+    if not config.eval_every_steps:
+        return None
+    history = EvalHistory(config.output_dir, processor.main_metric)
+
+    def record_eval():
+        history.record(evaluate(estimator, eval_sets),
+                       estimator.latest_checkpoint())
+    return record_eval
+
+
+def predict(config, estimator, processor, tokenizer, real_examples):
+    """test_results.tsv, test_predictions.tsv and the GLUE file if asked."""
+    input_fn, _ = datasets.inference_input(
+        config, processor, tokenizer, real_examples, config.predict_batch_size,
+        "predict.tf_record", "prediction")
+    predictions = results.real_predictions(
+        estimator.predict(input_fn=input_fn), len(real_examples))
+    label_list = processor.get_labels()
+    atomic.write_text(
+        os.path.join(config.output_dir, "test_results.tsv"),
+        results.format_test_results(predictions, len(real_examples)))
+    atomic.write_text(
+        os.path.join(config.output_dir, "test_predictions.tsv"),
+        results.format_test_predictions(real_examples, predictions, label_list))
+    if config.glue_submission_dir:
+        tf.io.gfile.makedirs(config.glue_submission_dir)
+        path = os.path.join(config.glue_submission_dir,
+                            processor.glue_name + ".tsv")
+        atomic.write_text(
+            path, results.format_glue_submission(predictions, label_list))
+        tf1.logging.info("GLUE submission file: %s", path)
+
+
+def export(config, bert_config, processor):
+    """Exports the trained (or given) checkpoint to export_dir."""
+    checkpoint = tf.train.latest_checkpoint(config.output_dir)
+    if not config.do_train and config.init_checkpoint:
+        checkpoint = config.init_checkpoint
+    if checkpoint is None:
+        raise InputError("--do_export: no checkpoint in --output_dir=%s: train "
+                         "first or pass --init_checkpoint" % config.output_dir)
+    export_classifier(bert_config, checkpoint, config.export_dir,
+                      processor.get_labels(), config.vocab_file,
+                      config.do_lower_case, config.max_seq_length,
+                      config.task_name)
+    tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

@@ -1,0 +1,88 @@
+"""One run's settings: every run_classifier flag, built once and passed down."""
+
+import dataclasses
+from typing import Optional, Tuple
+
+import tensorflow as tf
+
+# --precision -> the dtype of the encoder's matrix products.
+COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16, "fp16": tf.float16}
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig(object):
+    """The settings of one run_classifier run; field names are the flags'.
+
+    Defaults are the flags' defaults (the reference's where it had the flag),
+    so code can build one without absl: RunConfig(data_dir=..., ...).
+    """
+
+    data_dir: str
+    bert_config_file: str
+    task_name: str
+    vocab_file: str
+    output_dir: str
+    init_checkpoint: Optional[str] = None
+    do_lower_case: bool = True
+    max_seq_length: int = 128
+    do_train: bool = False
+    do_eval: bool = False
+    do_predict: bool = False
+    train_batch_size: int = 32
+    eval_batch_size: int = 8
+    predict_batch_size: int = 8
+    learning_rate: float = 5e-5
+    num_train_epochs: float = 3.0
+    warmup_proportion: float = 0.1
+    save_checkpoints_steps: int = 1000
+    iterations_per_loop: int = 1000
+    use_tpu: bool = False
+    tpu_name: Optional[str] = None
+    tpu_zone: Optional[str] = None
+    gcp_project: Optional[str] = None
+    master: Optional[str] = None
+    num_tpu_cores: int = 8
+    xnli_language: str = "zh"
+    text_a_column: Optional[str] = None
+    text_b_column: Optional[str] = None
+    label_column: Optional[str] = None
+    has_header: bool = False
+    label_list: Optional[Tuple[str, ...]] = None
+    glue_submission_dir: Optional[str] = None
+    eval_every_steps: int = 0
+    keep_checkpoint_max: int = 5
+    random_seed: Optional[int] = None
+    do_export: bool = False
+    export_dir: Optional[str] = None
+    dynamic_padding: bool = True
+    bucket_by_length: bool = False
+    precision: str = "fp32"
+    use_xla: bool = False
+    gradient_accumulation_steps: int = 1
+    distribution_strategy: str = "none"
+
+    @classmethod
+    def from_flags(cls, flag_values):
+        """The configuration of parsed absl flag values (every field a flag)."""
+        values = {field.name: flag_values[field.name].value
+                  for field in dataclasses.fields(cls)}
+        if values["label_list"] is not None:
+            values["label_list"] = tuple(values["label_list"])
+        return cls(**values)
+
+    @property
+    def pads_dynamically(self):
+        """--dynamic_padding, forced off on TPU (TPUs need fixed shapes)."""
+        return self.dynamic_padding and not self.use_tpu
+
+    @property
+    def compute_dtype(self):
+        return COMPUTE_DTYPES[self.precision]
+
+    @property
+    def multi_worker(self):
+        return self.distribution_strategy == "multi_worker_mirrored"
+
+    @property
+    def evaluates_during_training(self):
+        return bool(self.do_train and self.eval_every_steps)
