@@ -28,7 +28,11 @@ def is_divergence(error):
 
 
 class DivergenceHook(tf1.train.SessionRunHook):
-    """Tracks the global step, for the error message when training diverges."""
+    """Tracks the global step, for the error message when training diverges.
+
+    The step is read after each run has finished: fetched within the run, it
+    could be read before or after the run's own increment.
+    """
 
     def __init__(self):
         self.last_step = 0
@@ -36,11 +40,11 @@ class DivergenceHook(tf1.train.SessionRunHook):
     def begin(self):
         self._global_step = tf1.train.get_global_step()
 
-    def before_run(self, run_context):
-        return tf1.train.SessionRunArgs(self._global_step)
+    def after_create_session(self, session, coord):
+        self.last_step = int(session.run(self._global_step))
 
     def after_run(self, run_context, run_values):
-        self.last_step = int(run_values.results) + 1
+        self.last_step = int(run_context.session.run(self._global_step))
 
     def error(self):
         return TrainingDivergedError(

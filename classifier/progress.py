@@ -31,11 +31,10 @@ class ProgressHook(tf1.train.SessionRunHook):
         self._last_time = None
         self._last_step = None
 
-    def before_run(self, run_context):
-        return tf1.train.SessionRunArgs(self._global_step)
-
     def after_run(self, run_context, run_values):
-        step = int(run_values.results) + 1
+        # Read after the run: fetched within it, the step could be read
+        # before or after the run's own increment.
+        step = int(run_context.session.run(self._global_step))
         now = time.time()
         if self._last_time is None:
             self._last_time, self._last_step = now, step

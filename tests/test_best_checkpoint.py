@@ -1,0 +1,56 @@
+"""classifier/best_checkpoint.py: eval_history.tsv and the best checkpoint."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from classifier.best_checkpoint import EvalHistory
+
+tf1 = tf.compat.v1
+
+
+def save_checkpoints(output_dir, steps):
+    """model.ckpt-<step> files holding w = step; returns their paths."""
+    paths = []
+    with tf.Graph().as_default():
+        w = tf1.get_variable("w", initializer=np.float32(0))
+        saver = tf1.train.Saver(max_to_keep=None)
+        with tf1.Session() as session:
+            for step in steps:
+                session.run(w.assign(float(step)))
+                paths.append(saver.save(session, os.path.join(output_dir,
+                                                              "model.ckpt"), step))
+    return paths
+
+
+def test_keeps_the_best_checkpoint_and_every_evaluation(tmp_path):
+    output_dir = str(tmp_path)
+    first, second, third = save_checkpoints(output_dir, [10, 20, 30])
+    history = EvalHistory(output_dir, "eval_f1")
+    assert history.best_value() is None
+    assert history.record({"eval_f1": 0.5, "eval_loss": 0.7, "global_step": 10},
+                          first)
+    assert not history.record({"eval_f1": 0.4, "eval_loss": 0.6,
+                               "global_step": 20}, second)
+    assert history.record({"eval_f1": 0.8, "eval_loss": 0.5, "global_step": 30},
+                          third)
+    assert history.best_value() == 0.8
+
+    rows = open(history.history_path).read().splitlines()
+    assert rows == ["global_step\teval_f1\teval_loss", "10\t0.5\t0.7",
+                    "20\t0.4\t0.6", "30\t0.8\t0.5"]
+    best = tf.train.latest_checkpoint(history.best_dir)
+    assert os.path.basename(best) == "model.ckpt-30"
+    assert tf.train.load_variable(best, "w") == 30.0
+    assert not tf.io.gfile.glob(os.path.join(history.best_dir, "model.ckpt-10*"))
+    results = open(os.path.join(history.best_dir, "eval_results.txt")).read()
+    assert "eval_f1 = 0.8\n" in results and "global_step = 30\n" in results
+
+
+def test_a_tie_keeps_the_earlier_checkpoint(tmp_path):
+    first, second = save_checkpoints(str(tmp_path), [1, 2])
+    history = EvalHistory(str(tmp_path), "eval_accuracy")
+    history.record({"eval_accuracy": 0.5, "global_step": 1}, first)
+    assert not history.record({"eval_accuracy": 0.5, "global_step": 2}, second)
+    assert tf.train.latest_checkpoint(history.best_dir).endswith("model.ckpt-1")

@@ -1,0 +1,130 @@
+"""classifier/checks.py: every bad setting stops with one line, before any
+output is written."""
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import modeling
+from classifier import checks
+from classifier.run_config import RunConfig
+from conftest import tiny_config_dict
+from errors import InputError
+
+tf1 = tf.compat.v1
+
+
+@pytest.fixture
+def config(tmp_path):
+    """A valid training RunConfig over tiny files in tmp_path."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "vocab.txt").write_text(
+        "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat"]) + "\n")
+    (tmp_path / "bert_config.json").write_text(json.dumps(tiny_config_dict()))
+    return RunConfig(
+        data_dir=str(tmp_path / "data"),
+        bert_config_file=str(tmp_path / "bert_config.json"),
+        task_name="mrpc", vocab_file=str(tmp_path / "vocab.txt"),
+        output_dir=str(tmp_path / "out"), do_train=True, max_seq_length=32)
+
+
+def test_a_valid_config_gives_the_bert_config(config):
+    bert_config = checks.check_run_config(config)
+    assert isinstance(bert_config, modeling.BertConfig)
+    assert bert_config.hidden_size == 32
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"do_train": False}, "nothing to do"),
+    ({"train_batch_size": 0}, "--train_batch_size=0 must be greater than 0"),
+    ({"eval_batch_size": -1}, "--eval_batch_size=-1"),
+    ({"learning_rate": -1e-5}, "--learning_rate=-1e-05 must not be negative"),
+    ({"num_train_epochs": -1.0}, "--num_train_epochs"),
+    ({"max_seq_length": 65}, "max_position_embeddings=64"),
+    ({"max_seq_length": 2}, "at least 3"),
+    ({"gradient_accumulation_steps": 3}, "not a multiple of"),
+    ({"use_tpu": True, "precision": "fp16"}, "use --precision=bf16"),
+    ({"use_tpu": True, "distribution_strategy": "mirrored"}, "--num_tpu_cores"),
+    ({"distribution_strategy": "mirrored", "gradient_accumulation_steps": 2},
+     "--distribution_strategy=none"),
+    ({"use_tpu": True, "gradient_accumulation_steps": 2}, "CPU/GPU only"),
+    ({"do_export": True}, "--do_export needs --export_dir"),
+    ({"init_checkpoint": "/no/such/model.ckpt"}, ".index is missing"),
+    ({"bert_config_file": "/no/such/bert_config.json"}, "does not exist"),
+    ({"data_dir": "/no/such/dir"}, "is not a directory"),
+])
+def test_bad_settings_stop_before_anything_is_written(config, changes, message):
+    bad = dataclasses.replace(config, **changes)
+    with pytest.raises(InputError, match=message.replace("(", r"\(")):
+        checks.check_run_config(bad)
+    assert not os.path.exists(config.output_dir)
+
+
+def test_an_existing_export_dir_is_refused(config, tmp_path):
+    with pytest.raises(InputError, match="exists already"):
+        checks.check_run_config(dataclasses.replace(
+            config, do_export=True, export_dir=str(tmp_path)))
+
+
+def test_an_output_dir_that_is_a_file_is_refused(config, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError, match="is a file"):
+        checks.check_run_config(dataclasses.replace(
+            config, output_dir=str(tmp_path / "file")))
+
+
+def test_cased_flag_against_an_uncased_checkpoint_name(config):
+    with pytest.raises(InputError, match="do_lower_case"):
+        checks.check_run_config(dataclasses.replace(
+            config, do_lower_case=False,
+            init_checkpoint="/x/uncased_L-12_H-768_A-12/bert_model.ckpt"))
+
+
+def save_checkpoint(path, variables):
+    with tf.Graph().as_default():
+        created = [tf1.get_variable(name, initializer=value)
+                   for name, value in variables.items()]
+        with tf1.Session() as session:
+            session.run(tf1.variables_initializer(created))
+            tf1.train.Saver(created).save(session, path)
+
+
+def test_checkpoint_shapes_must_fit_the_config(config, tmp_path):
+    checkpoint = str(tmp_path / "ckpt" / "model.ckpt")
+    save_checkpoint(checkpoint, {
+        "bert/pooler/dense/bias": np.zeros([31], np.float32),
+        "output_bias": np.zeros([2], np.float32)})
+    with pytest.raises(InputError, match="bert/pooler/dense/bias has shape"):
+        checks.check_run_config(dataclasses.replace(
+            config, init_checkpoint=checkpoint))
+
+
+def test_resuming_needs_the_variables_of_the_flag(tmp_path):
+    save_checkpoint(str(tmp_path / "model.ckpt-3"), {"w": np.zeros([2], np.float32)})
+    checks.check_resumable(str(tmp_path), ["w"], "--anything")
+    with pytest.raises(InputError, match="without --precision=fp16.*loss_scale"):
+        checks.check_resumable(str(tmp_path), ["loss_scale"], "--precision=fp16")
+    checks.check_resumable(str(tmp_path / "empty"), ["loss_scale"], "--x")
+
+
+def test_vocab_without_special_tokens(tmp_path):
+    (tmp_path / "vocab.txt").write_text("the\ncat\n[UNK]\n")
+    with pytest.raises(InputError, match=r"lacks the token\(s\) \[CLS\] \[SEP\]"):
+        checks.load_tokenizer(str(tmp_path / "vocab.txt"), True)
+
+
+def test_replica_split_and_task_options(config):
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    checks.check_replica_split(7, strategy, "mirrored")  # one replica takes any
+    checks.check_replica_split(7, None, "none")
+
+    class CustomTask(object):
+        glue_name = None
+    with pytest.raises(InputError, match="not a GLUE task"):
+        checks.check_task_options(dataclasses.replace(
+            config, glue_submission_dir="/tmp/glue", task_name="csv"),
+            CustomTask())

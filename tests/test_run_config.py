@@ -1,0 +1,40 @@
+"""RunConfig: the flags as one frozen value, with the flags' defaults."""
+
+import dataclasses
+
+import pytest
+import tensorflow as tf
+from absl import flags
+
+import run_classifier
+from classifier.run_config import RunConfig
+
+
+def test_defaults_are_the_flags_defaults():
+    defaults = RunConfig(data_dir="d", bert_config_file="c", task_name="t",
+                         vocab_file="v", output_dir="o")
+    for field in dataclasses.fields(RunConfig):
+        if field.default is dataclasses.MISSING:
+            continue
+        assert run_classifier.FLAGS[field.name].default == field.default, field.name
+
+
+def test_every_flag_of_run_classifier_is_a_field():
+    own_flags = {flag.name for flag in
+                 run_classifier.FLAGS.get_key_flags_for_module(run_classifier)}
+    assert own_flags == {field.name for field in dataclasses.fields(RunConfig)}
+
+
+def test_from_flags_and_frozen():
+    values = flags.FlagValues()
+    for flag in run_classifier.FLAGS.get_key_flags_for_module(run_classifier):
+        values[flag.name] = flag
+    values(["prog", "--data_dir=d", "--bert_config_file=c", "--task_name=t",
+            "--vocab_file=v", "--output_dir=o", "--label_list=b,a",
+            "--precision=bf16", "--use_tpu=true"])
+    config = RunConfig.from_flags(values)
+    assert config.label_list == ("b", "a")
+    assert config.compute_dtype == tf.bfloat16
+    assert config.pads_dynamically is False  # never on TPU
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.learning_rate = 1.0
