@@ -11,12 +11,13 @@ from classifier.run_config import RunConfig
 
 
 def test_defaults_are_the_flags_defaults():
-    defaults = RunConfig(data_dir="d", bert_config_file="c", task_name="t",
-                         vocab_file="v", output_dir="o")
+    config = RunConfig(data_dir="d", bert_config_file="c", task_name="t",
+                       vocab_file="v", output_dir="o")
     for field in dataclasses.fields(RunConfig):
         if field.default is dataclasses.MISSING:
             continue
-        assert run_classifier.FLAGS[field.name].default == field.default, field.name
+        assert getattr(config, field.name) == run_classifier.FLAGS[
+            field.name].default, field.name
 
 
 def test_every_flag_of_run_classifier_is_a_field():
