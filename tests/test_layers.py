@@ -1,0 +1,74 @@
+"""The code's floors: library modules, processors, classifier, tools. No
+module imports one on a higher floor, and no imports form a cycle."""
+
+import ast
+import os
+
+from conftest import REPO
+
+FLOORS = {
+    "errors": 0, "modeling": 0, "optimization": 0, "tokenization": 0,
+    "processors": 1, "classifier": 2,
+    "run_classifier": 3, "classify": 3, "convert_hf_checkpoint": 3,
+}
+
+
+def module_files():
+    """{module name: path} of the project's own modules."""
+    modules = {}
+    for folder in ("", "classifier", "processors"):
+        for name in os.listdir(os.path.join(REPO, folder)):
+            if not name.endswith(".py"):
+                continue
+            module = name[:-3] if not folder else folder + "." + name[:-3]
+            modules[module.replace(".__init__", "")] = os.path.join(
+                REPO, folder, name)
+    return modules
+
+
+def import_graph():
+    modules = module_files()
+    graph = {}
+    for module, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + ["%s.%s" % (node.module, alias.name)
+                                         for alias in node.names]
+            else:
+                continue
+            imported.update(name for name in names
+                            if name in modules and name != module)
+        graph[module] = imported
+    return graph
+
+
+def floor(module):
+    return FLOORS[module.split(".")[0]]
+
+
+def test_no_module_imports_a_higher_floor():
+    graph = import_graph()
+    assert set(map(lambda m: m.split(".")[0], graph)) == set(FLOORS)
+    upward = [(module, target) for module, targets in graph.items()
+              for target in targets if floor(target) > floor(module)]
+    assert upward == []
+
+
+def test_imports_form_no_cycle():
+    graph = import_graph()
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            assert state.get(target) != "open", " -> ".join(path + [target])
+            if target not in state:
+                visit(target, path + [target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
