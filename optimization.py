@@ -14,6 +14,8 @@ tf1 = tf.compat.v1
 CLIP_NORM = 1.0
 WEIGHT_DECAY_RATE = 0.01
 EXCLUDE_FROM_WEIGHT_DECAY = ["LayerNorm", "layer_norm", "bias"]
+# create_optimizer adds each step's learning rate here, for progress logs.
+LEARNING_RATE_COLLECTION = "learning_rate"
 
 
 def learning_rate_schedule(init_lr, global_step, num_train_steps, num_warmup_steps):
@@ -48,6 +50,7 @@ def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
     global_step = tf1.train.get_or_create_global_step()
     learning_rate = learning_rate_schedule(
         init_lr, global_step, num_train_steps, num_warmup_steps)
+    tf1.add_to_collection(LEARNING_RATE_COLLECTION, learning_rate)
     optimizer = AdamWeightDecayOptimizer(
         learning_rate=learning_rate,
         weight_decay_rate=WEIGHT_DECAY_RATE,

@@ -6,21 +6,26 @@ This file defines the flags and hands them, as one RunConfig, to
 classifier/runner.py; it also re-exports the reference's Python API.
 """
 
-from absl import app
-from absl import flags
-import tensorflow as tf
+import os
 
-from classifier import distribution, runner
-from classifier.divergence import TrainingDivergedError
-from classifier.features import (
+# TensorFlow's C++ start-up notices (CUDA, CPU features) say nothing a user
+# acts on; TF_CPP_MIN_LOG_LEVEL=0 brings them back.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app  # noqa: E402
+from absl import flags  # noqa: E402
+
+from classifier import distribution, logs, runner  # noqa: E402
+from classifier.divergence import TrainingDivergedError  # noqa: E402
+from classifier.features import (  # noqa: E402
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features)
-from classifier.input_pipeline import (
+from classifier.input_pipeline import (  # noqa: E402
     file_based_input_fn_builder, input_fn_builder)
-from classifier.model_fn import create_model, model_fn_builder
-from classifier.run_config import RunConfig
-from errors import reported_errors
-from processors import (
+from classifier.model_fn import create_model, model_fn_builder  # noqa: E402
+from classifier.run_config import RunConfig  # noqa: E402
+from errors import reported_errors  # noqa: E402
+from processors import (  # noqa: E402
     ColaProcessor, DataProcessor, InputExample, MnliProcessor, MrpcProcessor,
     XnliProcessor)
 
@@ -170,7 +175,7 @@ for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
 
 
 def main(_):
-    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)
+    logs.configure(verbosity_given=FLAGS["verbosity"].present)
     with reported_errors("run_classifier", TrainingDivergedError):
         runner.run(RunConfig.from_flags(FLAGS))
 

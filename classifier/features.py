@@ -50,23 +50,27 @@ def truncate_seq_pair(tokens_a, tokens_b, max_length):
 
 def convert_single_example(ex_index, example, label_list, max_seq_length,
                            tokenizer):
-    """Converts one InputExample (or PaddingInputExample) into InputFeatures,
-    logging the first five."""
+    """Converts one InputExample (or PaddingInputExample) into InputFeatures.
+
+    Logs the first five as the reference does: the first at INFO, the other
+    four at DEBUG (--verbosity=1), so a run's log stays short.
+    """
     if isinstance(example, PaddingInputExample):
         zeros = [0] * max_seq_length
         return InputFeatures(list(zeros), list(zeros), list(zeros), 0,
                              is_real_example=False)
     feature, tokens = build_features(example, label_list, max_seq_length, tokenizer)
     if ex_index < 5:
-        tf1_logging = tf.compat.v1.logging
-        tf1_logging.info("*** Example ***")
-        tf1_logging.info("guid: %s", example.guid)
-        tf1_logging.info("tokens: %s", " ".join(
+        log = tf.compat.v1.logging.info if ex_index == 0 else (
+            tf.compat.v1.logging.debug)
+        log("*** Example ***")
+        log("guid: %s", example.guid)
+        log("tokens: %s", " ".join(
             tokenization.printable_text(token) for token in tokens))
-        tf1_logging.info("input_ids: %s", " ".join(map(str, feature.input_ids)))
-        tf1_logging.info("input_mask: %s", " ".join(map(str, feature.input_mask)))
-        tf1_logging.info("segment_ids: %s", " ".join(map(str, feature.segment_ids)))
-        tf1_logging.info("label: %s (id = %s)", example.label, feature.label_id)
+        log("input_ids: %s", " ".join(map(str, feature.input_ids)))
+        log("input_mask: %s", " ".join(map(str, feature.input_mask)))
+        log("segment_ids: %s", " ".join(map(str, feature.segment_ids)))
+        log("label: %s (id = %s)", example.label, feature.label_id)
     return feature
 
 

@@ -6,6 +6,7 @@ import modeling
 import optimization
 from classifier import metrics
 from classifier.divergence import guard_loss
+from classifier.progress import TRAINING_LOSS_COLLECTION
 from classifier.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
 
 tf1 = tf.compat.v1
@@ -59,7 +60,9 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
     """Maps trainable variables found in init_checkpoint onto it.
 
     Returns the scaffold_fn TPUEstimator wants (None off TPU, where the
-    variables are mapped at once) and logs every variable.
+    variables are mapped at once). Logs one line: how many variables come
+    from the checkpoint and which are new; the reference's line per variable
+    is logged at DEBUG (--verbosity=1).
     """
     tvars = tf1.trainable_variables()
     initialized_variable_names = {}
@@ -75,12 +78,22 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
         else:
             tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
 
-    tf1.logging.info("**** Trainable Variables ****")
+    tf1.logging.debug("**** Trainable Variables ****")
     for var in tvars:
         init_string = (", *INIT_FROM_CKPT*"
                        if var.name in initialized_variable_names else "")
-        tf1.logging.info("  name = %s, shape = %s%s", var.name, var.shape,
-                         init_string)
+        tf1.logging.debug("  name = %s, shape = %s%s", var.name, var.shape,
+                          init_string)
+    new = [var.op.name for var in tvars
+           if var.name not in initialized_variable_names]
+    if init_checkpoint:
+        tf1.logging.info(
+            "initialised %d of %d trainable variables from %s; new: %s",
+            len(tvars) - len(new), len(tvars), init_checkpoint,
+            ", ".join(new) or "none")
+    else:
+        tf1.logging.info("%d trainable variables, all newly initialised "
+                         "(no --init_checkpoint)", len(tvars))
     return scaffold_fn
 
 
@@ -126,6 +139,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         if mode == tf.estimator.ModeKeys.TRAIN:
             if not use_tpu:
                 total_loss = guard_loss(total_loss)
+                tf1.add_to_collection(TRAINING_LOSS_COLLECTION, total_loss)
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
                 use_tpu, gradient_accumulation_steps,

@@ -9,7 +9,8 @@ from classifier import atomic, datasets, distribution, results
 from classifier.best_checkpoint import EvalHistory
 from classifier.divergence import DivergenceHook, is_divergence
 from classifier.export import export_classifier
-from classifier.progress import ExamplesPerSecondHook, ProgressHook
+from classifier.progress import (ExamplesPerSecondHook, ProgressHook,
+                                 write_scalars)
 from errors import InputError
 
 tf1 = tf.compat.v1
@@ -44,7 +45,9 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
     tf1.logging.info("  Batch size = %d", config.train_batch_size)
     tf1.logging.info("  Num steps = %d", num_train_steps)
     divergence = DivergenceHook()
-    hooks = [ProgressHook(num_train_steps, config.train_batch_size), divergence]
+    progress = ProgressHook(num_train_steps, config.train_batch_size,
+                            summary_dir=feature_dir)
+    hooks = [progress, divergence]
     if not isinstance(trainer, tf1.estimator.tpu.TPUEstimator):
         hooks.append(ExamplesPerSecondHook(config.train_batch_size,
                                            config.iterations_per_loop))
@@ -78,8 +81,12 @@ def prepare_eval_sets(config, processor, tokenizer, dev_sets):
     return eval_sets
 
 
-def evaluate(estimator, eval_sets):
-    """Evaluates every set; an extra set's keys become eval_<name>_<metric>."""
+def evaluate(estimator, eval_sets, summary_dir=None):
+    """Evaluates every set; an extra set's keys become eval_<name>_<metric>.
+
+    With summary_dir the metrics also go to its TensorBoard events as
+    eval/<metric> (eval/accuracy, eval/f1, eval/loss, ...).
+    """
     merged = {}
     for name, input_fn, steps in eval_sets:
         result = estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
@@ -92,6 +99,10 @@ def evaluate(estimator, eval_sets):
     tf1.logging.info("***** Eval results *****")
     for key in sorted(merged):
         tf1.logging.info("  %s = %s", key, merged[key])
+    if summary_dir is not None:
+        write_scalars(summary_dir, int(merged["global_step"]), {
+            "eval/" + key[len("eval_"):]: value for key, value in merged.items()
+            if key.startswith("eval_")})
     return merged
 
 
@@ -108,7 +119,7 @@ def eval_recorder(config, estimator, eval_sets, processor):
     history = EvalHistory(config.output_dir, processor.main_metric)
 
     def record_eval():
-        history.record(evaluate(estimator, eval_sets),
+        history.record(evaluate(estimator, eval_sets, config.output_dir),
                        estimator.latest_checkpoint())
     return record_eval
 

@@ -1,10 +1,17 @@
-"""A training hook that logs steps done, examples/sec and the time left."""
+"""Training progress: log lines with steps, loss, learning rate, speed and
+time left, and the same figures as TensorBoard scalars."""
 
 import time
 
 import tensorflow as tf
 
+import optimization
+
 tf1 = tf.compat.v1
+
+# The model function adds its training loss here (off TPU), the optimizer
+# its learning rate (optimization.LEARNING_RATE_COLLECTION).
+TRAINING_LOSS_COLLECTION = "training_loss"
 
 
 def format_duration(seconds):
@@ -18,37 +25,120 @@ def format_duration(seconds):
     return "%ds" % seconds
 
 
-class ProgressHook(tf1.train.SessionRunHook):
-    """Logs `step S/N (P%), X examples/sec, T left` every every_secs seconds."""
+def write_scalars(summary_dir, step, values):
+    """Writes {tag: value} to summary_dir's TensorBoard events at step."""
+    with tf.Graph().as_default():  # the v1 writer refuses eager mode
+        writer = tf1.summary.FileWriterCache.get(summary_dir)
+    writer.add_summary(tf1.Summary(value=[
+        tf1.Summary.Value(tag=tag, simple_value=float(value))
+        for tag, value in sorted(values.items())]), step)
+    writer.flush()
 
-    def __init__(self, total_steps, batch_size, every_secs=30.0):
+
+class _Window(object):
+    """Steps, time and summed loss since it was last reset."""
+
+    def __init__(self, step, now):
+        self.step, self.time, self.loss_sum, self.loss_count = step, now, 0.0, 0
+
+    def add_loss(self, loss):
+        self.loss_sum += loss
+        self.loss_count += 1
+
+    def mean_loss(self):
+        return self.loss_sum / self.loss_count if self.loss_count else None
+
+    def steps_per_sec(self, step, now):
+        return (step - self.step) / max(now - self.time, 1e-9)
+
+
+class ProgressHook(tf1.train.SessionRunHook):
+    """Logs `progress: step S/N (P%), loss L, learning rate R, X examples/sec,
+    T left` every every_secs seconds and at the last step; the loss is the
+    mean since the previous line.
+
+    With summary_dir it also writes the TensorBoard scalars `loss`,
+    `learning_rate` and `examples_per_sec` every summary_steps steps and when
+    training stops. Loss and learning rate are read only where the model
+    function and optimizer put them in their collections (not on TPU, where
+    they live on the device).
+    """
+
+    def __init__(self, total_steps, batch_size, every_secs=30.0, summary_dir=None,
+                 summary_steps=100):
         self._total_steps = total_steps
         self._batch_size = batch_size
         self._every_secs = every_secs
+        self._summary_dir = summary_dir
+        self._summary_steps = summary_steps
 
     def begin(self):
         self._global_step = tf1.train.get_global_step()
-        self._last_time = None
-        self._last_step = None
+        self._log_window = self._summary_window = None
+        self._learning_rate = None
+        self._fetches = None
+        losses = tf1.get_collection(TRAINING_LOSS_COLLECTION)
+        rates = tf1.get_collection(optimization.LEARNING_RATE_COLLECTION)
+        if losses and rates:
+            # One loss per replica under a tf.distribute strategy.
+            self._fetches = {"loss": tf.add_n(losses) / len(losses),
+                             "learning_rate": rates[0]}
+
+    def after_create_session(self, session, coord):
+        step = int(session.run(self._global_step))
+        now = time.time()
+        self._log_window = _Window(step, now)
+        self._summary_window = _Window(step, now)
+
+    def before_run(self, run_context):
+        return tf1.train.SessionRunArgs(self._fetches)
 
     def after_run(self, run_context, run_values):
         # Read after the run: fetched within it, the step could be read
         # before or after the run's own increment.
         step = int(run_context.session.run(self._global_step))
         now = time.time()
-        if self._last_time is None:
-            self._last_time, self._last_step = now, step
+        if self._fetches is not None:
+            for window in (self._log_window, self._summary_window):
+                window.add_loss(float(run_values.results["loss"]))
+            self._learning_rate = float(run_values.results["learning_rate"])
+        last = step >= self._total_steps
+        if now - self._log_window.time >= self._every_secs or last:
+            self._log(step, now)
+            self._log_window = _Window(step, now)
+        if step - self._summary_window.step >= self._summary_steps or last:
+            self._write_summary(step, now)
+
+    def end(self, session):
+        step = int(session.run(self._global_step))
+        if step > self._summary_window.step:
+            self._write_summary(step, time.time())
+
+    def _log(self, step, now):
+        steps_per_sec = self._log_window.steps_per_sec(step, now)
+        if steps_per_sec <= 0:
             return
-        elapsed = now - self._last_time
-        if elapsed < self._every_secs and step < self._total_steps:
-            return
-        steps_per_sec = (step - self._last_step) / max(elapsed, 1e-9)
-        left = (self._total_steps - step) / max(steps_per_sec, 1e-9)
+        left = (self._total_steps - step) / steps_per_sec
+        loss = self._log_window.mean_loss()
+        training = ""
+        if loss is not None:
+            training = ", loss %.4f, learning rate %.3g" % (loss, self._learning_rate)
         tf1.logging.info(
-            "progress: step %d/%d (%.0f%%), %.1f examples/sec, %s left",
-            step, self._total_steps, 100.0 * step / self._total_steps,
+            "progress: step %d/%d (%.0f%%)%s, %.1f examples/sec, %s left",
+            step, self._total_steps, 100.0 * step / self._total_steps, training,
             steps_per_sec * self._batch_size, format_duration(left))
-        self._last_time, self._last_step = now, step
+
+    def _write_summary(self, step, now):
+        window = self._summary_window
+        self._summary_window = _Window(step, now)
+        if self._summary_dir is None or step <= window.step:
+            return
+        values = {"examples_per_sec":
+                  window.steps_per_sec(step, now) * self._batch_size}
+        if window.mean_loss() is not None:
+            values["loss"] = window.mean_loss()
+            values["learning_rate"] = self._learning_rate
+        write_scalars(self._summary_dir, step, values)
 
 
 class ExamplesPerSecondHook(tf1.train.StepCounterHook):

@@ -82,8 +82,8 @@ def run(config):
                          phases.eval_recorder(config, estimator, eval_sets,
                                               processor))
         if config.do_eval:
-            phases.write_eval_results(config.output_dir,
-                                      phases.evaluate(estimator, eval_sets))
+            phases.write_eval_results(config.output_dir, phases.evaluate(
+                estimator, eval_sets, config.output_dir))
         if config.do_predict:
             phases.predict(config, estimator, processor, tokenizer, data["test"])
         if config.do_export:

@@ -81,12 +81,16 @@ def test_init_from_released_layout_checkpoint_is_logged(tmp_path):
         "--vocab_file=" + os.path.join(FIXTURE_CKPT_DIR, "vocab.txt"),
         "--bert_config_file=" + os.path.join(FIXTURE_CKPT_DIR, "bert_config.json"),
         "--init_checkpoint=" + os.path.join(FIXTURE_CKPT_DIR, "bert_model.ckpt"),
-        "--max_seq_length=16", "--output_dir=" + str(tmp_path / "out"))
+        "--max_seq_length=16", "--output_dir=" + str(tmp_path / "out"),
+        "--verbosity=1")
     initialized = set(re.findall(
         r"name = (bert/\S+):0, shape = .*\*INIT_FROM_CKPT\*", process.stderr))
     assert len(initialized) == 5 + 2 + 2 * 16
     assert "name = output_weights:0" in process.stderr
     assert os.path.exists(str(tmp_path / "out" / "eval_results.txt"))
+    summary = re.findall(r"initialised (\d+) of (\d+) trainable variables from "
+                         r"\S+; new: (.*)", process.stderr)
+    assert summary == [("39", "41", "output_weights, output_bias")]
 
 
 def test_helpfull_documents_every_reference_flag():

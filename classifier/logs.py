@@ -1,0 +1,42 @@
+"""The run's log: each line once, in absl's format, at --verbosity.
+
+TensorFlow's Python logger prints through its own handler and again through
+absl's; here it keeps only absl's. The default verbosity is INFO (the
+reference's); --verbosity=1 (DEBUG) also shows TensorFlow's deprecation
+notices and the per-variable checkpoint lines, which a user of this tool can
+do nothing about.
+"""
+
+import logging
+
+from absl import logging as absl_logging
+import tensorflow as tf
+
+# (module, message start) of TensorFlow notices about its own API.
+UNACTIONABLE_NOTICES = (
+    ("deprecation", ""),
+    ("module_wrapper", ""),
+    ("estimator", "Estimator's model_fn"),
+)
+
+
+class _HideUnactionableNotices(logging.Filter):
+    def filter(self, record):
+        for module, start in UNACTIONABLE_NOTICES:
+            if record.module == module and record.getMessage().startswith(start):
+                return False
+        return True
+
+
+def configure(verbosity_given):
+    """Routes TensorFlow's log through absl's handler alone; INFO unless
+    --verbosity was given."""
+    if not verbosity_given:
+        absl_logging.set_verbosity(absl_logging.INFO)
+    tf_logger = tf.get_logger()
+    for handler in list(tf_logger.handlers):
+        tf_logger.removeHandler(handler)
+    tf_logger.setLevel(logging.NOTSET)
+    tf_logger.propagate = True
+    if not absl_logging.level_debug():
+        tf_logger.addFilter(_HideUnactionableNotices())
