@@ -61,6 +61,8 @@ class ExportedClassifier(object):
 
     def __init__(self, export_dir):
         config = read_assets(export_dir)
+        self.task_name = config["task_name"]
+        self.text_pairs = config.get("text_pairs")
         self.label_list = config["label_list"]
         self.max_seq_length = config["max_seq_length"]
         self.tokenizer = tokenization.FullTokenizer(
@@ -92,6 +94,21 @@ class ExportedClassifier(object):
 
     def header(self):
         return ["text_a", "text_b", "prediction"] + list(self.label_list or [])
+
+
+def warn_about_other_kind(pairs, text_pairs, task_name):
+    """One warning line when inputs are single sentences for a model trained on
+    pairs, or pairs for one trained on single sentences."""
+    if text_pairs is None:
+        return
+    other = [pair for pair in pairs if (pair[1] is None) == text_pairs]
+    if other:
+        trained = "sentence pairs" if text_pairs else "single sentences"
+        given = "single sentences" if text_pairs else "sentence pairs"
+        sys.stderr.write(
+            "classify: warning: %d of %d input line(s) are %s, but the model was "
+            "trained on %s (task %s): their predictions mean little\n"
+            % (len(other), len(pairs), given, trained, task_name))
 
 
 def format_row(pair, prediction):
@@ -135,6 +152,7 @@ def classify(args):
     classifier = ExportedClassifier(args.export_dir)
     errors = []
     pairs = list(read_examples(raw, source_name, errors))
+    warn_about_other_kind(pairs, classifier.text_pairs, classifier.task_name)
     start = time.time()
     rows = ["\t".join(classifier.header())]
     for first in range(0, len(pairs), args.batch_size):

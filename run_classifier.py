@@ -26,8 +26,8 @@ from classifier.model_fn import create_model, model_fn_builder  # noqa: E402
 from classifier.run_config import RunConfig  # noqa: E402
 from errors import reported_errors  # noqa: E402
 from processors import (  # noqa: E402
-    ColaProcessor, DataProcessor, InputExample, MnliProcessor, MrpcProcessor,
-    XnliProcessor)
+    TASKS, ColaProcessor, DataProcessor, InputExample, MnliProcessor,
+    MrpcProcessor, XnliProcessor)
 
 # The reference's Python API (SPEC §9): notebooks import these from here.
 __all__ = [
@@ -47,7 +47,10 @@ flags.DEFINE_string(
 flags.DEFINE_string(
     "bert_config_file", None,
     "bert_config.json of the pre-trained model: its architecture.")
-flags.DEFINE_string("task_name", None, "The task to train (case-insensitive).")
+flags.DEFINE_string(
+    "task_name", None,
+    "The task (case-insensitive): one of %s; or tsv, csv, jsonl for your own "
+    "data (see --text_a_column)." % ", ".join(sorted(TASKS)))
 flags.DEFINE_string("vocab_file", None, "vocab.txt the model was trained with.")
 flags.DEFINE_string(
     "output_dir", None,
@@ -56,7 +59,8 @@ flags.DEFINE_string(
 # Other parameters.
 flags.DEFINE_string(
     "init_checkpoint", None,
-    "Checkpoint to start from, usually a released BERT's bert_model.ckpt.")
+    "Checkpoint to start from, usually a released BERT's bert_model.ckpt; a "
+    "folder (an output_dir, or its best/) means its latest checkpoint.")
 flags.DEFINE_bool(
     "do_lower_case", True,
     "Lower-case and strip accents: True for uncased models, False for cased.")
@@ -121,6 +125,11 @@ flags.DEFINE_integer(
     "eval_every_steps", 0,
     "Evaluate on dev every N training steps (0: off), log the metrics to "
     "eval_history.tsv and keep the best checkpoint in output_dir/best/.")
+flags.DEFINE_integer(
+    "early_stopping_evals", 0,
+    "With --eval_every_steps: stop training when the task's main dev metric "
+    "has not improved in this many evaluations (0: never); best/ keeps the "
+    "best checkpoint.")
 flags.DEFINE_integer(
     "keep_checkpoint_max", 5, "How many recent checkpoints to keep.")
 flags.DEFINE_integer(

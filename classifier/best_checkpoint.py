@@ -36,6 +36,18 @@ class EvalHistory(object):
                     return float(value)
         return None
 
+    def evaluations_since_best(self):
+        """How many evaluations in the history came after the best one."""
+        if not tf.io.gfile.exists(self.history_path):
+            return 0
+        with tf.io.gfile.GFile(self.history_path) as reader:
+            rows = [line.split("\t") for line in reader.read().splitlines()]
+        column = rows[0].index(self.main_metric)
+        values = [float(row[column]) for row in rows[1:]]
+        if not values:
+            return 0
+        return len(values) - 1 - values.index(max(values))
+
     def record(self, result, checkpoint_path):
         """Appends result to the history; copies the checkpoint if it is the best."""
         self._append_history(result)

@@ -1,11 +1,14 @@
 """Every check of a run's settings and inputs, run before anything is
 written; each fails with a one-line InputError."""
 
+import os
+
 import tensorflow as tf
 
 import modeling
 import tokenization
 from classifier import distribution
+from classifier.run_config import RUN_CONFIG_FILE
 from errors import InputError
 
 
@@ -26,9 +29,13 @@ def check_run_config(config):
     check_speed_options(config)
     check_not_negative(
         eval_every_steps=config.eval_every_steps,
+        early_stopping_evals=config.early_stopping_evals,
         learning_rate=config.learning_rate,
         num_train_epochs=config.num_train_epochs,
         warmup_proportion=config.warmup_proportion)
+    if config.early_stopping_evals and not config.evaluates_during_training:
+        raise InputError("--early_stopping_evals=%d needs --do_train and "
+                         "--eval_every_steps" % config.early_stopping_evals)
     check_case(config.do_lower_case, config.init_checkpoint)
     bert_config = load_bert_config(config.bert_config_file)
     check_seq_length(config.max_seq_length, bert_config)
@@ -36,6 +43,8 @@ def check_run_config(config):
     check_checkpoint_matches_config(
         config.init_checkpoint, bert_config, config.bert_config_file)
     check_output_dir(config.output_dir)
+    if config.do_train:
+        check_same_training(config)
     if config.do_train and config.precision == "fp16":
         check_resumable(config.output_dir, ["loss_scale"], "--precision=fp16")
     if config.do_train and config.gradient_accumulation_steps > 1:
@@ -144,12 +153,41 @@ def check_case(do_lower_case, init_checkpoint):
         raise InputError(str(error))
 
 
+def resolve_init_checkpoint(init_checkpoint):
+    """A checkpoint path as it is, or a folder's latest checkpoint (its
+    `checkpoint` file: an output_dir, or its best/)."""
+    if not init_checkpoint or not tf.io.gfile.isdir(init_checkpoint):
+        return init_checkpoint
+    latest = tf.train.latest_checkpoint(init_checkpoint)
+    if latest is None:
+        raise InputError(
+            "--init_checkpoint=%s is a folder without a `checkpoint` file naming "
+            "its latest checkpoint: pass a checkpoint path such as "
+            "%s/model.ckpt-1000" % (init_checkpoint, init_checkpoint.rstrip("/")))
+    return latest
+
+
 def check_init_checkpoint(init_checkpoint):
     if init_checkpoint and not tf.io.gfile.exists(init_checkpoint + ".index"):
         raise InputError(
             "--init_checkpoint=%s: no checkpoint there (%s.index is missing): pass "
-            "the path without the .index/.data suffix"
-            % (init_checkpoint, init_checkpoint))
+            "the path without the .index/.data suffix, or a folder holding a "
+            "`checkpoint` file" % (init_checkpoint, init_checkpoint))
+
+
+def check_same_training(config):
+    """Training into an output_dir trained before needs that run's settings."""
+    saved_path = os.path.join(config.output_dir, RUN_CONFIG_FILE)
+    if not tf.io.gfile.exists(saved_path):
+        return
+    with tf.io.gfile.GFile(saved_path) as reader:
+        differences = config.training_differences(reader.read())
+    if differences:
+        raise InputError(
+            "--output_dir=%s holds a training with other settings (%s): train "
+            "into a new --output_dir, or rerun with the saved values to resume"
+            % (config.output_dir, ", ".join(
+                "--%s was %s, now %s" % difference for difference in differences)))
 
 
 def load_tokenizer(vocab_file, do_lower_case):

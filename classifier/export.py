@@ -41,8 +41,11 @@ def build_serving_graph(bert_config, label_list):
 
 
 def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
-                      do_lower_case, max_seq_length, task_name):
+                      do_lower_case, max_seq_length, task_name, text_pairs=None):
     """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
+
+    text_pairs says whether the model was trained on sentence pairs (None:
+    unknown); classify.py warns about inputs of the other kind.
 
     The folder is built under a temporary name and renamed when complete.
     """
@@ -61,11 +64,11 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                     strip_default_attrs=True)
                 builder.save()
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
-                     max_seq_length, task_name)
+                     max_seq_length, task_name, text_pairs)
 
 
 def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
-                 max_seq_length, task_name):
+                 max_seq_length, task_name, text_pairs=None):
     assets = os.path.join(saved_model_dir, ASSETS_DIR)
     tf.io.gfile.makedirs(assets)
     tf.io.gfile.copy(vocab_file, os.path.join(assets, "vocab.txt"))
@@ -73,7 +76,8 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
         writer.write("".join(label + "\n" for label in label_list or []))
     config = {"task_name": task_name, "do_lower_case": bool(do_lower_case),
               "max_seq_length": int(max_seq_length),
-              "label_list": label_list, "regression": label_list is None}
+              "label_list": label_list, "regression": label_list is None,
+              "text_pairs": text_pairs}
     with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
         writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
 

@@ -34,10 +34,31 @@ def evaluation_points(num_train_steps, every):
     return points + [num_train_steps]
 
 
+def steps_done(output_dir):
+    """The global step of output_dir's newest checkpoint (0 without one)."""
+    checkpoint = tf.train.latest_checkpoint(output_dir)
+    if checkpoint is None:
+        return 0
+    return int(tf.train.load_variable(checkpoint, "global_step"))
+
+
 def train(config, trainer, processor, tokenizer, train_examples, num_train_steps,
           feature_dir, after_each_stop=None):
-    """Trains to num_train_steps; with eval_every_steps stops on the way and
-    calls after_each_stop() at each stop (and at the end)."""
+    """Trains to num_train_steps, resuming from output_dir's checkpoints.
+
+    With eval_every_steps it stops on the way and calls after_each_stop() at
+    each stop (and at the end); a true result ends training early.
+    """
+    done = steps_done(config.output_dir)
+    if done >= num_train_steps:
+        tf1.logging.warning(
+            "training already finished in --output_dir=%s: found step %d of %d "
+            "planned; going on without training", config.output_dir, done,
+            num_train_steps)
+        return
+    if done:
+        tf1.logging.info("resuming training at step %d of %d", done,
+                         num_train_steps)
     input_fn = datasets.training_input(config, processor, tokenizer,
                                        train_examples, feature_dir)
     tf1.logging.info("***** Running training *****")
@@ -53,7 +74,8 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
                                            config.iterations_per_loop))
     stops = [num_train_steps]
     if config.eval_every_steps:
-        stops = evaluation_points(num_train_steps, config.eval_every_steps)
+        stops = [stop for stop in evaluation_points(
+            num_train_steps, config.eval_every_steps) if stop > done]
     for stop in stops:
         try:
             if config.multi_worker:
@@ -64,8 +86,8 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
             if is_divergence(error):
                 raise divergence.error()
             raise
-        if after_each_stop is not None:
-            after_each_stop()
+        if after_each_stop is not None and after_each_stop():
+            break
 
 
 def prepare_eval_sets(config, processor, tokenizer, dev_sets):
@@ -113,7 +135,7 @@ def write_eval_results(output_dir, result):
 
 def eval_recorder(config, estimator, eval_sets, processor):
     """With eval_every_steps, what records an evaluation in eval_history.tsv
-    (and best/); else None."""
+    (and best/) and says whether to stop early; else None."""
     if not config.eval_every_steps:
         return None
     history = EvalHistory(config.output_dir, processor.main_metric)
@@ -121,6 +143,14 @@ def eval_recorder(config, estimator, eval_sets, processor):
     def record_eval():
         history.record(evaluate(estimator, eval_sets, config.output_dir),
                        estimator.latest_checkpoint())
+        stale = history.evaluations_since_best()
+        if config.early_stopping_evals and stale >= config.early_stopping_evals:
+            tf1.logging.warning(
+                "early stopping: %s has not improved in %d evaluations; the "
+                "best checkpoint is in %s", processor.main_metric, stale,
+                history.best_dir)
+            return True
+        return False
     return record_eval
 
 
@@ -158,5 +188,5 @@ def export(config, bert_config, processor):
     export_classifier(bert_config, checkpoint, config.export_dir,
                       processor.get_labels(), config.vocab_file,
                       config.do_lower_case, config.max_seq_length,
-                      config.task_name)
+                      config.task_name, processor.text_pairs)
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

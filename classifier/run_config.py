@@ -1,12 +1,28 @@
-"""One run's settings: every run_classifier flag, built once and passed down."""
+"""One run's settings: every run_classifier flag, built once and passed down.
+
+A training run saves its settings as run_config.json in output_dir; a later
+training run into the same folder must have the same TRAINING_FIELDS.
+"""
 
 import dataclasses
+import json
+import os
 from typing import Optional, Tuple
 
 import tensorflow as tf
 
 # --precision -> the dtype of the encoder's matrix products.
 COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16, "fp16": tf.float16}
+RUN_CONFIG_FILE = "run_config.json"
+# The settings that change what training computes: resuming a run under
+# different ones would mix two trainings in one folder.
+TRAINING_FIELDS = (
+    "task_name", "data_dir", "xnli_language", "text_a_column", "text_b_column",
+    "label_column", "has_header", "label_list", "bert_config_file", "vocab_file",
+    "init_checkpoint", "do_lower_case", "max_seq_length", "train_batch_size",
+    "learning_rate", "num_train_epochs", "warmup_proportion", "random_seed",
+    "precision", "gradient_accumulation_steps", "bucket_by_length")
+PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +76,7 @@ class RunConfig(object):
     use_xla: bool = False
     gradient_accumulation_steps: int = 1
     distribution_strategy: str = "none"
+    early_stopping_evals: int = 0
 
     @classmethod
     def from_flags(cls, flag_values):
@@ -69,6 +86,24 @@ class RunConfig(object):
         if values["label_list"] is not None:
             values["label_list"] = tuple(values["label_list"])
         return cls(**values)
+
+    def to_json(self):
+        """The settings as saved in run_config.json (local paths absolute)."""
+        values = dataclasses.asdict(self)
+        for name in PATH_FIELDS:
+            if values[name] and "://" not in values[name]:
+                values[name] = os.path.abspath(values[name])
+        if values["label_list"] is not None:
+            values["label_list"] = list(values["label_list"])
+        return json.dumps(values, indent=2, sort_keys=True) + "\n"
+
+    def training_differences(self, saved_json):
+        """[(field, saved value, this value)] of the TRAINING_FIELDS that
+        differ from a run_config.json's text."""
+        saved = json.loads(saved_json)
+        current = json.loads(self.to_json())
+        return [(name, saved.get(name), current[name]) for name in TRAINING_FIELDS
+                if saved.get(name) != current[name]]
 
     @property
     def pads_dynamically(self):

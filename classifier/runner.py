@@ -4,13 +4,16 @@ Every input is read and checked before output_dir is created or anything is
 written; the run then holds output_dir's lock while it writes.
 """
 
+import dataclasses
+import os
 import tempfile
 
 import tensorflow as tf
 
-from classifier import checks, distribution, labels, phases
+from classifier import atomic, checks, distribution, labels, phases
 from classifier.estimators import make_estimators
 from classifier.lock import OutputDirLock
+from classifier.run_config import RUN_CONFIG_FILE
 from processors import CustomDataProcessor, get_processor
 
 tf1 = tf.compat.v1
@@ -48,6 +51,8 @@ def read_data_sets(config, processor):
 
 def run(config):
     """Runs the phases config asks for (train, eval, predict, export)."""
+    config = dataclasses.replace(config, init_checkpoint=(
+        checks.resolve_init_checkpoint(config.init_checkpoint)))
     bert_config = checks.check_run_config(config)
     processor = load_processor(config)
     checks.check_task_options(config, processor)
@@ -67,6 +72,9 @@ def run(config):
         return
     tf.io.gfile.makedirs(config.output_dir)
     with OutputDirLock(config.output_dir):
+        if config.do_train:
+            atomic.write_text(os.path.join(config.output_dir, RUN_CONFIG_FILE),
+                              config.to_json())
         if isinstance(processor, CustomDataProcessor) and config.do_train:
             labels.save_label_list(config.output_dir, processor.get_labels())
         eval_sets = None

@@ -77,6 +77,7 @@ class DataProcessor(object):
     metrics = ("accuracy",)
     main_metric = "eval_accuracy"
     glue_name = None
+    text_pairs = None  # True: sentence pairs, False: single sentences
 
     def get_train_examples(self, data_dir):
         """Gets a collection of `InputExample`s for the train set."""
@@ -163,6 +164,10 @@ class TsvTaskProcessor(DataProcessor):
 
     def get_labels(self):
         return None if self.labels is None else list(self.labels)
+
+    @property
+    def text_pairs(self):
+        return self.text_columns[1] is not None
 
     def get_train_examples(self, data_dir):
         return self._examples_of(os.path.join(data_dir, self.train_file), "train")

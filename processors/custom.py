@@ -43,6 +43,10 @@ class CustomDataProcessor(DataProcessor):
             raise InputError("--%s=%s must be a 0-based column index for %s files"
                              % (flag, value, self.data_format))
 
+    @property
+    def text_pairs(self):
+        return self.text_b_column is not None
+
     def path(self, data_dir, set_type):
         return os.path.join(data_dir, "%s.%s" % (set_type, self.data_format))
 
@@ -62,9 +66,19 @@ class CustomDataProcessor(DataProcessor):
         return list(self.label_list)
 
     def labels_in_file(self, data_dir):
-        """The distinct labels of the training file, sorted: a stable class order."""
-        return sorted({label for _, _, label, _ in self._located_records(
-            data_dir, "train", need_label=True)})
+        """The distinct labels of the training file, sorted: a stable class order.
+
+        Without has_header, a first row whose label appears nowhere else in the
+        file is taken for a header that was not declared: an InputError.
+        """
+        records = list(self._located_records(data_dir, "train", need_label=True))
+        labels = [label for _, _, label, _ in records]
+        if not self.has_header and len(labels) > 1 and labels[0] not in labels[1:]:
+            raise InputError(
+                "%s: the label %r of the first row appears in no other row: if "
+                "line 1 is a header, pass --has_header (or --label_list if %r is "
+                "a real label)" % (records[0][3], labels[0], labels[0]))
+        return sorted(set(labels))
 
     def _examples(self, data_dir, set_type):
         is_test = set_type == "test"

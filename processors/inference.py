@@ -123,6 +123,8 @@ class XnliProcessor(DataProcessor):
     def get_test_examples(self, data_dir):
         return self._language_rows(os.path.join(data_dir, "xnli.test.tsv"), "test")
 
+    text_pairs = True
+
     def get_labels(self):
         return list(NLI_LABELS)
 

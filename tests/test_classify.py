@@ -124,3 +124,36 @@ def test_regression_export_gives_scores(tmp_path, tiny_config_file):
     lines = process.stdout.decode().splitlines()
     assert lines[0] == "text_a\ttext_b\tprediction"
     float(lines[1].split("\t")[2])
+
+
+def test_single_sentences_to_a_pair_model_warn_once(exported):
+    process = classify(exported["export_dir"], b"one sentence\nanother one\n"
+                       b"a pair\tof sentences\n")
+    assert process.returncode == 0, process.stderr.decode()[-2000:]
+    warnings = [line for line in process.stderr.decode().splitlines()
+                if line.startswith("classify: warning:")]
+    assert warnings == ["classify: warning: 2 of 3 input line(s) are single "
+                        "sentences, but the model was trained on sentence pairs "
+                        "(task MRPC): their predictions mean little"]
+
+
+@pytest.mark.parametrize("problem", ["missing folder", "not an export",
+                                     "missing input"])
+def test_bad_paths_end_in_one_line_and_status_2(exported, tmp_path, problem):
+    export_dir, args = exported["export_dir"], []
+    if problem == "missing folder":
+        export_dir = str(tmp_path / "no_such_export")
+    elif problem == "not an export":
+        export_dir = str(tmp_path)
+    else:
+        args = ["--input=" + str(tmp_path / "no_such_input.txt")]
+    process = classify(export_dir, b"", *args)
+    stderr = process.stderr.decode()
+    assert process.returncode == 2
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("classify: error: ")
+    expected = {"missing folder": "is not a folder",
+                "not an export": "is not an export of run_classifier.py",
+                "missing input": "no_such_input.txt cannot be read"}[problem]
+    assert expected in last

@@ -302,3 +302,12 @@ def test_custom_data_needs_columns():
         processors.get_processor("csv")
     with pytest.raises(InputError, match="--text_a_column=x must be a 0-based"):
         processors.get_processor("tsv", text_a_column="x", label_column="0")
+
+
+def test_custom_first_row_with_a_unique_label_is_taken_for_a_header(tmp_path):
+    write(tmp_path, "train.csv", "label,text\n1,good\n0,bad\n1,fine\n")
+    with pytest.raises(InputError, match=r"train.csv:1: the label 'label' of the "
+                                         r"first row appears in no other row: if "
+                                         r"line 1 is a header, pass --has_header"):
+        custom("csv").labels_in_file(str(tmp_path))
+    assert custom("csv", has_header=True).labels_in_file(str(tmp_path)) == ["0", "1"]

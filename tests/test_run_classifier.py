@@ -97,6 +97,11 @@ def test_helpfull_documents_every_reference_flag():
     process = run_classifier("--helpfull", check=False)
     for flag in SPEC_FLAGS:
         assert re.search(r"--(\[no\])?%s:" % flag, process.stdout), flag
+    help_text = " ".join(process.stdout.split())
+    task_help = help_text[help_text.index("--task_name:"):]
+    for task in ("cola, mnli, mnli-mm, mrpc, qnli, qqp, rte, sst-2, sst2, sts-b, "
+                 "stsb, wnli, xnli", "tsv, csv, jsonl"):
+        assert task in task_help[:400], task
 
 
 def expect_error(tmp_path, args, message):

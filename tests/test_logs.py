@@ -1,0 +1,59 @@
+"""classifier/logs.py and the progress hook, as a user reads a run: each line
+once, short, with loss and learning rate, and the same in TensorBoard."""
+
+import collections
+import glob
+import os
+
+import tensorflow as tf
+
+from conftest import GLUE, UNCASED_VOCAB, run_classifier, small_mrpc
+
+
+def test_five_step_minilm_run_logs_each_line_once(tmp_path, minilm_dir):
+    output_dir = str(tmp_path / "out")
+    process = run_classifier(
+        "--task_name=MRPC", "--do_train=true", "--do_eval=true",
+        "--data_dir=" + os.path.join(GLUE, "MRPC"),
+        "--vocab_file=" + os.path.join(minilm_dir, "vocab.txt"),
+        "--bert_config_file=" + os.path.join(minilm_dir, "bert_config.json"),
+        "--init_checkpoint=" + os.path.join(minilm_dir, "bert_model.ckpt"),
+        "--num_train_epochs=0.05", "--max_seq_length=32",
+        "--output_dir=" + output_dir)
+    lines = process.stderr.splitlines()
+    assert len(lines) < 150, len(lines)
+    # A line's text without its prefix (absl's: level, time, thread, file:line;
+    # or TensorFlow's own handler's "INFO:tensorflow:").
+    texts = [line.split("] ", 1)[-1].split("INFO:tensorflow:", 1)[-1]
+             for line in lines]
+    assert not [line for line in lines if line.startswith("INFO:tensorflow")]
+    assert not [(a, b) for a, b in zip(texts, texts[1:]) if a == b]
+    assert "deprecat" not in process.stderr
+    assert len([text for text in texts if "initialised 103 of 105 trainable "
+                "variables" in text]) == 2  # once for training, once for eval
+    progress = [line for line in lines if "progress: step 5/5 (100%)" in line]
+    assert len(progress) == 1
+    assert ", loss 0." in progress[0] and ", learning rate " in progress[0]
+
+    scalars = collections.defaultdict(list)
+    for path in glob.glob(os.path.join(output_dir, "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            for value in event.summary.value:
+                scalars[value.tag].append((event.step, value.simple_value))
+    for tag in ("loss", "learning_rate", "examples_per_sec", "eval/accuracy",
+                "eval/f1", "eval/loss"):
+        assert [step for step, _ in scalars[tag]] == [5], tag
+    assert 0.3 < scalars["loss"][0][1] < 1.0
+
+
+def test_verbosity_flag_is_obeyed(tmp_path, tiny_config_file):
+    args = ["--task_name=MRPC", "--do_eval=true",
+            "--data_dir=" + small_mrpc(tmp_path, 8), "--vocab_file=" + UNCASED_VOCAB,
+            "--bert_config_file=" + tiny_config_file, "--max_seq_length=16"]
+    quiet = run_classifier(*args, "--output_dir=" + str(tmp_path / "a"),
+                           "--verbosity=-1")
+    assert not [line for line in quiet.stderr.splitlines() if line.startswith("I1")]
+    debug = run_classifier(*args, "--output_dir=" + str(tmp_path / "b"),
+                           "--verbosity=1")
+    assert "guid: dev-5" in debug.stderr  # the fifth example dump is DEBUG
+    assert "deprecated" in debug.stderr

@@ -1,0 +1,94 @@
+"""classifier/runner.py: reruns into an output_dir, --init_checkpoint folders,
+early stopping (tiny random model on real MRPC rows)."""
+
+import os
+
+import pytest
+import tensorflow as tf
+
+from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
+
+
+@pytest.fixture
+def job(tmp_path, tiny_config_file):
+    """Arguments of a 10-step training job on 40 MRPC rows."""
+    data_dir = small_mrpc(tmp_path, 40)
+    return ["--task_name=MRPC", "--data_dir=" + data_dir,
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+            "--max_seq_length=32", "--train_batch_size=8", "--num_train_epochs=2",
+            "--do_train=true"]
+
+
+def last_line(process):
+    return process.stderr.strip().splitlines()[-1]
+
+
+def test_rerun_of_a_finished_training_says_so_and_goes_on(tmp_path, job):
+    output_dir = str(tmp_path / "out")
+    run_classifier(*job, "--output_dir=" + output_dir)
+    checkpoint = os.path.join(output_dir, "model.ckpt-10.index")
+    modified = os.path.getmtime(checkpoint)
+    rerun = run_classifier(*job, "--output_dir=" + output_dir, "--do_eval=true")
+    warnings = [line for line in rerun.stderr.splitlines()
+                if "training already finished" in line]
+    assert len(warnings) == 1
+    assert "found step 10 of 10 planned" in warnings[0]
+    assert os.path.getmtime(checkpoint) == modified
+    assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
+
+
+def test_rerun_with_other_training_settings_stops_naming_them(tmp_path, job):
+    output_dir = str(tmp_path / "out")
+    run_classifier(*job, "--output_dir=" + output_dir)
+    process = run_classifier(*job, "--output_dir=" + output_dir,
+                             "--learning_rate=1e-4", "--max_seq_length=16",
+                             check=False)
+    assert process.returncode == 2
+    line = last_line(process)
+    assert line.startswith("run_classifier: error: --output_dir=" + output_dir)
+    assert "--max_seq_length was 32, now 16" in line
+    assert "--learning_rate was 5e-05, now 0.0001" in line
+    assert "Traceback" not in process.stderr
+    # Eval alone may use other settings: it trains nothing.
+    run_classifier(*job[:-1], "--output_dir=" + output_dir, "--do_eval=true",
+                   "--eval_batch_size=3")
+
+
+def test_init_checkpoint_may_be_a_folder(tmp_path, job):
+    trained = str(tmp_path / "trained")
+    run_classifier(*job, "--output_dir=" + trained)
+    process = run_classifier(*job[:-1], "--do_eval=true",
+                             "--init_checkpoint=" + trained,
+                             "--output_dir=" + str(tmp_path / "eval"))
+    assert "from %s/model.ckpt-10;" % trained in process.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    process = run_classifier(*job[:-1], "--do_eval=true",
+                             "--init_checkpoint=" + str(empty),
+                             "--output_dir=" + str(tmp_path / "eval2"), check=False)
+    assert process.returncode == 2
+    assert "without a `checkpoint` file" in last_line(process)
+
+
+def test_early_stopping_after_evaluations_without_improvement(tmp_path, job):
+    output_dir = str(tmp_path / "out")
+    # A learning rate of 0 never improves the dev F1 after the first evaluation.
+    process = run_classifier(*job, "--output_dir=" + output_dir,
+                             "--eval_every_steps=2", "--early_stopping_evals=2",
+                             "--learning_rate=0")
+    with open(os.path.join(output_dir, "eval_history.tsv")) as reader:
+        steps = [line.split("\t")[0] for line in reader.read().splitlines()[1:]]
+    assert steps == ["2", "4", "6"]
+    assert tf.train.latest_checkpoint(output_dir).endswith("model.ckpt-6")
+    assert "early stopping: eval_f1 has not improved in 2 evaluations" in (
+        process.stderr)
+    assert tf.train.latest_checkpoint(
+        os.path.join(output_dir, "best")).endswith("model.ckpt-2")
+
+
+def test_early_stopping_needs_evaluations(tmp_path, job):
+    process = run_classifier(*job, "--output_dir=" + str(tmp_path / "out"),
+                             "--early_stopping_evals=2", check=False)
+    assert process.returncode == 2
+    assert "--early_stopping_evals=2 needs --do_train and --eval_every_steps" in (
+        last_line(process))
