@@ -43,8 +43,6 @@ def check_run_config(config):
     check_checkpoint_matches_config(
         config.init_checkpoint, bert_config, config.bert_config_file)
     check_output_dir(config.output_dir)
-    if config.do_train:
-        check_same_training(config)
     if config.do_train and config.precision == "fp16":
         check_resumable(config.output_dir, ["loss_scale"], "--precision=fp16")
     if config.do_train and config.gradient_accumulation_steps > 1:
@@ -176,7 +174,11 @@ def check_init_checkpoint(init_checkpoint):
 
 
 def check_same_training(config):
-    """Training into an output_dir trained before needs that run's settings."""
+    """Training into an output_dir trained before needs that run's settings.
+
+    Run under the output_dir's lock: while another run holds it, that is the
+    error to report.
+    """
     saved_path = os.path.join(config.output_dir, RUN_CONFIG_FILE)
     if not tf.io.gfile.exists(saved_path):
         return

@@ -73,6 +73,7 @@ def run(config):
     tf.io.gfile.makedirs(config.output_dir)
     with OutputDirLock(config.output_dir):
         if config.do_train:
+            checks.check_same_training(config)
             atomic.write_text(os.path.join(config.output_dir, RUN_CONFIG_FILE),
                               config.to_json())
         if isinstance(processor, CustomDataProcessor) and config.do_train:

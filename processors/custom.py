@@ -68,12 +68,14 @@ class CustomDataProcessor(DataProcessor):
     def labels_in_file(self, data_dir):
         """The distinct labels of the training file, sorted: a stable class order.
 
-        Without has_header, a first row whose label appears nowhere else in the
-        file is taken for a header that was not declared: an InputError.
+        Without has_header, a tsv/csv file whose first row's label appears
+        nowhere else in it is taken to start with an undeclared header: an
+        InputError (jsonl has no header rows).
         """
         records = list(self._located_records(data_dir, "train", need_label=True))
         labels = [label for _, _, label, _ in records]
-        if not self.has_header and len(labels) > 1 and labels[0] not in labels[1:]:
+        if (self.data_format != "jsonl" and not self.has_header
+                and len(labels) > 1 and labels[0] not in labels[1:]):
             raise InputError(
                 "%s: the label %r of the first row appears in no other row: if "
                 "line 1 is a header, pass --has_header (or --label_list if %r is "

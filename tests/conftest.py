@@ -18,7 +18,33 @@ CHINESE_DIR = os.path.join(
 FIXTURE_CKPT_DIR = os.path.join(
     SHARED_DATA, "bert_tf1_format_fixture_SYNTHETIC_keras_bert")
 
+HAVE_SHARED_DATA = os.path.isdir(GLUE)
+MISSING_DATA_REASON = (
+    "needs the real test data, looked for in %s: GLUE tasks as GLUE's "
+    "download_glue_data.py lays them out, released BERT vocabularies, a small "
+    "TF1 checkpoint, XNLI and MNLI rows (README, section Tests, lists what goes "
+    "where); set SHARED_DATA to the folder that holds them" % SHARED_DATA)
+
 sys.path.insert(0, REPO)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shared_data: the test reads the real data in SHARED_DATA")
+    if os.environ.get("REQUIRE_SHARED_DATA") and not HAVE_SHARED_DATA:
+        raise pytest.UsageError(
+            "REQUIRE_SHARED_DATA is set but the data is missing: the tests "
+            + MISSING_DATA_REASON)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without the data, its tests are skipped, each saying what to get."""
+    if HAVE_SHARED_DATA:
+        return
+    skip = pytest.mark.skip(reason=MISSING_DATA_REASON)
+    for item in items:
+        if "shared_data" in item.keywords:
+            item.add_marker(skip)
 
 
 def tiny_config_dict(vocab_size=30522, max_position_embeddings=64):

@@ -13,6 +13,8 @@ import tensorflow as tf
 from conftest import (GLUE, REPO, UNCASED_VOCAB, run_classifier, small_mrpc,
                       tiny_config_dict)
 
+pytestmark = pytest.mark.shared_data
+
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):

@@ -80,6 +80,7 @@ def test_is_chief_reads_tf_config(monkeypatch, tf_config, chief):
     assert distribution.is_chief() is chief
 
 
+@pytest.mark.shared_data
 def test_mirrored_on_one_device_trains_and_logs_examples_per_sec(tmp_path):
     config_file = tmp_path / "bert_config.json"
     config_file.write_text(json.dumps(tiny_config_dict()))
@@ -114,6 +115,7 @@ def free_ports(count):
     return ports
 
 
+@pytest.mark.shared_data
 def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
     config_file = tmp_path / "bert_config.json"
     config_file.write_text(json.dumps(tiny_config_dict()))
@@ -153,6 +155,7 @@ def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("tf_config", [
     None, "{not json",
     json.dumps({"cluster": {"worker": ["a:1", "b:2"]},

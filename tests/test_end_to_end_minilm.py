@@ -17,7 +17,11 @@ import math
 import os
 import statistics
 
+import pytest
+
 from conftest import GLUE, run_classifier
+
+pytestmark = pytest.mark.shared_data
 
 SEEDS = (1, 2, 3)
 

@@ -19,6 +19,8 @@ import tensorflow as tf
 from conftest import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
                       small_mrpc, tiny_config_dict)
 
+pytestmark = pytest.mark.shared_data
+
 
 @pytest.fixture
 def job(tmp_path, tiny_config_file):

@@ -2,10 +2,14 @@
 
 import os
 
+import pytest
+
 import tokenization
 from classifier.feature_cache import convert_with_cache
 from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
 from processors import InputExample
+
+pytestmark = pytest.mark.shared_data
 
 EXAMPLES = [InputExample("g%d" % i, "hello world %d" % i, "bye", str(i % 2))
             for i in range(6)]

@@ -84,6 +84,7 @@ def test_unknown_label_is_an_input_error():
             9, InputExample("g7", "a", None, "x"), ["0", "1"], 4, WordTokenizer())
 
 
+@pytest.mark.shared_data
 def test_real_tokenizer_features():
     tokenizer = tokenization.FullTokenizer(UNCASED_VOCAB)
     feature = features.convert_single_example(

@@ -5,9 +5,12 @@ import collections
 import glob
 import os
 
+import pytest
 import tensorflow as tf
 
 from conftest import GLUE, UNCASED_VOCAB, run_classifier, small_mrpc
+
+pytestmark = pytest.mark.shared_data
 
 
 def test_five_step_minilm_run_logs_each_line_once(tmp_path, minilm_dir):

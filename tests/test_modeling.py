@@ -117,6 +117,7 @@ def test_dynamic_sequence_length():
                 assert out.shape == (2, seq, 32)
 
 
+@pytest.mark.shared_data
 def test_fixture_checkpoint_initialises_every_bert_variable():
     config = modeling.BertConfig.from_json_file(
         os.path.join(FIXTURE_CKPT_DIR, "bert_config.json"))
@@ -137,6 +138,7 @@ def test_fixture_checkpoint_initialises_every_bert_variable():
                     session.run(var), tf.train.load_variable(checkpoint, var.op.name))
 
 
+@pytest.mark.shared_data
 def test_config_json_round_trip_keeps_extra_keys(tmp_path):
     path = os.path.join(FIXTURE_CKPT_DIR, "bert_config.json")
     config = modeling.BertConfig.from_json_file(path)

@@ -14,6 +14,7 @@ MNLI = os.path.join(SHARED_DATA, "mnli_sample_fastnlp", "MNLI")
 XNLI = os.path.join(SHARED_DATA, "xnli_sample")
 
 
+@pytest.mark.shared_data
 def test_mrpc_counts_columns_and_bom_header():
     processor = processors.MrpcProcessor()
     train = processor.get_train_examples(MRPC)
@@ -30,6 +31,7 @@ def test_mrpc_counts_columns_and_bom_header():
     assert test[-1].guid == "test-1725"
 
 
+@pytest.mark.shared_data
 def test_mrpc_stray_quotes_do_not_merge_rows():
     train = processors.MrpcProcessor().get_train_examples(MRPC)
     with_quotes = [example for example in train if '"' in example.text_a]
@@ -37,6 +39,7 @@ def test_mrpc_stray_quotes_do_not_merge_rows():
     assert all("\t" not in example.text_a for example in train)
 
 
+@pytest.mark.shared_data
 def test_cola_counts_and_layout():
     processor = processors.ColaProcessor()
     train = processor.get_train_examples(COLA)
@@ -54,6 +57,7 @@ def test_cola_counts_and_layout():
     assert dev[-1].guid == "dev-1042"
 
 
+@pytest.mark.shared_data
 def test_mnli_guids_from_column_zero_and_labels():
     processor = processors.MnliProcessor()
     train = processor.get_train_examples(MNLI)
@@ -68,6 +72,7 @@ def test_mnli_guids_from_column_zero_and_labels():
     assert processor.get_labels() == ["contradiction", "entailment", "neutral"]
 
 
+@pytest.mark.shared_data
 def test_xnli_language_filter_and_contradictory_label():
     processor = processors.XnliProcessor()
     assert processor.language == "zh"
@@ -139,6 +144,7 @@ def test_read_tsv_keeps_empty_cells_and_quotes(tmp_path):
     ("rte", "RTE", 2490, 277, 3000),
     ("wnli", "WNLI", 635, 71, 146),
 ])
+@pytest.mark.shared_data
 def test_glue_row_counts(task, folder, train, dev, test):
     processor = processors.get_processor(task)
     data_dir = os.path.join(GLUE, folder)
@@ -147,6 +153,7 @@ def test_glue_row_counts(task, folder, train, dev, test):
     assert len(processor.get_test_examples(data_dir)) == test
 
 
+@pytest.mark.shared_data
 def test_qnli_and_ax_layouts():
     qnli = processors.get_processor("QNLI")
     dev = qnli.get_dev_examples(os.path.join(GLUE, "QNLI"))
@@ -166,6 +173,7 @@ def test_qnli_and_ax_layouts():
         ax.get_train_examples(os.path.join(GLUE, "diagnostic"))
 
 
+@pytest.mark.shared_data
 def test_stsb_is_regression_with_float_labels():
     processor = processors.get_processor("STSB")
     assert processor.is_regression and processor.get_labels() is None
@@ -184,6 +192,7 @@ def test_task_name_spellings():
                       processors.MnliMismatchedProcessor)
 
 
+@pytest.mark.shared_data
 def test_mnli_mismatched_dev_set():
     mnli = processors.get_processor("mnli")
     extra = mnli.get_extra_dev_examples(MNLI)
@@ -215,6 +224,7 @@ def test_a_short_row_is_an_error_outside_qqp(tmp_path):
         processors.get_processor("rte").get_dev_examples(str(tmp_path))
 
 
+@pytest.mark.shared_data
 def test_xnli_languages_and_test_set():
     processor = processors.get_processor("xnli", xnli_language="zh")
     assert len(processor.get_test_examples(XNLI)) == 6

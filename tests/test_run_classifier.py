@@ -12,6 +12,8 @@ import tensorflow as tf
 from conftest import (FIXTURE_CKPT_DIR, UNCASED_VOCAB, run_classifier,
                       small_mrpc, tiny_config_dict)
 
+pytestmark = pytest.mark.shared_data
+
 SPEC_FLAGS = [
     "data_dir", "bert_config_file", "task_name", "vocab_file", "output_dir",
     "init_checkpoint", "do_lower_case", "max_seq_length", "do_train", "do_eval",

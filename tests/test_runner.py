@@ -8,6 +8,8 @@ import tensorflow as tf
 
 from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
 
+pytestmark = pytest.mark.shared_data
+
 
 @pytest.fixture
 def job(tmp_path, tiny_config_file):

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import GLUE, SHARED_DATA, UNCASED_VOCAB, run_classifier
 
+pytestmark = pytest.mark.shared_data
+
 MNLI = os.path.join(SHARED_DATA, "mnli_sample_fastnlp", "MNLI")
 REFERENCE_KEYS = {"eval_loss", "global_step", "loss"}
 

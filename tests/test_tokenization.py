@@ -127,6 +127,7 @@ def test_missing_vocab_file_is_a_clear_error(tmp_path):
         tokenization.FullTokenizer(str(tmp_path / "nope.txt"))
 
 
+@pytest.mark.shared_data
 def test_released_uncased_vocab():
     tokenizer = tokenization.FullTokenizer(UNCASED_VOCAB, do_lower_case=True)
     assert len(tokenizer.vocab) == 30522
@@ -142,6 +143,7 @@ def test_released_uncased_vocab():
     assert tokenizer.tokenize(u"ok \U0001F600") == ["ok", "[UNK]"]
 
 
+@pytest.mark.shared_data
 def test_released_chinese_vocab():
     tokenizer = tokenization.FullTokenizer(
         os.path.join(CHINESE_DIR, "vocab.txt"), do_lower_case=True)
@@ -191,6 +193,7 @@ LONG_WORDS = st.builds(lambda c, n: c * n, st.sampled_from(u"a\u00e9\u0301x\u4e0
                        st.integers(150, 10000))
 
 
+@pytest.mark.shared_data
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(ANY_TEXT, TRICKY_TEXT, LONG_WORDS), st.booleans())
 def test_any_unicode_gives_vocabulary_tokens(text, do_lower_case):
@@ -200,6 +203,7 @@ def test_any_unicode_gives_vocabulary_tokens(text, do_lower_case):
     assert len(tokenizer.convert_tokens_to_ids(tokens)) == len(tokens)
 
 
+@pytest.mark.shared_data
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=200))
 def test_any_bytes_are_accepted(data):
@@ -207,6 +211,7 @@ def test_any_bytes_are_accepted(data):
     assert all(isinstance(token, str) for token in tokens)
 
 
+@pytest.mark.shared_data
 def test_ten_thousand_character_word_is_one_unknown_token():
     assert released_tokenizer(True).tokenize(u"a" * 10000) == ["[UNK]"]
     # CJK characters are split one per token, so 10,000 of them stay tokens.
@@ -249,6 +254,7 @@ def test_basic_tokenizer_equals_the_rules_applied_one_by_one(text, do_lower_case
     assert tokenizer.tokenize(text) == slow_basic_tokenize(text, do_lower_case)
 
 
+@pytest.mark.shared_data
 def test_basic_tokenizer_equals_the_rules_on_real_glue_text():
     tokenizer = tokenization.BasicTokenizer(do_lower_case=True)
     for example in processors.MrpcProcessor().get_dev_examples(
