@@ -33,8 +33,8 @@ def pytest_configure(config):
         "markers", "shared_data: the test reads the real data in SHARED_DATA")
     if os.environ.get("REQUIRE_SHARED_DATA") and not HAVE_SHARED_DATA:
         raise pytest.UsageError(
-            "REQUIRE_SHARED_DATA is set but the data is missing: the tests "
-            + MISSING_DATA_REASON)
+            "REQUIRE_SHARED_DATA is set, but the real test data is not in %s: "
+            "set SHARED_DATA to the folder that holds it" % SHARED_DATA)
 
 
 def pytest_collection_modifyitems(config, items):
