@@ -94,3 +94,22 @@ def test_early_stopping_needs_evaluations(tmp_path, job):
     assert process.returncode == 2
     assert "--early_stopping_evals=2 needs --do_train and --eval_every_steps" in (
         last_line(process))
+
+
+def test_undeclared_header_stops_in_one_line(tmp_path, tiny_config_file):
+    data_dir = tmp_path / "own"
+    data_dir.mkdir()
+    rows = ["sentence,label"] + ["text %d,%s" % (i, "yes" if i % 2 else "no")
+                                 for i in range(12)]
+    (data_dir / "train.csv").write_text("\n".join(rows) + "\n")
+    process = run_classifier(
+        "--task_name=csv", "--text_a_column=0", "--label_column=1",
+        "--data_dir=" + str(data_dir), "--vocab_file=" + UNCASED_VOCAB,
+        "--bert_config_file=" + tiny_config_file, "--do_train=true",
+        "--max_seq_length=32", "--output_dir=" + str(tmp_path / "out"),
+        check=False)
+    assert process.returncode == 2
+    assert "Traceback" not in process.stderr
+    assert "train.csv:1: the label 'label' of the first row appears in no other " \
+        "row: if line 1 is a header, pass --has_header" in last_line(process)
+    assert not os.path.exists(str(tmp_path / "out"))
