@@ -1,0 +1,2 @@
+"""reproduce.py's parts: the benchmark's tasks and published figures, the plan
+of trials, running them, the GLUE submission and the result tables."""
