@@ -148,8 +148,10 @@ def inference_job(title, output_dir, task_name, data_dir, checkpoint_dir, model,
                   extra=(), evaluate=False):
     """Predicts (and with evaluate, evaluates) with a chosen trial's model."""
     args = ["--task_name=" + task_name, "--data_dir=" + data_dir,
-            "--init_checkpoint=" + checkpoint_dir, "--do_predict=true",
-            "--glue_submission_dir=" + output_dir] + list(extra)
+            "--init_checkpoint=" + checkpoint_dir, "--do_predict=true"]
+    if get_processor(task_name).glue_name:
+        args.append("--glue_submission_dir=" + output_dir)
+    args += list(extra)
     if evaluate:
         args.append("--do_eval=true")
     return trials.Job(title, output_dir, args + common_flags(model),
