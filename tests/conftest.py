@@ -76,6 +76,43 @@ def tiny_config_file(tmp_path):
     return str(path)
 
 
+def small_glue_copy(root, folder, rows):
+    """root/<folder> with the header and first `rows` rows of each real file."""
+    target = root / folder
+    target.mkdir(parents=True)
+    for name in os.listdir(os.path.join(GLUE, folder)):
+        with open(os.path.join(GLUE, folder, name), encoding="utf-8",
+                  newline="") as reader:
+            lines = reader.read().split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        (target / name).write_text("\n".join(lines[:rows + 1]) + "\n",
+                                   encoding="utf-8", newline="")
+    return str(target)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory):
+    """A released-model folder (vocab.txt, bert_config.json, bert_model.ckpt)
+    holding a tiny randomly initialised BERT with the real uncased vocab."""
+    import shutil
+    import tensorflow as tf
+    import modeling
+    folder = tmp_path_factory.mktemp("tiny_bert")
+    config = tiny_config_dict()
+    (folder / "bert_config.json").write_text(json.dumps(config))
+    shutil.copy(UNCASED_VOCAB, str(folder / "vocab.txt"))
+    with tf.Graph().as_default():
+        tf.compat.v1.set_random_seed(0)
+        modeling.BertModel(modeling.BertConfig.from_dict(config), False,
+                           tf.zeros([1, 4], tf.int32))
+        with tf.compat.v1.Session() as session:
+            session.run(tf.compat.v1.global_variables_initializer())
+            tf.compat.v1.train.Saver().save(
+                session, str(folder / "bert_model.ckpt"), write_meta_graph=False)
+    return str(folder)
+
+
 def run_classifier(*args, check=True):
     """Runs run_classifier.py in a subprocess; returns the CompletedProcess."""
     process = subprocess.run(
