@@ -165,6 +165,10 @@ flags.DEFINE_enum(
     "Variables, LayerNorm, softmax and the loss stay fp32, checkpoints stay "
     "fp32.")
 flags.DEFINE_bool("use_xla", False, "Compile the graph with XLA JIT.")
+flags.DEFINE_bool(
+    "fast", False,
+    "The fastest setting that keeps accuracy: --precision=bf16 plus, off TPU, "
+    "--dynamic_padding and --bucket_by_length. Flags given explicitly win.")
 flags.DEFINE_integer(
     "gradient_accumulation_steps", 1,
     "Split each training batch into this many micro-batches and apply their "

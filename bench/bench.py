@@ -3,14 +3,18 @@
 MiniLM (converted, build/minilm) on real MRPC (../shared/data/glue/MRPC), the
 tool's own Estimator, model function and input pipeline. For each setting:
 training examples/sec (median of per-step times after warm-up), prediction
-examples/sec on the dev set, and the model FLOP rate as a fraction of this
-machine's matrix-product peak measured in the same precision in this run.
+examples/sec on the dev set, the model FLOP rate as a fraction of this
+machine's matrix-product peak measured in the same precision in this run, and
+where a traced training step's op time goes (matrix products, optimizer,
+the rest).
 
     python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
 """
 
 import argparse
+import collections
 import os
+import re
 import sys
 import tempfile
 import time
@@ -24,7 +28,8 @@ import modeling  # noqa: E402
 import tokenization  # noqa: E402
 from classifier.estimators import make_estimators  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
-from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
+from classifier.input_pipeline import (  # noqa: E402
+    file_based_input_fn_builder, length_buckets)
 from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
@@ -33,15 +38,74 @@ BATCH_SIZE = 32
 SEQ_LENGTH = 128
 WARMUP_STEPS = 3
 PRECISIONS = ("fp32", "bf16")
-# (name, precision, dynamic padding, XLA); the first is the reference's setting.
+Setting = collections.namedtuple(
+    "Setting", "name precision dynamic_padding use_xla bucket_by_length")
+# The first is the reference's setting; the fourth is --fast off TPU.
 SETTINGS = [
-    ("fp32 padded (reference)", "fp32", False, False),
-    ("fp32 dynamic padding", "fp32", True, False),
-    ("bf16 dynamic padding", "bf16", True, False),
-    ("fp32 padded + XLA", "fp32", False, True),
-    ("fp32 dynamic padding + XLA", "fp32", True, True),
-    ("bf16 dynamic padding + XLA", "bf16", True, True),
+    Setting("fp32 padded (reference)", "fp32", False, False, False),
+    Setting("fp32 dynamic padding", "fp32", True, False, False),
+    Setting("bf16 dynamic padding", "bf16", True, False, False),
+    Setting("bf16 dynamic padding + bucketing (--fast)", "bf16", True, False, True),
+    Setting("fp32 padded + XLA", "fp32", False, True, False),
+    Setting("fp32 dynamic padding + XLA", "fp32", True, True, False),
+    Setting("bf16 dynamic padding + XLA", "bf16", True, True, False),
+    Setting("bf16 dynamic + bucketing + XLA", "bf16", True, True, True),
 ]
+TRACED_STEPS = 3
+MATRIX_OPS = re.compile(r"MatMul|Einsum|Conv")
+LABEL = re.compile(r"^[^=]*= ([A-Za-z0-9_]+)\(")
+
+
+class StepTracer(tf1.train.SessionRunHook):
+    """Full traces of the steps after warm-up: op time per op type, per node,
+    per part of the step (matrix products, optimizer, other), and wall time."""
+
+    def __init__(self, warmup):
+        self._warmup = warmup
+        self._runs = 0
+        self.op_micros = collections.Counter()
+        self.part_micros = collections.Counter()
+        self.node_micros = collections.Counter()
+        self.wall_micros = []
+
+    def before_run(self, run_context):
+        self._runs += 1
+        if self._runs <= self._warmup:
+            return None
+        return tf1.train.SessionRunArgs(None, options=tf1.RunOptions(
+            trace_level=tf1.RunOptions.FULL_TRACE))
+
+    def after_run(self, run_context, run_values):
+        metadata = run_values.run_metadata
+        if metadata is None or not metadata.step_stats.dev_stats:
+            return
+        start, end = float("inf"), 0
+        for device in metadata.step_stats.dev_stats:
+            for node in device.node_stats:
+                match = LABEL.match(node.timeline_label)
+                op_type = match.group(1) if match else node.node_name
+                micros = node.all_end_rel_micros
+                self.op_micros[op_type] += micros
+                self.node_micros["%s %s" % (op_type, re.sub(
+                    r"layer_\d+", "layer_N", node.node_name))] += micros
+                self.part_micros[part_of(op_type, node.node_name)] += micros
+                start = min(start, node.all_start_micros)
+                end = max(end, node.all_start_micros + micros)
+        self.wall_micros.append(end - start)
+
+    def split(self):
+        """{part: share of the op time}."""
+        total = float(sum(self.part_micros.values())) or 1.0
+        return {part: micros / total for part, micros in self.part_micros.items()}
+
+
+def part_of(op_type, node_name):
+    """The part of a training step an op belongs to."""
+    if "AdamWeightDecay" in node_name or "clip_by_global_norm" in node_name:
+        return "optimizer"
+    if MATRIX_OPS.search(op_type):
+        return "matrix products"
+    return "other"
 
 
 class StepTimer(tf1.train.SessionRunHook):
@@ -80,12 +144,22 @@ def flops_per_example(config, length):
     return config.num_hidden_layers * per_token * length
 
 
-def mean_batch_length(lengths, dynamic, rng, samples=2000):
-    """The average length a batch is computed at (its longest sequence, or padded)."""
-    if not dynamic:
+def mean_batch_length(lengths, setting, rng, samples=2000):
+    """The average length a batch is computed at (its longest sequence, or
+    padded); bucketed batches are drawn from one length bucket."""
+    if not setting.dynamic_padding:
         return float(SEQ_LENGTH)
-    return float(np.mean([max(rng.choice(lengths, BATCH_SIZE))
-                          for _ in range(samples)]))
+    pools = [lengths]
+    if setting.bucket_by_length:
+        bucket_of = np.digitize(lengths, length_buckets(SEQ_LENGTH))
+        pools = [[length for length, bucket in zip(lengths, bucket_of)
+                  if bucket == index] for index in sorted(set(bucket_of))]
+    weights = np.array([len(pool) for pool in pools], float)
+    batches = []
+    for _ in range(samples):
+        pool = pools[rng.choice(len(pools), p=weights / weights.sum())]
+        batches.append(max(rng.choice(pool, BATCH_SIZE)))
+    return float(np.mean(batches))
 
 
 def estimator_for(config, checkpoint, precision, use_xla, model_dir):
@@ -101,25 +175,35 @@ def estimator_for(config, checkpoint, precision, use_xla, model_dir):
     return estimator
 
 
+def training_input(train_file, setting):
+    return file_based_input_fn_builder(
+        train_file, SEQ_LENGTH, True, True, dynamic_padding=setting.dynamic_padding,
+        bucket_by_length=setting.bucket_by_length)
+
+
 def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps):
-    name, precision, dynamic, use_xla = setting
+    """(train examples/sec, predict examples/sec, op-time split of a step)."""
     with tempfile.TemporaryDirectory() as model_dir:
-        estimator = estimator_for(config, checkpoint, precision, use_xla, model_dir)
+        estimator = estimator_for(config, checkpoint, setting.precision,
+                                  setting.use_xla, model_dir)
         timer = StepTimer()
-        estimator.train(
-            file_based_input_fn_builder(train_file, SEQ_LENGTH, True, True,
-                                        dynamic_padding=dynamic),
-            max_steps=WARMUP_STEPS + steps, hooks=[timer])
+        estimator.train(training_input(train_file, setting),
+                        max_steps=WARMUP_STEPS + steps, hooks=[timer])
         train_rate = BATCH_SIZE / np.median(timer.times[WARMUP_STEPS:])
-        predict_fn = file_based_input_fn_builder(dev_file, SEQ_LENGTH, False, False,
-                                                 dynamic_padding=dynamic)
+        tracer = StepTracer(warmup=1)
+        estimator.train(training_input(train_file, setting),
+                        max_steps=WARMUP_STEPS + steps + 1 + TRACED_STEPS,
+                        hooks=[tracer])
+        predict_fn = file_based_input_fn_builder(
+            dev_file, SEQ_LENGTH, False, False,
+            dynamic_padding=setting.dynamic_padding)
         rates = []
         for _ in range(2):  # the first pass builds and warms the graph
             start = time.perf_counter()
             count = sum(1 for _ in estimator.predict(predict_fn))
             rates.append(count / (time.perf_counter() - start))
         assert count == num_dev
-    return train_rate, max(rates)
+    return train_rate, max(rates), tracer.split()
 
 
 def argument_parser(doc):
@@ -174,14 +258,14 @@ def main():
         chosen = [SETTINGS[int(i) - 1] for i in args.only.split(",")]
     rows = []
     for setting in chosen:
-        name, precision, dynamic, _ = setting
-        train_rate, predict_rate = measure(setting, config, checkpoint, train_file,
-                                           dev_file, len(dev_examples), args.steps)
-        length = mean_batch_length(lengths, dynamic, rng)
+        train_rate, predict_rate, split = measure(
+            setting, config, checkpoint, train_file, dev_file, len(dev_examples),
+            args.steps)
+        length = mean_batch_length(lengths, setting, rng)
         train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
-        rows.append((name, train_rate, predict_rate, length, train_gflops,
-                     train_gflops / peaks[precision]))
-        print("done: %s" % name, file=sys.stderr)
+        rows.append((setting.name, train_rate, predict_rate, length, train_gflops,
+                     train_gflops / peaks[setting.precision], split))
+        print("done: %s" % setting.name, file=sys.stderr)
 
     base = rows[0][1] if chosen[0] is SETTINGS[0] else None
     print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores"
@@ -190,14 +274,17 @@ def main():
           "conversion %.0f examples/sec\n" % (peaks["fp32"], peaks["bf16"],
                                               conversion_rate))
     header = ("setting", "train ex/s", "vs reference", "predict ex/s",
-              "mean length", "train GFLOP/s", "of peak")
+              "mean length", "train GFLOP/s", "of peak",
+              "op time: matrix / optimizer / other")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for name, train_rate, predict_rate, length, gflops, fraction in rows:
+    for name, train_rate, predict_rate, length, gflops, fraction, split in rows:
         ratio = "%.2fx" % (train_rate / base) if base else "-"
-        print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% |"
-              % (name, train_rate, ratio, predict_rate, length, gflops,
-                 100 * fraction))
+        print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% | %.0f%% / %.0f%% / "
+              "%.0f%% |" % (name, train_rate, ratio, predict_rate, length, gflops,
+                           100 * fraction, 100 * split.get("matrix products", 0),
+                           100 * split.get("optimizer", 0),
+                           100 * split.get("other", 0)))
 
 
 if __name__ == "__main__":

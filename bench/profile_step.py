@@ -8,9 +8,7 @@ grouped into matrix products, the optimizer, and the rest.
     python bench/profile_step.py [--precision bf16] [--dynamic_padding]
 """
 
-import collections
 import os
-import re
 import sys
 import tempfile
 
@@ -25,50 +23,6 @@ from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
-TRACED_STEPS = 3
-MATRIX_OPS = re.compile(r"MatMul|Einsum|Conv")
-LABEL = re.compile(r"^[^=]*= ([A-Za-z0-9_]+)\(")
-
-
-class StepTracer(tf1.train.SessionRunHook):
-    """Full traces of the steps after warm-up; op time per op type and wall time."""
-
-    def __init__(self, warmup):
-        self._warmup = warmup
-        self._runs = 0
-        self.op_micros = collections.Counter()
-        self.op_scope_micros = collections.Counter()
-        self.node_micros = collections.Counter()
-        self.wall_micros = []
-
-    def before_run(self, run_context):
-        self._runs += 1
-        if self._runs <= self._warmup:
-            return None
-        return tf1.train.SessionRunArgs(None, options=tf1.RunOptions(
-            trace_level=tf1.RunOptions.FULL_TRACE))
-
-    def after_run(self, run_context, run_values):
-        if run_values.run_metadata is None or not run_values.run_metadata.step_stats.dev_stats:
-            return
-        start, end = float("inf"), 0
-        for device in run_values.run_metadata.step_stats.dev_stats:
-            for node in device.node_stats:
-                match = LABEL.match(node.timeline_label)
-                op_type = match.group(1) if match else node.node_name
-                micros = node.all_end_rel_micros
-                self.op_micros[op_type] += micros
-                self.node_micros["%s %s" % (op_type, re.sub(
-                    r"layer_\d+", "layer_N", node.node_name))] += micros
-                scope = "optimizer" if "AdamWeightDecay" in node.node_name or \
-                    "clip_by_global_norm" in node.node_name else (
-                        "matrix products" if MATRIX_OPS.search(op_type) else "other")
-                self.op_scope_micros[scope] += micros
-                start = min(start, node.all_start_micros)
-                end = max(end, node.all_start_micros + micros)
-        self.wall_micros.append(end - start)
-
-
 def main():
     parser = bench.argument_parser(__doc__)
     parser.add_argument("--precision", default="bf16", choices=bench.PRECISIONS)
@@ -88,18 +42,18 @@ def main():
             train_file)
         estimator = bench.estimator_for(config, checkpoint, args.precision, False,
                                         os.path.join(work, "model"))
-        tracer = StepTracer(bench.WARMUP_STEPS)
+        tracer = bench.StepTracer(bench.WARMUP_STEPS)
         estimator.train(
             file_based_input_fn_builder(train_file, bench.SEQ_LENGTH, True, True,
                                         dynamic_padding=args.dynamic_padding),
-            max_steps=bench.WARMUP_STEPS + TRACED_STEPS, hooks=[tracer])
+            max_steps=bench.WARMUP_STEPS + bench.TRACED_STEPS, hooks=[tracer])
 
     steps = float(len(tracer.wall_micros))
     total = sum(tracer.op_micros.values()) / steps
     print("%s, %s: traced step wall time %.0f ms (median), op time %.0f ms"
           % (args.precision, "dynamic padding" if args.dynamic_padding else "padded",
              np.median(tracer.wall_micros) / 1e3, total / 1e3))
-    for scope, micros in tracer.op_scope_micros.most_common():
+    for scope, micros in tracer.part_micros.most_common():
         print("  %-16s %7.0f ms  %4.1f%%" % (scope, micros / steps / 1e3,
                                              100.0 * micros / steps / total))
     print("\n| op type | ms per step | share |\n|---|---|---|")

@@ -1,5 +1,6 @@
 """RunConfig: the flags as one frozen value, with the flags' defaults."""
 
+import copy
 import dataclasses
 
 import pytest
@@ -8,6 +9,16 @@ from absl import flags
 
 import run_classifier
 from classifier.run_config import RunConfig
+
+
+def parsed(*args):
+    """The RunConfig of run_classifier's flags parsed from args (on copies)."""
+    values = flags.FlagValues()
+    for flag in run_classifier.FLAGS.get_key_flags_for_module(run_classifier):
+        values[flag.name] = copy.deepcopy(flag)
+    values(["prog", "--data_dir=d", "--bert_config_file=c", "--task_name=t",
+            "--vocab_file=v", "--output_dir=o"] + list(args))
+    return RunConfig.from_flags(values)
 
 
 def test_defaults_are_the_flags_defaults():
@@ -27,15 +38,19 @@ def test_every_flag_of_run_classifier_is_a_field():
 
 
 def test_from_flags_and_frozen():
-    values = flags.FlagValues()
-    for flag in run_classifier.FLAGS.get_key_flags_for_module(run_classifier):
-        values[flag.name] = flag
-    values(["prog", "--data_dir=d", "--bert_config_file=c", "--task_name=t",
-            "--vocab_file=v", "--output_dir=o", "--label_list=b,a",
-            "--precision=bf16", "--use_tpu=true"])
-    config = RunConfig.from_flags(values)
+    config = parsed("--label_list=b,a", "--precision=bf16", "--use_tpu=true")
     assert config.label_list == ("b", "a")
     assert config.compute_dtype == tf.bfloat16
     assert config.pads_dynamically is False  # never on TPU
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.learning_rate = 1.0
+
+
+def test_fast_preset_per_device_and_explicit_flags_win():
+    cpu = parsed("--fast")
+    assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length) == (
+        "bf16", True, True)
+    tpu = parsed("--fast", "--use_tpu")
+    assert (tpu.precision, tpu.bucket_by_length) == ("bf16", False)
+    assert parsed("--fast", "--precision=fp32").precision == "fp32"
+    assert parsed().precision == "fp32"
