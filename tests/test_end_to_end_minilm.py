@@ -19,7 +19,7 @@ import statistics
 
 import pytest
 
-from conftest import GLUE, run_classifier
+from conftest import GLUE, model_args, run_classifier
 
 pytestmark = pytest.mark.shared_data
 
@@ -39,10 +39,7 @@ def test_minilm_one_epoch_on_mrpc_learns_beyond_the_class_prior(minilm_dir, tmp_
         output_dir = str(tmp_path / ("seed%d" % seed))
         process = run_classifier(
             "--task_name=MRPC", "--do_train=true", "--do_eval=true",
-            "--data_dir=" + os.path.join(GLUE, "MRPC"),
-            "--vocab_file=" + os.path.join(minilm_dir, "vocab.txt"),
-            "--bert_config_file=" + os.path.join(minilm_dir, "bert_config.json"),
-            "--init_checkpoint=" + os.path.join(minilm_dir, "bert_model.ckpt"),
+            "--data_dir=" + os.path.join(GLUE, "MRPC"), *model_args(minilm_dir),
             "--max_seq_length=128", "--train_batch_size=32", "--learning_rate=5e-5",
             "--num_train_epochs=1.0", "--random_seed=%d" % seed,
             "--output_dir=" + output_dir)

@@ -8,7 +8,7 @@ import os
 import pytest
 import tensorflow as tf
 
-from conftest import GLUE, UNCASED_VOCAB, run_classifier, small_mrpc
+from conftest import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
 
 pytestmark = pytest.mark.shared_data
 
@@ -17,10 +17,7 @@ def test_five_step_minilm_run_logs_each_line_once(tmp_path, minilm_dir):
     output_dir = str(tmp_path / "out")
     process = run_classifier(
         "--task_name=MRPC", "--do_train=true", "--do_eval=true",
-        "--data_dir=" + os.path.join(GLUE, "MRPC"),
-        "--vocab_file=" + os.path.join(minilm_dir, "vocab.txt"),
-        "--bert_config_file=" + os.path.join(minilm_dir, "bert_config.json"),
-        "--init_checkpoint=" + os.path.join(minilm_dir, "bert_model.ckpt"),
+        "--data_dir=" + os.path.join(GLUE, "MRPC"), *model_args(minilm_dir),
         "--num_train_epochs=0.05", "--max_seq_length=32",
         "--output_dir=" + output_dir)
     lines = process.stderr.splitlines()
