@@ -22,7 +22,7 @@ from classifier.atomic import write_text
 from classifier.export import read_assets
 from classifier.features import build_features, trimmed_batch
 from errors import InputError, reported_errors
-from processors import InputExample
+from processors import TASKS, InputExample, get_processor
 
 
 class LineError(ValueError):
@@ -63,6 +63,8 @@ class ExportedClassifier(object):
         config = read_assets(export_dir)
         self.task_name = config["task_name"]
         self.text_pairs = config.get("text_pairs")
+        if self.text_pairs is None and self.task_name.lower() in TASKS:
+            self.text_pairs = get_processor(self.task_name).text_pairs
         self.label_list = config["label_list"]
         self.max_seq_length = config["max_seq_length"]
         self.tokenizer = tokenization.FullTokenizer(

@@ -44,8 +44,9 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                       do_lower_case, max_seq_length, task_name, text_pairs=None):
     """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
 
-    text_pairs says whether the model was trained on sentence pairs (None:
-    unknown); classify.py warns about inputs of the other kind.
+    text_pairs says whether the model was trained on sentence pairs; it is
+    recorded where the task's name does not tell (your own data), and
+    classify.py warns about inputs of the other kind.
 
     The folder is built under a temporary name and renamed when complete.
     """
@@ -76,8 +77,9 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
         writer.write("".join(label + "\n" for label in label_list or []))
     config = {"task_name": task_name, "do_lower_case": bool(do_lower_case),
               "max_seq_length": int(max_seq_length),
-              "label_list": label_list, "regression": label_list is None,
-              "text_pairs": text_pairs}
+              "label_list": label_list, "regression": label_list is None}
+    if text_pairs is not None:
+        config["text_pairs"] = bool(text_pairs)
     with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
         writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
 

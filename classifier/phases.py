@@ -12,6 +12,7 @@ from classifier.export import export_classifier
 from classifier.progress import (ExamplesPerSecondHook, ProgressHook,
                                  write_scalars)
 from errors import InputError
+from processors import CustomDataProcessor
 
 tf1 = tf.compat.v1
 
@@ -185,8 +186,10 @@ def export(config, bert_config, processor):
     if checkpoint is None:
         raise InputError("--do_export: no checkpoint in --output_dir=%s: train "
                          "first or pass --init_checkpoint" % config.output_dir)
+    own_data = isinstance(processor, CustomDataProcessor)
     export_classifier(bert_config, checkpoint, config.export_dir,
                       processor.get_labels(), config.vocab_file,
                       config.do_lower_case, config.max_seq_length,
-                      config.task_name, processor.text_pairs)
+                      config.task_name,
+                      processor.text_pairs if own_data else None)
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

@@ -52,6 +52,7 @@ def test_exported_model_gives_the_checkpoints_probabilities(trained, tmp_path):
     np.testing.assert_array_equal(outputs["label_ids"].numpy(),
                                   trained["expected"].argmax(-1))
     assets = export.read_assets(export_dir)
+    assert "text_pairs" not in assets  # a named task's processor tells
     assert assets["label_list"] == LABELS
     assert assets["max_seq_length"] == 64 and assets["do_lower_case"] is True
     assert open(assets["vocab_file"]).read() == open(trained["vocab"]).read()
@@ -77,3 +78,11 @@ def test_read_assets_names_what_is_wrong(tmp_path):
         export.read_assets(str(tmp_path / "missing"))
     with pytest.raises(InputError, match="is not an export"):
         export.read_assets(str(tmp_path))
+
+
+def test_own_data_records_whether_it_was_trained_on_pairs(trained, tmp_path):
+    export_dir = str(tmp_path / "own")
+    export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                             export_dir, LABELS, trained["vocab"], True, 64, "csv",
+                             text_pairs=False)
+    assert export.read_assets(export_dir)["text_pairs"] is False
