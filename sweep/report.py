@@ -2,11 +2,14 @@
 tables: results.tsv (every trial), results.md (the chosen ones beside the
 published figures)."""
 
+import collections
 import os
 
 import tensorflow as tf
 
 from classifier import atomic
+from processors import get_processor
+from sweep import trials
 from sweep.tasks import PUBLISHED, PUBLISHED_SOURCE, XNLI_PUBLISHED
 
 
@@ -29,6 +32,30 @@ def choose(trials, results, main_metric):
         if value is not None and (best_value is None or float(value) > best_value):
             best, best_value = trial, float(value)
     return best
+
+
+def trial_results(output_dir, planned):
+    """({trial: eval metrics}, {trial: trial.json status or None})."""
+    results, statuses = {}, {}
+    for trial in planned:
+        folder = trial.output_dir(output_dir)
+        results[trial] = read_eval_results(folder)
+        statuses[trial] = trials.read_status(folder)
+    return results, statuses
+
+
+def chosen_trials(planned, results):
+    """{group: its trial with the best main dev metric} (groups with results)."""
+    groups = collections.OrderedDict()
+    for trial in planned:
+        groups.setdefault(trial.group, []).append(trial)
+    chosen = {}
+    for group, members in groups.items():
+        best = choose(members, results,
+                      get_processor(members[0].task_name).main_metric)
+        if best is not None:
+            chosen[group] = best
+    return chosen
 
 
 def results_tsv(rows, protocol):
