@@ -208,3 +208,25 @@ def test_low_precision_products_keep_fp32_variables_and_outputs(low_precision,
                 outputs[dtype] = session.run(pooled)
     difference = np.abs(outputs[tf.float32] - outputs[low_precision]).max()
     assert 0.0 < difference < tolerance
+
+
+def test_gelu_gradient_is_the_formulas_derivative():
+    """The written-out gradient equals differentiating the formula op by op
+    (float32 rounding apart) and the exact derivative."""
+    values = np.linspace(-6.0, 6.0, 2001).astype(np.float32)
+    with tf.Graph().as_default():
+        x = tf.constant(values)
+        formula = 0.5 * x * (1.0 + tf.tanh(
+            math.sqrt(2.0 / math.pi) * (x + 0.044715 * tf.pow(x, 3))))
+        ours = tf.gradients(tf.reduce_sum(modeling.gelu(x)), x)[0]
+        op_by_op = tf.gradients(tf.reduce_sum(formula), x)[0]
+        with tf1.Session() as session:
+            ours, op_by_op = session.run([ours, op_by_op])
+    x = values.astype(np.float64)
+    t = np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3))
+    exact = 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * math.sqrt(2.0 / math.pi) * (
+        1 + 3 * 0.044715 * x ** 2)
+    # Either way float32 lands up to about 4e-6 from the exact value.
+    np.testing.assert_allclose(ours, op_by_op, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ours, exact, rtol=1e-5, atol=1e-5)
+    assert np.abs(ours - exact).mean() < 2 * np.abs(op_by_op - exact).mean()
