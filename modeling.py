@@ -12,6 +12,8 @@ import re
 
 import tensorflow as tf
 
+import fused_kernels as kernels
+
 tf1 = tf.compat.v1
 
 # Keys every bert_config.json must have, with the Python types they take.
@@ -111,7 +113,8 @@ class BertModel(object):
     input_ids, input_mask and token_type_ids are int32 [batch, seq_length];
     seq_length may be unknown in the graph (dynamic padding). compute_dtype
     tf.bfloat16 or tf.float16 runs the encoder's matrix products in that type;
-    variables, LayerNorm, softmax and the outputs stay float32.
+    variables, LayerNorm, softmax and the outputs stay float32. fused_kernels
+    computes the encoder's elementwise work with fused_kernels.py.
     """
 
     def __init__(self,
@@ -122,7 +125,8 @@ class BertModel(object):
                  token_type_ids=None,
                  use_one_hot_embeddings=False,
                  scope=None,
-                 compute_dtype=tf.float32):
+                 compute_dtype=tf.float32,
+                 fused_kernels=False):
         config = copy.deepcopy(config)
         if not is_training:
             config.hidden_dropout_prob = 0.0
@@ -166,7 +170,8 @@ class BertModel(object):
                     attention_probs_dropout_prob=config.attention_probs_dropout_prob,
                     initializer_range=config.initializer_range,
                     do_return_all_layers=True,
-                    compute_dtype=compute_dtype)
+                    compute_dtype=compute_dtype,
+                    fused_kernels=fused_kernels)
             self.sequence_output = self.all_encoder_layers[-1]
 
             with tf1.variable_scope("pooler"):
@@ -250,6 +255,10 @@ def gelu(x):
     return x * cdf, gradient
 
 
+def _fused_gelu(x):
+    return kernels.gelu(x, GELU_SCALE, GELU_CUBIC)
+
+
 def get_activation(activation_string):
     """Maps a config's hidden_act name to a function (None for linear)."""
     if not isinstance(activation_string, str):
@@ -296,12 +305,28 @@ def dropout(input_tensor, dropout_prob):
 def layer_norm(input_tensor, name=None):
     """LayerNorm over the last axis with variables `<name>/beta` and `<name>/gamma`."""
     with tf1.variable_scope(name, default_name="LayerNorm"):
-        depth = input_tensor.shape[-1]
-        beta = tf1.get_variable("beta", [depth], initializer=tf1.zeros_initializer())
-        gamma = tf1.get_variable("gamma", [depth], initializer=tf1.ones_initializer())
+        beta, gamma = _layer_norm_variables(input_tensor.shape[-1])
         mean, variance = tf.nn.moments(input_tensor, axes=[-1], keepdims=True)
         scale = tf.math.rsqrt(variance + LAYER_NORM_EPSILON) * gamma
         return input_tensor * scale + (beta - mean * scale)
+
+
+def _layer_norm_variables(depth):
+    beta = tf1.get_variable("beta", [depth], initializer=tf1.zeros_initializer())
+    gamma = tf1.get_variable("gamma", [depth], initializer=tf1.ones_initializer())
+    return beta, gamma
+
+
+def _dropout_add_layer_norm(input_tensor, residual, dropout_prob, fused):
+    """layer_norm(dropout(input_tensor) + residual) in float32, in variable
+    scope LayerNorm; with fused, as one kernel each way."""
+    if not fused:
+        return layer_norm(
+            dropout(tf.cast(input_tensor, tf.float32), dropout_prob) + residual)
+    with tf1.variable_scope("LayerNorm"):
+        beta, gamma = _layer_norm_variables(input_tensor.shape[-1])
+        return kernels.dropout_add_layer_norm(
+            input_tensor, residual, dropout_prob, gamma, beta, LAYER_NORM_EPSILON)
 
 
 def layer_norm_and_dropout(input_tensor, dropout_prob, name=None):
@@ -424,7 +449,8 @@ def attention_layer(from_tensor,
                     batch_size=None,
                     from_seq_length=None,
                     to_seq_length=None,
-                    compute_dtype=tf.float32):
+                    compute_dtype=tf.float32,
+                    fused_kernels=False):
     """Multi-head attention from from_tensor to to_tensor.
 
     The tensors are [batch, seq, width], or 2-D [batch*seq, width] together
@@ -433,7 +459,8 @@ def attention_layer(from_tensor,
     value_act are applied to the projections. Returns the context as
     [batch, from_seq, heads*size_per_head], or [batch*from_seq,
     heads*size_per_head] with do_return_2d_tensor; it is in compute_dtype,
-    and the softmax is taken in float32.
+    and the softmax is taken in float32 (with fused_kernels, as one kernel
+    with the scaling, mask and dropout).
     """
     from_shape = get_shape_list(from_tensor, expected_rank=[2, 3])
     to_shape = get_shape_list(to_tensor, expected_rank=[2, 3])
@@ -463,13 +490,21 @@ def attention_layer(from_tensor,
 
     query = split_heads(query, from_seq_length)
     key = split_heads(key, to_seq_length)
-    scores = tf.cast(tf.matmul(query, key, transpose_b=True), tf.float32)
-    scores *= 1.0 / math.sqrt(float(size_per_head))
+    scores = tf.matmul(query, key, transpose_b=True)
+    scale = 1.0 / math.sqrt(float(size_per_head))
+    mask_adder = None
     if attention_mask is not None:
         mask = tf.expand_dims(attention_mask, axis=1)
-        scores += (1.0 - tf.cast(mask, tf.float32)) * ATTENTION_MASK_ADDER
-    probs = dropout(tf.nn.softmax(scores), attention_probs_dropout_prob)
-    probs = tf.cast(probs, compute_dtype)
+        mask_adder = (1.0 - tf.cast(mask, tf.float32)) * ATTENTION_MASK_ADDER
+    if fused_kernels:
+        probs = kernels.attention_probabilities(
+            scores, scale, mask_adder, attention_probs_dropout_prob)
+    else:
+        scores = tf.cast(scores, tf.float32) * scale
+        if mask_adder is not None:
+            scores += mask_adder
+        probs = dropout(tf.nn.softmax(scores), attention_probs_dropout_prob)
+        probs = tf.cast(probs, compute_dtype)
 
     value = split_heads(value, to_seq_length)
     context = tf.transpose(tf.matmul(probs, value), [0, 2, 1, 3])
@@ -489,12 +524,15 @@ def transformer_model(input_tensor,
                       attention_probs_dropout_prob=0.1,
                       initializer_range=0.02,
                       do_return_all_layers=False,
-                      compute_dtype=tf.float32):
+                      compute_dtype=tf.float32,
+                      fused_kernels=False):
     """The Transformer encoder stack over [batch, seq, hidden] input.
 
     Returns the last layer's [batch, seq, hidden] output, or the list of every
     layer's with do_return_all_layers. Matrix products run in compute_dtype;
-    the residual stream, LayerNorm and the returned layers are float32.
+    the residual stream, LayerNorm and the returned layers are float32. With
+    fused_kernels the softmax, the tanh GELU and each dropout + residual +
+    LayerNorm are compiled kernels (fused_kernels.py): the same maths.
     """
     if hidden_size % num_attention_heads != 0:
         raise ValueError(
@@ -507,6 +545,9 @@ def transformer_model(input_tensor,
         raise ValueError("input width %d differs from hidden_size %d"
                          % (input_width, hidden_size))
 
+    activation = intermediate_act_fn
+    if fused_kernels and intermediate_act_fn is gelu:
+        activation = _fused_gelu
     # The layers work on the 2-D [batch*seq, hidden] matrix.
     layer_input = reshape_to_matrix(input_tensor)
     all_layer_outputs = []
@@ -526,25 +567,23 @@ def transformer_model(input_tensor,
                         batch_size=batch_size,
                         from_seq_length=seq_length,
                         to_seq_length=seq_length,
-                        compute_dtype=compute_dtype)
+                        compute_dtype=compute_dtype,
+                        fused_kernels=fused_kernels)
                 with tf1.variable_scope("output"):
-                    attention_output = tf.cast(dense(
-                        context, hidden_size, "dense", initializer_range,
-                        compute_dtype=compute_dtype), tf.float32)
-                    attention_output = layer_norm(
-                        dropout(attention_output, hidden_dropout_prob)
-                        + layer_input)
+                    attention_output = _dropout_add_layer_norm(
+                        dense(context, hidden_size, "dense", initializer_range,
+                              compute_dtype=compute_dtype),
+                        layer_input, hidden_dropout_prob, fused_kernels)
             with tf1.variable_scope("intermediate"):
                 intermediate_output = dense(
                     attention_output, intermediate_size, "dense",
-                    initializer_range, activation=intermediate_act_fn,
+                    initializer_range, activation=activation,
                     compute_dtype=compute_dtype)
             with tf1.variable_scope("output"):
-                layer_output = tf.cast(dense(
-                    intermediate_output, hidden_size, "dense", initializer_range,
-                    compute_dtype=compute_dtype), tf.float32)
-                layer_output = layer_norm(
-                    dropout(layer_output, hidden_dropout_prob) + attention_output)
+                layer_output = _dropout_add_layer_norm(
+                    dense(intermediate_output, hidden_size, "dense",
+                          initializer_range, compute_dtype=compute_dtype),
+                    attention_output, hidden_dropout_prob, fused_kernels)
             layer_input = layer_output
             all_layer_outputs.append(layer_output)
     if do_return_all_layers:

@@ -9,6 +9,8 @@ import re
 
 import tensorflow as tf
 
+import fused_kernels
+
 tf1 = tf.compat.v1
 
 CLIP_NORM = 1.0
@@ -32,7 +34,8 @@ def learning_rate_schedule(init_lr, global_step, num_train_steps, num_warmup_ste
 
 
 def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
-                     gradient_accumulation_steps=1, loss_scaling=False):
+                     gradient_accumulation_steps=1, loss_scaling=False,
+                     fused_kernels=False):
     """Returns the train op: clipped gradients applied by AdamWeightDecayOptimizer.
 
     With gradient_accumulation_steps k > 1 each run adds the gradient of one
@@ -46,6 +49,8 @@ def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
     Under a tf.distribute strategy with several replicas the gradients are
     averaged across replicas before clipping, so one step equals the
     single-device step on the whole global batch.
+
+    fused_kernels updates each variable in one compiled kernel (not on TPU).
     """
     global_step = tf1.train.get_or_create_global_step()
     learning_rate = learning_rate_schedule(
@@ -54,7 +59,8 @@ def create_optimizer(loss, init_lr, num_train_steps, num_warmup_steps, use_tpu,
     optimizer = AdamWeightDecayOptimizer(
         learning_rate=learning_rate,
         weight_decay_rate=WEIGHT_DECAY_RATE,
-        exclude_from_weight_decay=EXCLUDE_FROM_WEIGHT_DECAY)
+        exclude_from_weight_decay=EXCLUDE_FROM_WEIGHT_DECAY,
+        fused_kernels=fused_kernels)
     if use_tpu:
         optimizer = tf1.tpu.CrossShardOptimizer(optimizer)
     tvars = tf1.trainable_variables()
@@ -205,6 +211,8 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
     so every row of an embedding table is updated every step. When
     `apply_only_if` is set to a boolean tensor, variables and slots change
     only where it is true (loss scaling skips steps with inf/nan gradients).
+    With fused_kernels each resource variable's update is one compiled kernel
+    (fused_kernels.py) instead of about ten elementwise ops.
     """
 
     def __init__(self,
@@ -214,7 +222,8 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
                  beta_2=0.999,
                  epsilon=1e-6,
                  exclude_from_weight_decay=None,
-                 name="AdamWeightDecayOptimizer"):
+                 name="AdamWeightDecayOptimizer",
+                 fused_kernels=False):
         super(AdamWeightDecayOptimizer, self).__init__(False, name)
         self.learning_rate = learning_rate
         self.weight_decay_rate = weight_decay_rate
@@ -223,6 +232,7 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         self.epsilon = epsilon
         self.exclude_from_weight_decay = exclude_from_weight_decay
         self.apply_only_if = None
+        self.fused_kernels = fused_kernels
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
         """Updates the variables and their adam_m/adam_v slots.
@@ -250,11 +260,17 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         v = self.get_slot(var, "v")
         dtype = var.dtype.base_dtype
         learning_rate = tf.cast(self.learning_rate, dtype)
+        decay_rate = (self.weight_decay_rate
+                      if self._do_use_weight_decay(var.op.name) else 0.0)
+        if self.fused_kernels and _is_resource_variable(var):
+            return fused_kernels.adam_weight_decay_update(
+                grad, var, m, v, learning_rate, self.beta_1, self.beta_2,
+                self.epsilon, decay_rate)
         next_m = self.beta_1 * m + (1.0 - self.beta_1) * grad
         next_v = self.beta_2 * v + (1.0 - self.beta_2) * tf.square(grad)
         update = next_m / (tf.sqrt(next_v) + self.epsilon)
-        if self._do_use_weight_decay(var.op.name):
-            update += self.weight_decay_rate * var
+        if decay_rate:
+            update += decay_rate * var
         return tf.group(
             var.assign_sub(learning_rate * update),
             m.assign(next_m),
@@ -282,3 +298,9 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
             if re.search(pattern, param_name) is not None:
                 return False
         return True
+
+
+def _is_resource_variable(var):
+    """Whether var is a variable that compiled kernels can update (a resource
+    variable, not a TF1 reference variable)."""
+    return isinstance(var, tf.Variable) and var.dtype == var.dtype.base_dtype

@@ -166,9 +166,15 @@ flags.DEFINE_enum(
     "fp32.")
 flags.DEFINE_bool("use_xla", False, "Compile the graph with XLA JIT.")
 flags.DEFINE_bool(
+    "fused_kernels", False,
+    "Compute the encoder's GELU, softmax, dropout + residual + LayerNorm and "
+    "the optimizer's update as XLA-compiled kernels (fused_kernels.py): the "
+    "same maths in fewer passes over memory. Off TPU.")
+flags.DEFINE_bool(
     "fast", False,
     "The fastest setting that keeps accuracy: --precision=bf16 plus, off TPU, "
-    "--dynamic_padding and --bucket_by_length. Flags given explicitly win.")
+    "--dynamic_padding, --bucket_by_length and --fused_kernels. Flags given "
+    "explicitly win.")
 flags.DEFINE_integer(
     "gradient_accumulation_steps", 1,
     "Split each training batch into this many micro-batches and apply their "

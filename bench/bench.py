@@ -29,29 +29,35 @@ import tokenization  # noqa: E402
 from classifier.estimators import make_estimators  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
 from classifier.input_pipeline import (  # noqa: E402
-    file_based_input_fn_builder, length_buckets)
+    FUSED_LENGTH_MULTIPLE, file_based_input_fn_builder, length_buckets)
 from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
 BATCH_SIZE = 32
 SEQ_LENGTH = 128
-WARMUP_STEPS = 3
 PRECISIONS = ("fp32", "bf16")
 Setting = collections.namedtuple(
-    "Setting", "name precision dynamic_padding use_xla bucket_by_length")
-# The first is the reference's setting; the fourth is --fast off TPU.
+    "Setting", "name precision dynamic_padding bucket_by_length fused_kernels "
+    "use_xla")
+# The first is the reference's setting; the last but one is --fast off TPU.
 SETTINGS = [
-    Setting("fp32 padded (reference)", "fp32", False, False, False),
-    Setting("fp32 dynamic padding", "fp32", True, False, False),
-    Setting("bf16 dynamic padding", "bf16", True, False, False),
-    Setting("bf16 dynamic padding + bucketing (--fast)", "bf16", True, False, True),
-    Setting("fp32 padded + XLA", "fp32", False, True, False),
-    Setting("fp32 dynamic padding + XLA", "fp32", True, True, False),
-    Setting("bf16 dynamic padding + XLA", "bf16", True, True, False),
-    Setting("bf16 dynamic + bucketing + XLA", "bf16", True, True, True),
+    Setting("fp32 padded (reference)", "fp32", False, False, False, False),
+    Setting("fp32 dynamic padding", "fp32", True, False, False, False),
+    Setting("bf16 dynamic padding", "bf16", True, False, False, False),
+    Setting("bf16 dynamic padding + bucketing", "bf16", True, True, False, False),
+    Setting("fp32 padded + fused kernels", "fp32", False, False, True, False),
+    Setting("fp32 dynamic padding + fused kernels", "fp32", True, False, True, False),
+    Setting("bf16 dynamic padding + fused kernels", "bf16", True, False, True, False),
+    Setting("bf16 + bucketing + fused kernels (--fast)", "bf16", True, True, True,
+            False),
+    Setting("bf16 + bucketing + fused kernels + XLA", "bf16", True, True, True,
+            True),
 ]
 TRACED_STEPS = 3
+# Warm-up steps: bucketed MRPC batches come in about 13 shapes, which the
+# fused kernels meet (and compile for) within the first 20 steps or so.
+WARMUP_STEPS = 24
 MATRIX_OPS = re.compile(r"MatMul|Einsum|Conv")
 LABEL = re.compile(r"^[^=]*= ([A-Za-z0-9_]+)\(")
 
@@ -146,7 +152,8 @@ def flops_per_example(config, length):
 
 def mean_batch_length(lengths, setting, rng, samples=2000):
     """The average length a batch is computed at (its longest sequence, or
-    padded); bucketed batches are drawn from one length bucket."""
+    padded); bucketed batches are drawn from one length bucket, and with fused
+    kernels the length is rounded up to a multiple of FUSED_LENGTH_MULTIPLE."""
     if not setting.dynamic_padding:
         return float(SEQ_LENGTH)
     pools = [lengths]
@@ -159,41 +166,46 @@ def mean_batch_length(lengths, setting, rng, samples=2000):
     for _ in range(samples):
         pool = pools[rng.choice(len(pools), p=weights / weights.sum())]
         batches.append(max(rng.choice(pool, BATCH_SIZE)))
+    if setting.fused_kernels:
+        multiple = FUSED_LENGTH_MULTIPLE
+        batches = [min(SEQ_LENGTH, -(-length // multiple) * multiple)
+                   for length in batches]
     return float(np.mean(batches))
 
 
-def estimator_for(config, checkpoint, precision, use_xla, model_dir):
+def estimator_for(config, checkpoint, setting, model_dir):
     """run_classifier's own estimator for MRPC at lr 2e-5 in this setting."""
     run_config = RunConfig(
         data_dir="", bert_config_file="", task_name="mrpc", vocab_file="",
         output_dir=model_dir, init_checkpoint=checkpoint, learning_rate=2e-5,
         train_batch_size=BATCH_SIZE, eval_batch_size=BATCH_SIZE,
         predict_batch_size=BATCH_SIZE, save_checkpoints_steps=10 ** 6,
-        precision=precision, use_xla=use_xla)
+        precision=setting.precision, use_xla=setting.use_xla,
+        fused_kernels=setting.fused_kernels)
     estimator, _ = make_estimators(run_config, config, MrpcProcessor(),
                                    num_train_steps=1000, num_warmup_steps=100)
     return estimator
 
 
 def training_input(train_file, setting):
+    """run_classifier's training input_fn in this setting (classifier/datasets.py)."""
     return file_based_input_fn_builder(
         train_file, SEQ_LENGTH, True, True, dynamic_padding=setting.dynamic_padding,
-        bucket_by_length=setting.bucket_by_length)
+        bucket_by_length=setting.bucket_by_length,
+        length_multiple=FUSED_LENGTH_MULTIPLE if setting.fused_kernels else 1)
 
 
-def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps):
+def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps,
+            warmup):
     """(train examples/sec, predict examples/sec, op-time split of a step)."""
     with tempfile.TemporaryDirectory() as model_dir:
-        estimator = estimator_for(config, checkpoint, setting.precision,
-                                  setting.use_xla, model_dir)
+        estimator = estimator_for(config, checkpoint, setting, model_dir)
         timer = StepTimer()
+        tracer = StepTracer(warmup=warmup + steps)
         estimator.train(training_input(train_file, setting),
-                        max_steps=WARMUP_STEPS + steps, hooks=[timer])
-        train_rate = BATCH_SIZE / np.median(timer.times[WARMUP_STEPS:])
-        tracer = StepTracer(warmup=1)
-        estimator.train(training_input(train_file, setting),
-                        max_steps=WARMUP_STEPS + steps + 1 + TRACED_STEPS,
-                        hooks=[tracer])
+                        max_steps=warmup + steps + TRACED_STEPS,
+                        hooks=[timer, tracer])
+        train_rate = BATCH_SIZE / np.median(timer.times[warmup:warmup + steps])
         predict_fn = file_based_input_fn_builder(
             dev_file, SEQ_LENGTH, False, False,
             dynamic_padding=setting.dynamic_padding)
@@ -228,6 +240,9 @@ def main():
     parser = argument_parser(__doc__)
     parser.add_argument("--steps", type=int, default=12,
                         help="measured training steps per setting")
+    parser.add_argument("--warmup", type=int, default=WARMUP_STEPS,
+                        help="training steps before the measured ones (the "
+                        "fused kernels compile once per batch shape)")
     parser.add_argument("--only", default=None,
                         help="comma-separated setting numbers (1-based) to run")
     args = parser.parse_args()
@@ -260,7 +275,7 @@ def main():
     for setting in chosen:
         train_rate, predict_rate, split = measure(
             setting, config, checkpoint, train_file, dev_file, len(dev_examples),
-            args.steps)
+            args.steps, args.warmup)
         length = mean_batch_length(lengths, setting, rng)
         train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
         rows.append((setting.name, train_rate, predict_rate, length, train_gflops,
@@ -280,11 +295,11 @@ def main():
     print("|" + "---|" * len(header))
     for name, train_rate, predict_rate, length, gflops, fraction, split in rows:
         ratio = "%.2fx" % (train_rate / base) if base else "-"
+        shares = tuple(100 * split.get(part, 0)
+                       for part in ("matrix products", "optimizer", "other"))
         print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% | %.0f%% / %.0f%% / "
-              "%.0f%% |" % (name, train_rate, ratio, predict_rate, length, gflops,
-                           100 * fraction, 100 * split.get("matrix products", 0),
-                           100 * split.get("optimizer", 0),
-                           100 * split.get("other", 0)))
+              "%.0f%% |" % ((name, train_rate, ratio, predict_rate, length, gflops,
+                             100 * fraction) + shares))
 
 
 if __name__ == "__main__":

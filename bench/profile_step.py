@@ -6,6 +6,7 @@ take the most op time (summed over threads, so it can exceed the wall time),
 grouped into matrix products, the optimizer, and the rest.
 
     python bench/profile_step.py [--precision bf16] [--dynamic_padding]
+        [--bucket_by_length] [--fused_kernels]
 """
 
 import os
@@ -19,14 +20,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
-from classifier.input_pipeline import file_based_input_fn_builder  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
+
+
 def main():
     parser = bench.argument_parser(__doc__)
     parser.add_argument("--precision", default="bf16", choices=bench.PRECISIONS)
     parser.add_argument("--dynamic_padding", action="store_true")
+    parser.add_argument("--bucket_by_length", action="store_true")
+    parser.add_argument("--fused_kernels", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--nodes", action="store_true",
                         help="also list the costliest nodes (layers merged)")
@@ -40,18 +44,21 @@ def main():
         file_based_convert_examples_to_features(
             examples[:bench.BATCH_SIZE * 8], ["0", "1"], bench.SEQ_LENGTH, tokenizer,
             train_file)
-        estimator = bench.estimator_for(config, checkpoint, args.precision, False,
+        setting = bench.Setting("profiled", args.precision, args.dynamic_padding,
+                                args.bucket_by_length, args.fused_kernels, False)
+        estimator = bench.estimator_for(config, checkpoint, setting,
                                         os.path.join(work, "model"))
         tracer = bench.StepTracer(bench.WARMUP_STEPS)
         estimator.train(
-            file_based_input_fn_builder(train_file, bench.SEQ_LENGTH, True, True,
-                                        dynamic_padding=args.dynamic_padding),
+            bench.training_input(train_file, setting),
             max_steps=bench.WARMUP_STEPS + bench.TRACED_STEPS, hooks=[tracer])
 
     steps = float(len(tracer.wall_micros))
     total = sum(tracer.op_micros.values()) / steps
-    print("%s, %s: traced step wall time %.0f ms (median), op time %.0f ms"
-          % (args.precision, "dynamic padding" if args.dynamic_padding else "padded",
+    print("%s: traced step wall time %.0f ms (median), op time %.0f ms"
+          % (", ".join([args.precision] + [name for name in (
+              "dynamic_padding", "bucket_by_length", "fused_kernels")
+              if getattr(args, name)]),
              np.median(tracer.wall_micros) / 1e3, total / 1e3))
     for scope, micros in tracer.part_micros.most_common():
         print("  %-16s %7.0f ms  %4.1f%%" % (scope, micros / steps / 1e3,

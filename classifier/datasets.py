@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from classifier.feature_cache import convert_with_cache
 from classifier.features import plan_inference_batches
-from classifier.input_pipeline import file_based_input_fn_builder
+from classifier.input_pipeline import (FUSED_LENGTH_MULTIPLE,
+                                       file_based_input_fn_builder)
 
 tf1 = tf.compat.v1
 
@@ -28,7 +29,8 @@ def training_input(config, processor, tokenizer, examples, feature_dir):
         is_training=True, drop_remainder=True,
         regression=processor.is_regression,
         dynamic_padding=config.pads_dynamically,
-        bucket_by_length=config.bucket_by_length)
+        bucket_by_length=config.bucket_by_length,
+        length_multiple=FUSED_LENGTH_MULTIPLE if config.fused_kernels else 1)
 
 
 def inference_input(config, processor, tokenizer, real_examples, batch_size,

@@ -61,7 +61,8 @@ def make_estimators(config, bert_config, processor, num_train_steps,
             processor.metrics, processor.is_regression),
         regression=processor.is_regression,
         compute_dtype=config.compute_dtype,
-        gradient_accumulation_steps=config.gradient_accumulation_steps)
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        fused_kernels=config.fused_kernels)
     estimator = tf1.estimator.tpu.TPUEstimator(
         use_tpu=config.use_tpu,
         model_fn=model_fn,

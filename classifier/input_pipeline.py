@@ -7,6 +7,10 @@ from classifier.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
 
 SHUFFLE_BUFFER_SIZE = 100
 BUCKET_WIDTH = 16
+# With fused kernels, training batches are cut to a multiple of this length:
+# the kernels compile once per shape, so fewer shapes (a few tokens of extra
+# padding) save compilations.
+FUSED_LENGTH_MULTIPLE = 8
 
 
 def _feature_spec(seq_length, regression):
@@ -24,8 +28,9 @@ def _to_int32(features):
             for name, value in features.items()}
 
 
-def trim_to_longest(batch):
-    """Cuts a batch's sequence features to its longest real sequence.
+def trim_to_longest(batch, multiple=1):
+    """Cuts a batch's sequence features to its longest real sequence (rounded
+    up to a multiple of `multiple`, at most the padded length).
 
     Positions past it are padding in every example (input_mask 0); the model
     masks them anyway, so the result is the same model output, computed on
@@ -33,6 +38,8 @@ def trim_to_longest(batch):
     """
     longest = tf.reduce_max(tf.reduce_sum(batch["input_mask"], axis=1))
     longest = tf.maximum(longest, 1)
+    if multiple > 1:
+        longest = (longest + multiple - 1) // multiple * multiple
     trimmed = dict(batch)
     for name in SEQUENCE_FEATURES:
         trimmed[name] = batch[name][:, :longest]
@@ -46,12 +53,14 @@ def length_buckets(seq_length, width=BUCKET_WIDTH):
 
 def file_based_input_fn_builder(input_file, seq_length, is_training,
                                 drop_remainder, regression=False,
-                                dynamic_padding=False, bucket_by_length=False):
+                                dynamic_padding=False, bucket_by_length=False,
+                                length_multiple=1):
     """Returns an input_fn(params) reading the TFRecord file written by features.py.
 
     Training repeats forever and shuffles with a buffer of 100 examples.
     With regression, label_ids are float32 scores. With dynamic_padding each
-    batch is cut to its longest real sequence (not on TPU: shapes must be fixed).
+    batch is cut to its longest real sequence, rounded up to a multiple of
+    length_multiple (not on TPU: shapes must be fixed).
     With bucket_by_length (training only) a batch is drawn from examples whose
     lengths fall in the same 16-token bucket, so it holds less padding.
     Under a multi-worker tf.distribute strategy each worker reads its own
@@ -61,7 +70,7 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
 
     def parse(records):
         batch = _to_int32(tf.io.parse_example(records, feature_spec))
-        return trim_to_longest(batch) if dynamic_padding else batch
+        return trim_to_longest(batch, length_multiple) if dynamic_padding else batch
 
     def input_fn(params, input_context=None):
         batch_size = params["batch_size"]
@@ -80,7 +89,8 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
                 boundaries, [batch_size] * (len(boundaries) + 1),
                 no_padding=True, drop_remainder=drop_remainder)
             dataset = dataset.map(
-                lambda batch: trim_to_longest(_to_int32(batch)) if dynamic_padding
+                lambda batch: trim_to_longest(_to_int32(batch), length_multiple)
+                if dynamic_padding
                 else _to_int32(batch), num_parallel_calls=tf.data.AUTOTUNE)
             return dataset.prefetch(tf.data.AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)

@@ -15,7 +15,7 @@ CLASSIFIER_DROPOUT = 0.1
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
                  labels, num_labels, use_one_hot_embeddings, regression=False,
-                 compute_dtype=tf.float32):
+                 compute_dtype=tf.float32, fused_kernels=False):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
     Returns (loss, per_example_loss, logits, probabilities). With regression
@@ -29,7 +29,8 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
         input_mask=input_mask,
         token_type_ids=segment_ids,
         use_one_hot_embeddings=use_one_hot_embeddings,
-        compute_dtype=compute_dtype)
+        compute_dtype=compute_dtype,
+        fused_kernels=fused_kernels)
     output_layer = model.get_pooled_output()
     hidden_size = output_layer.shape[-1]
 
@@ -106,12 +107,16 @@ def _replicas():
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
                      use_one_hot_embeddings, metric_fn=None, regression=False,
-                     compute_dtype=tf.float32, gradient_accumulation_steps=1):
+                     compute_dtype=tf.float32, gradient_accumulation_steps=1,
+                     fused_kernels=False):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
     label_ids, logits and is_real_example. A float16 compute_dtype trains with
-    dynamic loss scaling. Predictions are "probabilities", or
+    dynamic loss scaling. fused_kernels: in training, the encoder's
+    elementwise work and the optimizer's update as compiled kernels
+    (fused_kernels.py; evaluation and prediction, whose batches come in many
+    shapes, run op by op). Predictions are "probabilities", or
     "scores" for regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
@@ -133,7 +138,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
-            use_one_hot_embeddings, regression, compute_dtype)
+            use_one_hot_embeddings, regression, compute_dtype,
+            fused_kernels and is_training)
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == tf.estimator.ModeKeys.TRAIN:
@@ -143,7 +149,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
                 use_tpu, gradient_accumulation_steps,
-                loss_scaling=compute_dtype == tf.float16)
+                loss_scaling=compute_dtype == tf.float16,
+                fused_kernels=fused_kernels)
             return tf1.estimator.tpu.TPUEstimatorSpec(
                 mode=mode, loss=total_loss / _replicas(), train_op=train_op,
                 scaffold_fn=scaffold_fn)

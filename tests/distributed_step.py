@@ -2,7 +2,9 @@
 logical CPU devices, for tests/test_distribution.py (run in a subprocess:
 logical devices must be set before TensorFlow starts).
 
-usage: distributed_step.py none|mirrored fp32|fp16 OUTPUT_DIR [INIT_CHECKPOINT]
+usage: distributed_step.py none|mirrored fp32|fp16|fp32+fused OUTPUT_DIR
+       [INIT_CHECKPOINT]
+(fp32+fused: float32 with the fused kernels.)
 """
 
 import os
@@ -52,7 +54,9 @@ def main(strategy_name, precision, output_dir, init_checkpoint=None):
         config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
         use_tpu=False, use_one_hot_embeddings=False,
-        compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[precision])
+        compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
+            precision.replace("+fused", "")],
+        fused_kernels=precision.endswith("+fused"))
     strategy = distribution.make_strategy(strategy_name)
     if strategy is None:
         estimator = tf1.estimator.tpu.TPUEstimator(

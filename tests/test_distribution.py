@@ -35,7 +35,8 @@ def start_checkpoint(tmp_path_factory):
 
 # fp16: the loss scale's variables are shared by the replicas; its products
 # differ from one device's a little (batches of 4 instead of 8).
-@pytest.mark.parametrize("precision,atol", [("fp32", 1e-7), ("fp16", 1e-5)])
+@pytest.mark.parametrize("precision,atol", [("fp32", 1e-7), ("fp16", 1e-5),
+                                            ("fp32+fused", 1e-7)])
 def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
         tmp_path, start_checkpoint, precision, atol):
     run_step("none", precision, tmp_path / "single", start_checkpoint)

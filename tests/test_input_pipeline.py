@@ -71,3 +71,20 @@ def test_bucketing_groups_similar_lengths(tmp_path):
     spreads = [np.ptp(b["input_mask"].sum(axis=1))
                for b in plain({"batch_size": 8}).take(30).as_numpy_iterator()]
     assert max(spreads) >= 16  # without bucketing, batches mix lengths
+
+
+def test_dynamic_padding_rounds_up_to_a_length_multiple(tmp_path):
+    examples = [InputExample("g%d" % i, "a" * n, None, "0")
+                for i, n in enumerate([1, 3, 10, 12, 13, 14, 20, 21])]
+    path = str(tmp_path / "train.tf_record")
+    features.file_based_convert_examples_to_features(
+        examples, ["0", "1"], 22, CharTokenizer(), path)
+    for bucket_by_length in (False, True):
+        input_fn = file_based_input_fn_builder(
+            path, 22, True, True, dynamic_padding=True,
+            bucket_by_length=bucket_by_length, length_multiple=8)
+        for batch in input_fn({"batch_size": 2}).take(20).as_numpy_iterator():
+            longest = batch["input_mask"].sum(axis=1).max()
+            # [CLS] text [SEP]: 3 to 23 tokens, rounded up to 8, 16, or 22 (all)
+            assert batch["input_ids"].shape[1] == min(22, -(-longest // 8) * 8)
+            assert np.all(batch["input_mask"].sum(axis=1) <= batch["input_ids"].shape[1])

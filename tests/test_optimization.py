@@ -18,7 +18,8 @@ def numpy_step(w, m, v, g, lr, decay):
     return w - lr * update, m, v
 
 
-def test_dense_and_sparse_updates_match_numpy():
+@pytest.mark.parametrize("fused_kernels", [False, True])
+def test_dense_and_sparse_updates_match_numpy(fused_kernels):
     rng = np.random.RandomState(0)
     kernel0 = rng.randn(3, 2).astype(np.float32)
     bias0 = rng.randn(2).astype(np.float32)
@@ -38,7 +39,8 @@ def test_dense_and_sparse_updates_match_numpy():
         assert isinstance(grads[2], tf.IndexedSlices)
         optimizer = optimization.AdamWeightDecayOptimizer(
             lr, weight_decay_rate=0.01,
-            exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"])
+            exclude_from_weight_decay=["LayerNorm", "layer_norm", "bias"],
+            fused_kernels=fused_kernels)
         train_op = optimizer.apply_gradients(zip(grads, tvars))
         slot_names = sorted(v.op.name for v in tf1.global_variables()
                             if "adam" in v.op.name)
@@ -101,21 +103,23 @@ def test_create_optimizer_clips_and_counts_steps():
             assert session.run(global_step) == 2
 
 
-def train_variables_after(batches, accumulation_steps, loss_scaling=False):
-    """Runs create_optimizer over the given (x, y) batches; returns the weights."""
+def train_variables_after(batches, accumulation_steps, loss_scaling=False,
+                          fused_kernels=False, shape=(3, 2)):
+    """Runs create_optimizer over the given (x, y) batches; returns the weights
+    of the dense layer (kernel of `shape`, bias)."""
     rng = np.random.RandomState(1)
-    kernel0 = rng.randn(3, 2).astype(np.float32)
+    kernel0 = rng.randn(*shape).astype(np.float32)
     with tf.Graph().as_default():
-        x = tf1.placeholder(tf.float32, [None, 3])
-        y = tf1.placeholder(tf.float32, [None, 2])
+        x = tf1.placeholder(tf.float32, [None, shape[0]])
+        y = tf1.placeholder(tf.float32, [None, shape[1]])
         with tf1.variable_scope("dense"):
             kernel = tf1.get_variable("kernel", initializer=kernel0)
-            bias = tf1.get_variable("bias", initializer=np.zeros(2, np.float32))
+            bias = tf1.get_variable("bias", initializer=np.zeros(shape[1], np.float32))
         loss = tf.reduce_mean(tf.reduce_sum((tf.matmul(x, kernel) + bias - y) ** 2, 1))
         train_op = optimization.create_optimizer(
             loss, 0.1, 10, 0, use_tpu=False,
             gradient_accumulation_steps=accumulation_steps,
-            loss_scaling=loss_scaling)
+            loss_scaling=loss_scaling, fused_kernels=fused_kernels)
         global_step = tf1.train.get_global_step()
         with tf1.Session() as session:
             session.run(tf1.global_variables_initializer())
@@ -126,14 +130,17 @@ def train_variables_after(batches, accumulation_steps, loss_scaling=False):
             return session.run([kernel, bias]), steps
 
 
-def test_gradient_accumulation_equals_the_large_batch():
+@pytest.mark.parametrize("fused_kernels", [False, True])
+def test_gradient_accumulation_equals_the_large_batch(fused_kernels):
     rng = np.random.RandomState(2)
     data_x = rng.randn(16, 3).astype(np.float32)
     data_y = rng.randn(16, 2).astype(np.float32)
     large = [(data_x[:8], data_y[:8]), (data_x[8:], data_y[8:])]
     small = [(data_x[i:i + 2], data_y[i:i + 2]) for i in range(0, 16, 2)]
-    (kernel_large, bias_large), steps_large = train_variables_after(large, 1)
-    (kernel_small, bias_small), steps_small = train_variables_after(small, 4)
+    (kernel_large, bias_large), steps_large = train_variables_after(
+        large, 1, fused_kernels=fused_kernels)
+    (kernel_small, bias_small), steps_small = train_variables_after(
+        small, 4, fused_kernels=fused_kernels)
     assert steps_large == [1, 2]
     assert steps_small == [0, 0, 0, 1, 1, 1, 1, 2]
     np.testing.assert_allclose(kernel_small, kernel_large, rtol=1e-5, atol=1e-6)
@@ -143,8 +150,10 @@ def test_gradient_accumulation_equals_the_large_batch():
     assert not np.allclose(kernel_one, kernel_large)
 
 
-@pytest.mark.parametrize("accumulation_steps,batch", [(1, 8), (4, 2)])
-def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch):
+@pytest.mark.parametrize("accumulation_steps,batch,fused_kernels",
+                         [(1, 8, False), (4, 2, False), (1, 8, True)])
+def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch,
+                                                fused_kernels):
     rng = np.random.RandomState(3)
     data_x = rng.randn(16, 3).astype(np.float32)
     data_y = rng.randn(16, 2).astype(np.float32)
@@ -152,19 +161,22 @@ def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch):
                for i in range(0, 16, batch)]
     (kernel, bias), steps = train_variables_after(batches, accumulation_steps)
     (kernel_scaled, bias_scaled), steps_scaled = train_variables_after(
-        batches, accumulation_steps, loss_scaling=True)
+        batches, accumulation_steps, loss_scaling=True,
+        fused_kernels=fused_kernels)
     assert steps_scaled == steps
     np.testing.assert_allclose(kernel_scaled, kernel, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(bias_scaled, bias, rtol=1e-6, atol=1e-7)
 
 
-def test_step_with_overflowing_gradients_is_skipped():
+@pytest.mark.parametrize("fused_kernels", [False, True])
+def test_step_with_overflowing_gradients_is_skipped(fused_kernels):
     with tf.Graph().as_default():
         w = tf1.get_variable("w", initializer=np.array([0.5, -2.0], np.float32))
         factor = tf1.placeholder(tf.float32, [])
         loss = factor * tf.reduce_sum(w * w)
         train_op = optimization.create_optimizer(
-            loss, 0.1, 10, 0, use_tpu=False, loss_scaling=True)
+            loss, 0.1, 10, 0, use_tpu=False, loss_scaling=True,
+            fused_kernels=fused_kernels)
         by_name = {v.op.name: v for v in tf1.global_variables()}
         watched = [by_name[name] for name in
                    ("w", "w/adam_m", "w/adam_v", "loss_scale",
@@ -184,6 +196,32 @@ def test_step_with_overflowing_gradients_is_skipped():
             w_, m, v, scale, good, step = session.run(watched)
             assert np.all(np.isfinite(w_)) and not np.allclose(w_, before[0])
             assert (scale, good, step) == (2.0 ** 14, 1, 2)
+
+
+def relative_difference(got, expected):
+    """The norm of the difference relative to the norm of expected."""
+    return np.linalg.norm(got - expected) / np.linalg.norm(expected)
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_fused_update_is_the_op_by_op_update(steps):
+    """Clipped, weight-decayed steps on a 1000 x 64 kernel and its bias: the
+    compiled kernel's step (the change of each variable) is the op-by-op one
+    to 1e-6, relative. (Element by element they differ by rounding: XLA
+    contracts b1 * m + (1 - b1) * g into one fused multiply-add.)"""
+    rng = np.random.RandomState(5)
+    batches = [(x, x[:, :64] * 0.5) for x in rng.randn(steps, 32, 1000).astype(
+        np.float32)]
+    start, _ = train_variables_after([], 1, shape=(1000, 64))
+    changes = []
+    for fused in (False, True):
+        after, _ = train_variables_after(batches, 1, fused_kernels=fused,
+                                         shape=(1000, 64))
+        changes.append([new - old for new, old in zip(after, start)])
+    (kernel, bias), (fused_kernel, fused_bias) = changes
+    assert np.abs(kernel).max() > 0.05
+    assert relative_difference(fused_kernel, kernel) < 1e-6
+    assert relative_difference(fused_bias, bias) < 1e-6
 
 
 def test_loss_scale_grows_after_good_steps_and_never_drops_below_one():

@@ -267,6 +267,23 @@ def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_f
     assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
 
 
+def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
+        tmp_path, tiny_config_file):
+    data_dir = small_mrpc(tmp_path, 16)
+    names = {}
+    for mode in ("--fast", "--precision=fp32"):
+        output_dir = str(tmp_path / mode.strip("-").split("=")[0])
+        run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                       "--do_train=true", "--do_eval=true", "--train_batch_size=8",
+                       mode)
+        reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
+        names[mode] = reader.get_variable_to_dtype_map()
+        assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
+    assert names["--fast"] == names["--precision=fp32"]
+    with open(str(tmp_path / "fast" / "run_config.json")) as reader:
+        assert '"fused_kernels": true' in reader.read()
+
+
 def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
         tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 16)

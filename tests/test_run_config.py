@@ -48,9 +48,11 @@ def test_from_flags_and_frozen():
 
 def test_fast_preset_per_device_and_explicit_flags_win():
     cpu = parsed("--fast")
-    assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length) == (
-        "bf16", True, True)
+    assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length,
+            cpu.fused_kernels) == ("bf16", True, True, True)
     tpu = parsed("--fast", "--use_tpu")
-    assert (tpu.precision, tpu.bucket_by_length) == ("bf16", False)
+    assert (tpu.precision, tpu.bucket_by_length, tpu.fused_kernels) == (
+        "bf16", False, False)
     assert parsed("--fast", "--precision=fp32").precision == "fp32"
-    assert parsed().precision == "fp32"
+    assert not parsed("--fast", "--nofused_kernels").fused_kernels
+    assert (parsed().precision, parsed().fused_kernels) == ("fp32", False)

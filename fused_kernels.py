@@ -1,0 +1,186 @@
+"""BERT's elementwise work as XLA-compiled kernels, one forward and one backward.
+
+Op by op, a training step reads and writes the activations once per
+elementwise op: about ten passes for the tanh GELU, eight for LayerNorm after
+dropout and the residual sum, six for the attention softmax with its mask and
+dropout, and ten per variable in the Adam update. Each function here computes
+the same formula as modeling.py or optimization.py, but as one compiled
+kernel forward and one backward (the gradient written out, recomputing what
+it needs from the inputs), so a pass or two instead. Arithmetic is float32
+inside, whatever the input type; results differ from the op-by-op graph only
+by rounding.
+
+Dropout draws the same seeded uniform numbers as tf.nn.dropout and keeps an
+element where the number is >= the drop rate, scaling kept ones by
+1 / (1 - rate). The kernels compile once per input shape.
+"""
+
+import tensorflow as tf
+
+_FLOAT = tf.float32
+
+
+def _compiled(function):
+    return tf.function(function, jit_compile=True, autograph=False)
+
+
+def _uniform_for(tensor, dropout_prob):
+    """Seeded uniform [0, 1) numbers shaped like tensor, or None without dropout."""
+    if not dropout_prob:
+        return None
+    return tf.random.uniform(tf.shape(tensor), dtype=_FLOAT)
+
+
+def _drop(values, uniform, dropout_prob):
+    """tf.nn.dropout's arithmetic given its uniform numbers."""
+    if uniform is None:
+        return values
+    kept = values * tf.constant(1.0 / (1.0 - dropout_prob), _FLOAT)
+    return tf.where(uniform >= dropout_prob, kept, tf.zeros_like(kept))
+
+
+# The tanh GELU: x * 0.5 * (1 + tanh(scale * (x + cubic * x^3))).
+
+@_compiled
+def _gelu_forward(x, scale, cubic):
+    x32 = tf.cast(x, _FLOAT)
+    cdf = 0.5 * (1.0 + tf.tanh(scale * (x32 + cubic * tf.pow(x32, 3))))
+    return tf.cast(x32 * cdf, x.dtype)
+
+
+@_compiled
+def _gelu_backward(x, upstream, scale, cubic):
+    x32 = tf.cast(x, _FLOAT)
+    tanh = tf.tanh(scale * (x32 + cubic * tf.pow(x32, 3)))
+    slope = 0.5 * (1.0 + tanh) + 0.5 * x32 * (1.0 - tf.square(tanh)) * scale * (
+        1.0 + 3.0 * cubic * tf.square(x32))
+    return tf.cast(tf.cast(upstream, _FLOAT) * slope, x.dtype)
+
+
+def gelu(x, scale, cubic):
+    """The tanh-form GELU with constants scale (sqrt(2/pi)) and cubic (0.044715)."""
+
+    @tf.custom_gradient
+    def fused(x):
+        return _gelu_forward(x, scale, cubic), (
+            lambda upstream: _gelu_backward(x, upstream, scale, cubic))
+
+    return fused(x)
+
+
+# LayerNorm over the last axis of dropout(x) + residual.
+
+def _normalized(x, residual, uniform, dropout_prob, epsilon):
+    """(summed input, its mean, 1 / its standard deviation) per row."""
+    summed = _drop(tf.cast(x, _FLOAT), uniform, dropout_prob) + residual
+    mean = tf.reduce_mean(summed, axis=-1, keepdims=True)
+    variance = tf.reduce_mean(tf.math.squared_difference(summed, mean),
+                              axis=-1, keepdims=True)
+    return summed, mean, tf.math.rsqrt(variance + epsilon)
+
+
+@_compiled
+def _add_norm_forward(x, residual, uniform, gamma, beta, dropout_prob, epsilon):
+    summed, mean, inverse_std = _normalized(x, residual, uniform, dropout_prob,
+                                            epsilon)
+    scale = inverse_std * gamma
+    return summed * scale + (beta - mean * scale)
+
+
+@_compiled
+def _add_norm_backward(x, residual, uniform, gamma, upstream, dropout_prob,
+                       epsilon):
+    summed, mean, inverse_std = _normalized(x, residual, uniform, dropout_prob,
+                                            epsilon)
+    normalized = (summed - mean) * inverse_std
+    rows = list(range(len(upstream.shape) - 1))
+    gamma_gradient = tf.reduce_sum(upstream * normalized, axis=rows)
+    beta_gradient = tf.reduce_sum(upstream, axis=rows)
+    scaled = upstream * gamma
+    summed_gradient = inverse_std * (
+        scaled - tf.reduce_mean(scaled, axis=-1, keepdims=True)
+        - normalized * tf.reduce_mean(scaled * normalized, axis=-1, keepdims=True))
+    x_gradient = tf.cast(_drop(summed_gradient, uniform, dropout_prob), x.dtype)
+    return x_gradient, summed_gradient, gamma_gradient, beta_gradient
+
+
+def dropout_add_layer_norm(x, residual, dropout_prob, gamma, beta, epsilon):
+    """gamma * normalize(dropout(x) + residual) + beta, normalized over the last
+    axis; x in any float type, residual, gamma, beta and the result float32."""
+    uniform = _uniform_for(x, dropout_prob)
+
+    @tf.custom_gradient
+    def fused(x, residual, gamma, beta):
+        def gradient(upstream):
+            return _add_norm_backward(x, residual, uniform, gamma, upstream,
+                                      dropout_prob, epsilon)
+
+        return _add_norm_forward(x, residual, uniform, gamma, beta, dropout_prob,
+                                 epsilon), gradient
+
+    return fused(x, residual, tf.convert_to_tensor(gamma), tf.convert_to_tensor(beta))
+
+
+# Attention probabilities: dropout(softmax(scores * scale + mask term)).
+
+def _probabilities(scores, adder, scale):
+    logits = tf.cast(scores, _FLOAT) * scale
+    if adder is not None:
+        logits += adder
+    return tf.nn.softmax(logits)
+
+
+@_compiled
+def _attention_forward(scores, adder, uniform, scale, dropout_prob):
+    probabilities = _probabilities(scores, adder, scale)
+    return tf.cast(_drop(probabilities, uniform, dropout_prob), scores.dtype)
+
+
+@_compiled
+def _attention_backward(scores, adder, uniform, upstream, scale, dropout_prob):
+    probabilities = _probabilities(scores, adder, scale)
+    dropped_gradient = _drop(tf.cast(upstream, _FLOAT), uniform, dropout_prob)
+    logits_gradient = probabilities * (dropped_gradient - tf.reduce_sum(
+        dropped_gradient * probabilities, axis=-1, keepdims=True))
+    return tf.cast(logits_gradient * scale, scores.dtype)
+
+
+def attention_probabilities(scores, scale, mask_adder, dropout_prob):
+    """dropout(softmax(scores * scale + mask_adder)) in scores' type, the
+    softmax in float32. mask_adder (float32, broadcast to scores, or None)
+    holds 0 where attending and a large negative number elsewhere."""
+    uniform = _uniform_for(scores, dropout_prob)
+
+    @tf.custom_gradient
+    def fused(scores):
+        return _attention_forward(scores, mask_adder, uniform, scale,
+                                  dropout_prob), (
+            lambda upstream: _attention_backward(
+                scores, mask_adder, uniform, upstream, scale, dropout_prob))
+
+    return fused(scores)
+
+
+# The optimizer's update of one variable and its two moments.
+
+@_compiled
+def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
+                              epsilon, weight_decay_rate):
+    next_m = beta_1 * m + (1.0 - beta_1) * grad
+    next_v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
+    update = next_m / (tf.sqrt(next_v) + epsilon)
+    if weight_decay_rate:
+        update += weight_decay_rate * var
+    var.assign_sub(learning_rate * update)
+    m.assign(next_m)
+    v.assign(next_v)
+    return tf.constant(True)
+
+
+def adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
+                             epsilon, weight_decay_rate):
+    """optimization.AdamWeightDecayOptimizer's update of resource variable var
+    and its slots m and v, in one pass: the op that runs it."""
+    return _adam_weight_decay_update(
+        grad, var, m, v, learning_rate, beta_1, beta_2, epsilon,
+        weight_decay_rate).op

@@ -1,0 +1,185 @@
+"""fused_kernels.py: each kernel against the op-by-op formula it replaces,
+values and gradients, in float32 (to rounding) and bfloat16 (types)."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import fused_kernels
+import modeling
+from conftest import tiny_config_dict
+
+tf1 = tf.compat.v1
+
+
+def run(fetches):
+    with tf1.Session() as session:
+        session.run(tf1.global_variables_initializer())
+        return session.run(fetches)
+
+
+def values_and_gradients(function, inputs, upstream):
+    """(function(*inputs), d<function, upstream>/d inputs) as NumPy arrays."""
+    output = function(*inputs)
+    return output, tf.gradients(output, inputs, grad_ys=upstream)
+
+
+def test_gelu_matches_the_formula_and_its_gradient():
+    rng = np.random.RandomState(0)
+    with tf.Graph().as_default():
+        x = tf.constant(rng.randn(64, 48).astype(np.float32) * 3)
+        upstream = tf.constant(rng.randn(64, 48).astype(np.float32))
+        fused = values_and_gradients(
+            lambda x: fused_kernels.gelu(x, modeling.GELU_SCALE, modeling.GELU_CUBIC),
+            [x], upstream)
+        formula = values_and_gradients(modeling.gelu, [x], upstream)
+        (fused_y, [fused_dx]), (y, [dx]) = run([fused, formula])
+    np.testing.assert_allclose(fused_y, y, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(fused_dx, dx, rtol=1e-5, atol=1e-5)
+
+
+def test_gelu_keeps_bfloat16():
+    with tf.Graph().as_default():
+        x = tf.cast(tf.constant([[-1.5, 0.0, 2.0]]), tf.bfloat16)
+        y = fused_kernels.gelu(x, modeling.GELU_SCALE, modeling.GELU_CUBIC)
+        [dx] = tf.gradients(y, [x])
+        assert y.dtype == tf.bfloat16 and dx.dtype == tf.bfloat16
+        got = run(tf.cast(y, tf.float32))
+    np.testing.assert_allclose(got, [[-0.1004, 0.0, 1.9546]], atol=0.01)
+
+
+def reference_add_norm(x, residual, gamma, beta):
+    """modeling.layer_norm's arithmetic on x + residual, op by op."""
+    mean, variance = tf.nn.moments(x + residual, axes=[-1], keepdims=True)
+    scale = tf.math.rsqrt(variance + modeling.LAYER_NORM_EPSILON) * gamma
+    return (x + residual) * scale + (beta - mean * scale)
+
+
+def add_norm_inputs(rng, rows=40, width=32):
+    return [tf.constant(rng.randn(rows, width).astype(np.float32)),
+            tf.constant(rng.randn(rows, width).astype(np.float32) * 2 + 1),
+            tf.constant(1 + 0.1 * rng.randn(width).astype(np.float32)),
+            tf.constant(0.1 * rng.randn(width).astype(np.float32))]
+
+
+def test_add_layer_norm_without_dropout_matches_the_formula():
+    rng = np.random.RandomState(1)
+    with tf.Graph().as_default():
+        inputs = add_norm_inputs(rng)
+        upstream = tf.constant(rng.randn(40, 32).astype(np.float32))
+        fused = values_and_gradients(
+            lambda x, residual, gamma, beta: fused_kernels.dropout_add_layer_norm(
+                x, residual, 0.0, gamma, beta, modeling.LAYER_NORM_EPSILON),
+            inputs, upstream)
+        formula = values_and_gradients(reference_add_norm, inputs, upstream)
+        (fused_y, fused_grads), (y, grads) = run([fused, formula])
+    np.testing.assert_allclose(fused_y, y, rtol=1e-5, atol=1e-5)
+    for fused_grad, grad in zip(fused_grads, grads):
+        np.testing.assert_allclose(fused_grad, grad, rtol=1e-4, atol=1e-5)
+
+
+def test_add_layer_norm_drops_scales_and_differentiates_like_dropout():
+    """With dropout the kept elements are x / (1 - rate); the gradient of x is
+    zero exactly where an element was dropped, which shows the mask used."""
+    rng = np.random.RandomState(2)
+    rate = 0.25
+    with tf.Graph().as_default():
+        tf1.set_random_seed(3)
+        x, residual, gamma, beta = add_norm_inputs(rng, rows=200, width=64)
+        upstream = tf.constant(rng.randn(200, 64).astype(np.float32))
+        y, [dx, dresidual] = values_and_gradients(
+            lambda x, residual: fused_kernels.dropout_add_layer_norm(
+                x, residual, rate, gamma, beta, modeling.LAYER_NORM_EPSILON),
+            [x, residual], upstream)
+        y, dx, dresidual, x, residual, gamma, beta, upstream = run(
+            [y, dx, dresidual, x, residual, gamma, beta, upstream])
+    kept = dx != 0
+    assert abs(kept.mean() - (1 - rate)) < 0.02
+    np.testing.assert_allclose(dx[kept], dresidual[kept] / (1 - rate), rtol=1e-5)
+    with tf.Graph().as_default():
+        expected, [expected_dresidual] = values_and_gradients(
+            lambda summed: reference_add_norm(summed, 0.0, gamma, beta),
+            [tf.constant(np.where(kept, x / (1 - rate), 0) + residual)], upstream)
+        expected, expected_dresidual = run([expected, expected_dresidual])
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dresidual, expected_dresidual, rtol=1e-4, atol=1e-5)
+
+
+def test_attention_probabilities_match_masked_softmax():
+    rng = np.random.RandomState(4)
+    scale = 0.125
+    with tf.Graph().as_default():
+        scores = tf.constant(rng.randn(2, 3, 5, 5).astype(np.float32) * 4)
+        mask = rng.rand(2, 1, 5, 5) > 0.3
+        adder = tf.constant((1.0 - mask) * modeling.ATTENTION_MASK_ADDER, tf.float32)
+        upstream = tf.constant(rng.randn(2, 3, 5, 5).astype(np.float32))
+        fused = values_and_gradients(
+            lambda scores: fused_kernels.attention_probabilities(
+                scores, scale, adder, 0.0), [scores], upstream)
+        formula = values_and_gradients(
+            lambda scores: tf.nn.softmax(scores * scale + adder), [scores], upstream)
+        (fused_p, [fused_ds]), (p, [ds]) = run([fused, formula])
+    np.testing.assert_allclose(fused_p, p, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(fused_ds, ds, rtol=1e-4, atol=1e-6)
+
+
+def test_attention_dropout_keeps_scaled_probabilities():
+    rate = 0.5
+    with tf.Graph().as_default():
+        tf1.set_random_seed(5)
+        scores = tf.zeros([4, 2, 10, 10], tf.bfloat16)
+        dropped = fused_kernels.attention_probabilities(scores, 1.0, None, rate)
+        assert dropped.dtype == tf.bfloat16
+        got = run(tf.cast(dropped, tf.float32))
+    # softmax gives 0.1 over 10 positions; kept ones are 0.1 / 0.5 (in bfloat16)
+    kept = got[got > 0]
+    np.testing.assert_allclose(kept, 0.2, rtol=2 ** -8)
+    assert abs((got > 0).mean() - (1 - rate)) < 0.05
+
+
+def tiny_bert_outputs_and_gradients(tiny_config, fused, compute_dtype=tf.float32):
+    """A tiny BertModel's sequence output and the gradients of a loss on it."""
+    rng = np.random.RandomState(6)
+    ids = rng.randint(0, tiny_config.vocab_size, (3, 9)).astype(np.int32)
+    mask = np.ones_like(ids)
+    mask[1, 5:] = 0
+    with tf.Graph().as_default():
+        tf1.set_random_seed(7)
+        model = modeling.BertModel(tiny_config, True, tf.constant(ids),
+                                   tf.constant(mask), compute_dtype=compute_dtype,
+                                   fused_kernels=fused)
+        output = model.get_sequence_output()
+        loss = tf.reduce_sum(output * tf.cos(output)) + tf.reduce_sum(
+            model.get_pooled_output())
+        variables = tf1.trainable_variables()
+        gradients = [tf.convert_to_tensor(gradient)
+                     for gradient in tf.gradients(loss, variables)]
+        return run([output, dict(zip([v.op.name for v in variables], gradients))])
+
+
+@pytest.fixture
+def tiny_config_without_dropout():
+    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=100))
+    config.hidden_dropout_prob = config.attention_probs_dropout_prob = 0.0
+    return config
+
+
+def test_fused_bert_is_the_op_by_op_bert_in_float32(tiny_config_without_dropout):
+    output, gradients = tiny_bert_outputs_and_gradients(
+        tiny_config_without_dropout, fused=False)
+    fused_output, fused_gradients = tiny_bert_outputs_and_gradients(
+        tiny_config_without_dropout, fused=True)
+    np.testing.assert_allclose(fused_output, output, atol=1e-5)
+    assert sorted(fused_gradients) == sorted(gradients)
+    for name, gradient in gradients.items():
+        np.testing.assert_allclose(fused_gradients[name], gradient, atol=1e-5,
+                                   rtol=1e-4, err_msg=name)
+
+
+def test_fused_bert_in_bfloat16_is_as_close_to_float32(tiny_config_without_dropout):
+    exact, _ = tiny_bert_outputs_and_gradients(tiny_config_without_dropout, False)
+    op_by_op, _ = tiny_bert_outputs_and_gradients(
+        tiny_config_without_dropout, False, tf.bfloat16)
+    fused, _ = tiny_bert_outputs_and_gradients(
+        tiny_config_without_dropout, True, tf.bfloat16)
+    assert np.abs(fused - exact).max() <= 1.5 * np.abs(op_by_op - exact).max()
