@@ -1,12 +1,13 @@
 """BERT's elementwise work as XLA-compiled kernels, one forward and one backward.
 
 Op by op, a training step reads and writes the activations once per
-elementwise op: about ten passes for the tanh GELU, eight for LayerNorm after
-dropout and the residual sum, six for the attention softmax with its mask and
-dropout, and ten per variable in the Adam update. Each function here computes
-the same formula as modeling.py or optimization.py, but as one compiled
-kernel forward and one backward (the gradient written out, recomputing what
-it needs from the inputs), so a pass or two instead. Arithmetic is float32
+elementwise op: about ten passes for a dense layer's bias and tanh GELU, ten
+for its bias, dropout, the residual sum and LayerNorm, six for the attention
+softmax with its mask and dropout, and ten per variable in the Adam update.
+Each function here computes the same formula as modeling.py or
+optimization.py, but as one compiled kernel forward and one backward (the
+gradient written out, recomputing what it needs from the inputs), so a pass
+or two instead. Arithmetic is float32
 inside, whatever the input type; results differ from the op-by-op graph only
 by rounding.
 
@@ -39,40 +40,50 @@ def _drop(values, uniform, dropout_prob):
     return tf.where(uniform >= dropout_prob, kept, tf.zeros_like(kept))
 
 
-# The tanh GELU: x * 0.5 * (1 + tanh(scale * (x + cubic * x^3))).
+# The tanh GELU of product + bias: y * 0.5 * (1 + tanh(scale * (y + cubic * y^3))).
 
-@_compiled
-def _gelu_forward(x, scale, cubic):
-    x32 = tf.cast(x, _FLOAT)
-    cdf = 0.5 * (1.0 + tf.tanh(scale * (x32 + cubic * tf.pow(x32, 3))))
-    return tf.cast(x32 * cdf, x.dtype)
+def _rows(tensor):
+    """The axes a bias is broadcast over: all but the last."""
+    return list(range(len(tensor.shape) - 1))
 
 
 @_compiled
-def _gelu_backward(x, upstream, scale, cubic):
-    x32 = tf.cast(x, _FLOAT)
-    tanh = tf.tanh(scale * (x32 + cubic * tf.pow(x32, 3)))
-    slope = 0.5 * (1.0 + tanh) + 0.5 * x32 * (1.0 - tf.square(tanh)) * scale * (
-        1.0 + 3.0 * cubic * tf.square(x32))
-    return tf.cast(tf.cast(upstream, _FLOAT) * slope, x.dtype)
+def _bias_gelu_forward(product, bias, scale, cubic):
+    x = tf.cast(product, _FLOAT) + bias
+    cdf = 0.5 * (1.0 + tf.tanh(scale * (x + cubic * tf.pow(x, 3))))
+    return tf.cast(x * cdf, product.dtype)
 
 
-def gelu(x, scale, cubic):
-    """The tanh-form GELU with constants scale (sqrt(2/pi)) and cubic (0.044715)."""
+@_compiled
+def _bias_gelu_backward(product, bias, upstream, scale, cubic):
+    x = tf.cast(product, _FLOAT) + bias
+    tanh = tf.tanh(scale * (x + cubic * tf.pow(x, 3)))
+    slope = 0.5 * (1.0 + tanh) + 0.5 * x * (1.0 - tf.square(tanh)) * scale * (
+        1.0 + 3.0 * cubic * tf.square(x))
+    gradient = tf.cast(upstream, _FLOAT) * slope
+    return (tf.cast(gradient, product.dtype),
+            tf.reduce_sum(gradient, axis=_rows(gradient)))
+
+
+def bias_gelu(product, bias, scale, cubic):
+    """The tanh-form GELU (constants scale = sqrt(2/pi), cubic = 0.044715) of
+    product + bias: a dense layer's activation after its matrix product.
+    product in any float type (the result's), bias float32."""
 
     @tf.custom_gradient
-    def fused(x):
-        return _gelu_forward(x, scale, cubic), (
-            lambda upstream: _gelu_backward(x, upstream, scale, cubic))
+    def fused(product, bias):
+        return _bias_gelu_forward(product, bias, scale, cubic), (
+            lambda upstream: _bias_gelu_backward(product, bias, upstream, scale,
+                                                 cubic))
 
-    return fused(x)
+    return fused(product, tf.convert_to_tensor(bias))
 
 
-# LayerNorm over the last axis of dropout(x) + residual.
+# LayerNorm over the last axis of dropout(product + bias) + residual.
 
-def _normalized(x, residual, uniform, dropout_prob, epsilon):
+def _normalized(product, bias, residual, uniform, dropout_prob, epsilon):
     """(summed input, its mean, 1 / its standard deviation) per row."""
-    summed = _drop(tf.cast(x, _FLOAT), uniform, dropout_prob) + residual
+    summed = _drop(tf.cast(product, _FLOAT) + bias, uniform, dropout_prob) + residual
     mean = tf.reduce_mean(summed, axis=-1, keepdims=True)
     variance = tf.reduce_mean(tf.math.squared_difference(summed, mean),
                               axis=-1, keepdims=True)
@@ -80,45 +91,52 @@ def _normalized(x, residual, uniform, dropout_prob, epsilon):
 
 
 @_compiled
-def _add_norm_forward(x, residual, uniform, gamma, beta, dropout_prob, epsilon):
-    summed, mean, inverse_std = _normalized(x, residual, uniform, dropout_prob,
-                                            epsilon)
+def _add_norm_forward(product, bias, residual, uniform, gamma, beta,
+                      dropout_prob, epsilon):
+    summed, mean, inverse_std = _normalized(product, bias, residual, uniform,
+                                            dropout_prob, epsilon)
     scale = inverse_std * gamma
     return summed * scale + (beta - mean * scale)
 
 
 @_compiled
-def _add_norm_backward(x, residual, uniform, gamma, upstream, dropout_prob,
-                       epsilon):
-    summed, mean, inverse_std = _normalized(x, residual, uniform, dropout_prob,
-                                            epsilon)
+def _add_norm_backward(product, bias, residual, uniform, gamma, upstream,
+                       dropout_prob, epsilon):
+    summed, mean, inverse_std = _normalized(product, bias, residual, uniform,
+                                            dropout_prob, epsilon)
     normalized = (summed - mean) * inverse_std
-    rows = list(range(len(upstream.shape) - 1))
+    rows = _rows(upstream)
     gamma_gradient = tf.reduce_sum(upstream * normalized, axis=rows)
     beta_gradient = tf.reduce_sum(upstream, axis=rows)
     scaled = upstream * gamma
     summed_gradient = inverse_std * (
         scaled - tf.reduce_mean(scaled, axis=-1, keepdims=True)
         - normalized * tf.reduce_mean(scaled * normalized, axis=-1, keepdims=True))
-    x_gradient = tf.cast(_drop(summed_gradient, uniform, dropout_prob), x.dtype)
-    return x_gradient, summed_gradient, gamma_gradient, beta_gradient
+    biased_gradient = _drop(summed_gradient, uniform, dropout_prob)
+    return (tf.cast(biased_gradient, product.dtype),
+            tf.reduce_sum(biased_gradient, axis=rows),
+            summed_gradient, gamma_gradient, beta_gradient)
 
 
-def dropout_add_layer_norm(x, residual, dropout_prob, gamma, beta, epsilon):
-    """gamma * normalize(dropout(x) + residual) + beta, normalized over the last
-    axis; x in any float type, residual, gamma, beta and the result float32."""
-    uniform = _uniform_for(x, dropout_prob)
+def bias_dropout_add_layer_norm(product, bias, residual, dropout_prob, gamma,
+                                beta, epsilon):
+    """gamma * normalize(dropout(product + bias) + residual) + beta, normalized
+    over the last axis: a dense layer's output, its dropout, the residual
+    connection and LayerNorm. product in any float type; bias, residual,
+    gamma, beta and the result float32."""
+    uniform = _uniform_for(product, dropout_prob)
 
     @tf.custom_gradient
-    def fused(x, residual, gamma, beta):
+    def fused(product, bias, residual, gamma, beta):
         def gradient(upstream):
-            return _add_norm_backward(x, residual, uniform, gamma, upstream,
-                                      dropout_prob, epsilon)
+            return _add_norm_backward(product, bias, residual, uniform, gamma,
+                                      upstream, dropout_prob, epsilon)
 
-        return _add_norm_forward(x, residual, uniform, gamma, beta, dropout_prob,
-                                 epsilon), gradient
+        return _add_norm_forward(product, bias, residual, uniform, gamma, beta,
+                                 dropout_prob, epsilon), gradient
 
-    return fused(x, residual, tf.convert_to_tensor(gamma), tf.convert_to_tensor(beta))
+    return fused(product, *[tf.convert_to_tensor(tensor)
+                            for tensor in (bias, residual, gamma, beta)])
 
 
 # Attention probabilities: dropout(softmax(scores * scale + mask term)).
@@ -165,7 +183,9 @@ def attention_probabilities(scores, scale, mask_adder, dropout_prob):
 
 @_compiled
 def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
-                              epsilon, weight_decay_rate):
+                              epsilon, weight_decay_rate, gradient_scale):
+    if gradient_scale is not None:
+        grad = grad * gradient_scale
     next_m = beta_1 * m + (1.0 - beta_1) * grad
     next_v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
     update = next_m / (tf.sqrt(next_v) + epsilon)
@@ -178,9 +198,10 @@ def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
 
 
 def adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
-                             epsilon, weight_decay_rate):
+                             epsilon, weight_decay_rate, gradient_scale=None):
     """optimization.AdamWeightDecayOptimizer's update of resource variable var
-    and its slots m and v, in one pass: the op that runs it."""
+    and its slots m and v from grad (times gradient_scale, a scalar tensor,
+    if given), in one pass: the op that runs it."""
     return _adam_weight_decay_update(
         grad, var, m, v, learning_rate, beta_1, beta_2, epsilon,
-        weight_decay_rate).op
+        weight_decay_rate, gradient_scale).op

@@ -255,10 +255,6 @@ def gelu(x):
     return x * cdf, gradient
 
 
-def _fused_gelu(x):
-    return kernels.gelu(x, GELU_SCALE, GELU_CUBIC)
-
-
 def get_activation(activation_string):
     """Maps a config's hidden_act name to a function (None for linear)."""
     if not isinstance(activation_string, str):
@@ -317,24 +313,62 @@ def _layer_norm_variables(depth):
     return beta, gamma
 
 
-def _dropout_add_layer_norm(input_tensor, residual, dropout_prob, fused):
-    """layer_norm(dropout(input_tensor) + residual) in float32, in variable
-    scope LayerNorm; with fused, as one kernel each way."""
-    if not fused:
-        return layer_norm(
-            dropout(tf.cast(input_tensor, tf.float32), dropout_prob) + residual)
-    with tf1.variable_scope("LayerNorm"):
-        beta, gamma = _layer_norm_variables(input_tensor.shape[-1])
-        return kernels.dropout_add_layer_norm(
-            input_tensor, residual, dropout_prob, gamma, beta, LAYER_NORM_EPSILON)
-
-
 def layer_norm_and_dropout(input_tensor, dropout_prob, name=None):
     return dropout(layer_norm(input_tensor, name), dropout_prob)
 
 
 def create_initializer(initializer_range=0.02):
     return tf1.truncated_normal_initializer(stddev=initializer_range)
+
+
+def _output_layer_norm(input_tensor, residual, units, initializer_range,
+                       dropout_prob, compute_dtype, fused):
+    """layer_norm(dropout(dense(input_tensor)) + residual) in float32, with
+    variables dense/ and LayerNorm/; fused: bias, dropout, sum and LayerNorm
+    in one kernel."""
+    if not fused:
+        output = dense(input_tensor, units, "dense", initializer_range,
+                       compute_dtype=compute_dtype)
+        return layer_norm(
+            dropout(tf.cast(output, tf.float32), dropout_prob) + residual)
+    product, bias = _product_and_bias(input_tensor, units, "dense",
+                                      initializer_range, compute_dtype)
+    with tf1.variable_scope("LayerNorm"):
+        beta, gamma = _layer_norm_variables(units)
+    return kernels.bias_dropout_add_layer_norm(
+        product, bias, residual, dropout_prob, gamma, beta, LAYER_NORM_EPSILON)
+
+
+def _intermediate(input_tensor, units, initializer_range, activation,
+                  compute_dtype, fused):
+    """activation(dense(input_tensor)) with variables dense/; fused (for the
+    tanh GELU): bias and GELU in one kernel."""
+    if not (fused and activation is gelu):
+        return dense(input_tensor, units, "dense", initializer_range,
+                     activation=activation, compute_dtype=compute_dtype)
+    product, bias = _product_and_bias(input_tensor, units, "dense",
+                                      initializer_range, compute_dtype)
+    return kernels.bias_gelu(product, bias, GELU_SCALE, GELU_CUBIC)
+
+
+def _dense_variables(input_width, units, initializer_range):
+    kernel = tf1.get_variable("kernel", [input_width, units],
+                              initializer=create_initializer(initializer_range))
+    bias = tf1.get_variable("bias", [units], initializer=tf1.zeros_initializer())
+    return kernel, bias
+
+
+def _product_and_bias(input_tensor, units, name, initializer_range,
+                      compute_dtype):
+    """(input @ kernel in compute_dtype, the float32 bias) of dense layer
+    `name`, for a fused kernel to add the bias."""
+    with tf1.variable_scope(name):
+        kernel, bias = _dense_variables(input_tensor.shape[-1], units,
+                                        initializer_range)
+        if compute_dtype != tf.float32:
+            input_tensor = tf.cast(input_tensor, compute_dtype)
+            kernel = tf.cast(kernel, compute_dtype)
+        return tf.matmul(input_tensor, kernel), bias
 
 
 def dense(input_tensor, units, name, initializer_range, activation=None,
@@ -345,10 +379,8 @@ def dense(input_tensor, units, name, initializer_range, activation=None,
     (and returned) in that type.
     """
     with tf1.variable_scope(name):
-        kernel = tf1.get_variable(
-            "kernel", [input_tensor.shape[-1], units],
-            initializer=create_initializer(initializer_range))
-        bias = tf1.get_variable("bias", [units], initializer=tf1.zeros_initializer())
+        kernel, bias = _dense_variables(input_tensor.shape[-1], units,
+                                        initializer_range)
         if compute_dtype != tf.float32:
             input_tensor = tf.cast(input_tensor, compute_dtype)
             kernel = tf.cast(kernel, compute_dtype)
@@ -531,8 +563,9 @@ def transformer_model(input_tensor,
     Returns the last layer's [batch, seq, hidden] output, or the list of every
     layer's with do_return_all_layers. Matrix products run in compute_dtype;
     the residual stream, LayerNorm and the returned layers are float32. With
-    fused_kernels the softmax, the tanh GELU and each dropout + residual +
-    LayerNorm are compiled kernels (fused_kernels.py): the same maths.
+    fused_kernels the attention softmax (with mask and dropout), bias + tanh
+    GELU and each bias + dropout + residual + LayerNorm are compiled kernels
+    (fused_kernels.py): the same maths in fewer passes.
     """
     if hidden_size % num_attention_heads != 0:
         raise ValueError(
@@ -545,9 +578,6 @@ def transformer_model(input_tensor,
         raise ValueError("input width %d differs from hidden_size %d"
                          % (input_width, hidden_size))
 
-    activation = intermediate_act_fn
-    if fused_kernels and intermediate_act_fn is gelu:
-        activation = _fused_gelu
     # The layers work on the 2-D [batch*seq, hidden] matrix.
     layer_input = reshape_to_matrix(input_tensor)
     all_layer_outputs = []
@@ -570,20 +600,18 @@ def transformer_model(input_tensor,
                         compute_dtype=compute_dtype,
                         fused_kernels=fused_kernels)
                 with tf1.variable_scope("output"):
-                    attention_output = _dropout_add_layer_norm(
-                        dense(context, hidden_size, "dense", initializer_range,
-                              compute_dtype=compute_dtype),
-                        layer_input, hidden_dropout_prob, fused_kernels)
+                    attention_output = _output_layer_norm(
+                        context, layer_input, hidden_size, initializer_range,
+                        hidden_dropout_prob, compute_dtype, fused_kernels)
             with tf1.variable_scope("intermediate"):
-                intermediate_output = dense(
-                    attention_output, intermediate_size, "dense",
-                    initializer_range, activation=activation,
-                    compute_dtype=compute_dtype)
+                intermediate_output = _intermediate(
+                    attention_output, intermediate_size, initializer_range,
+                    intermediate_act_fn, compute_dtype, fused_kernels)
             with tf1.variable_scope("output"):
-                layer_output = _dropout_add_layer_norm(
-                    dense(intermediate_output, hidden_size, "dense",
-                          initializer_range, compute_dtype=compute_dtype),
-                    attention_output, hidden_dropout_prob, fused_kernels)
+                layer_output = _output_layer_norm(
+                    intermediate_output, attention_output, hidden_size,
+                    initializer_range, hidden_dropout_prob, compute_dtype,
+                    fused_kernels)
             layer_input = layer_output
             all_layer_outputs.append(layer_output)
     if do_return_all_layers:

@@ -101,7 +101,13 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
                     replica_share=1.0):
     """Clips grads to CLIP_NORM and applies them; the op the step runs."""
     updates = []
-    grads, global_norm = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
+    if optimizer.fused_kernels and replica_share == 1.0:
+        # The compiled update multiplies each gradient by the clipping factor
+        # as it reads it: one pass over the gradients fewer.
+        global_norm = tf.linalg.global_norm(grads)
+        optimizer.gradient_scale = clipping_factor(global_norm)
+    else:
+        grads, global_norm = tf.clip_by_global_norm(grads, clip_norm=CLIP_NORM)
     if loss_scale is not None:
         # The clipping's norm is inf or nan when a gradient element is (or
         # when they are too large to sum their squares in float32): no extra
@@ -117,6 +123,13 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
     # it goes up here, after the update that read it for the learning rate.
     with tf.control_dependencies(updates):
         return global_step.assign_add(1).op
+
+
+def clipping_factor(global_norm, clip_norm=CLIP_NORM):
+    """What tf.clip_by_global_norm multiplies the gradients by: min(1,
+    clip_norm / global_norm), and nan when the norm is not finite."""
+    finite_factor = clip_norm * tf.minimum(1.0 / global_norm, 1.0 / clip_norm)
+    return finite_factor + (global_norm - global_norm)
 
 
 class DynamicLossScale(object):
@@ -233,6 +246,8 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         self.exclude_from_weight_decay = exclude_from_weight_decay
         self.apply_only_if = None
         self.fused_kernels = fused_kernels
+        # With fused_kernels: a factor the update multiplies gradients by.
+        self.gradient_scale = None
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
         """Updates the variables and their adam_m/adam_v slots.
@@ -265,7 +280,7 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         if self.fused_kernels and _is_resource_variable(var):
             return fused_kernels.adam_weight_decay_update(
                 grad, var, m, v, learning_rate, self.beta_1, self.beta_2,
-                self.epsilon, decay_rate)
+                self.epsilon, decay_rate, self.gradient_scale)
         next_m = self.beta_1 * m + (1.0 - self.beta_1) * grad
         next_v = self.beta_2 * v + (1.0 - self.beta_2) * tf.square(grad)
         update = next_m / (tf.sqrt(next_v) + self.epsilon)

@@ -76,6 +76,9 @@ def check_speed_options(config):
     if config.use_tpu and config.gradient_accumulation_steps > 1:
         raise InputError("--gradient_accumulation_steps works on CPU/GPU only: "
                          "drop it with --use_tpu (TPUs fit larger batches)")
+    if config.use_tpu and config.fused_kernels:
+        raise InputError("--fused_kernels works on CPU/GPU only: drop it with "
+                         "--use_tpu (XLA compiles the whole TPU step already)")
 
 
 def check_replica_split(train_batch_size, strategy, strategy_name):

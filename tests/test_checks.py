@@ -52,6 +52,7 @@ def test_a_valid_config_gives_the_bert_config(config):
     ({"distribution_strategy": "mirrored", "gradient_accumulation_steps": 2},
      "--distribution_strategy=none"),
     ({"use_tpu": True, "gradient_accumulation_steps": 2}, "CPU/GPU only"),
+    ({"use_tpu": True, "fused_kernels": True}, "--fused_kernels works on CPU/GPU"),
     ({"do_export": True}, "--do_export needs --export_dir"),
     ({"init_checkpoint": "/no/such/model.ckpt"}, ".index is missing"),
     ({"bert_config_file": "/no/such/bert_config.json"}, "does not exist"),

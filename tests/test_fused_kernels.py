@@ -24,39 +24,50 @@ def values_and_gradients(function, inputs, upstream):
     return output, tf.gradients(output, inputs, grad_ys=upstream)
 
 
-def test_gelu_matches_the_formula_and_its_gradient():
+def test_bias_gelu_matches_the_formula_and_its_gradient():
     rng = np.random.RandomState(0)
     with tf.Graph().as_default():
-        x = tf.constant(rng.randn(64, 48).astype(np.float32) * 3)
+        product = tf.constant(rng.randn(64, 48).astype(np.float32) * 3)
+        bias = tf.constant(rng.randn(48).astype(np.float32))
         upstream = tf.constant(rng.randn(64, 48).astype(np.float32))
         fused = values_and_gradients(
-            lambda x: fused_kernels.gelu(x, modeling.GELU_SCALE, modeling.GELU_CUBIC),
-            [x], upstream)
-        formula = values_and_gradients(modeling.gelu, [x], upstream)
-        (fused_y, [fused_dx]), (y, [dx]) = run([fused, formula])
+            lambda product, bias: fused_kernels.bias_gelu(
+                product, bias, modeling.GELU_SCALE, modeling.GELU_CUBIC),
+            [product, bias], upstream)
+        formula = values_and_gradients(
+            lambda product, bias: modeling.gelu(tf.nn.bias_add(product, bias)),
+            [product, bias], upstream)
+        (fused_y, fused_grads), (y, grads) = run([fused, formula])
     np.testing.assert_allclose(fused_y, y, rtol=1e-6, atol=1e-5)
-    np.testing.assert_allclose(fused_dx, dx, rtol=1e-5, atol=1e-5)
+    for fused_grad, grad in zip(fused_grads, grads):
+        np.testing.assert_allclose(fused_grad, grad, rtol=1e-5, atol=1e-5)
 
 
-def test_gelu_keeps_bfloat16():
+def test_bias_gelu_keeps_bfloat16():
     with tf.Graph().as_default():
-        x = tf.cast(tf.constant([[-1.5, 0.0, 2.0]]), tf.bfloat16)
-        y = fused_kernels.gelu(x, modeling.GELU_SCALE, modeling.GELU_CUBIC)
-        [dx] = tf.gradients(y, [x])
-        assert y.dtype == tf.bfloat16 and dx.dtype == tf.bfloat16
+        product = tf.cast(tf.constant([[-1.0, 1.0, 2.0]]), tf.bfloat16)
+        bias = tf.constant([-0.5, -1.0, 0.0])
+        y = fused_kernels.bias_gelu(product, bias, modeling.GELU_SCALE,
+                                    modeling.GELU_CUBIC)
+        dproduct, dbias = tf.gradients(y, [product, bias])
+        assert (y.dtype, dproduct.dtype, dbias.dtype) == (
+            tf.bfloat16, tf.bfloat16, tf.float32)
         got = run(tf.cast(y, tf.float32))
     np.testing.assert_allclose(got, [[-0.1004, 0.0, 1.9546]], atol=0.01)
 
 
-def reference_add_norm(x, residual, gamma, beta):
-    """modeling.layer_norm's arithmetic on x + residual, op by op."""
-    mean, variance = tf.nn.moments(x + residual, axes=[-1], keepdims=True)
+def reference_add_norm(product, bias, residual, gamma, beta):
+    """modeling.layer_norm's arithmetic on product + bias + residual, op by op."""
+    summed = tf.nn.bias_add(product, bias) + residual
+    mean, variance = tf.nn.moments(summed, axes=[-1], keepdims=True)
     scale = tf.math.rsqrt(variance + modeling.LAYER_NORM_EPSILON) * gamma
-    return (x + residual) * scale + (beta - mean * scale)
+    return summed * scale + (beta - mean * scale)
 
 
 def add_norm_inputs(rng, rows=40, width=32):
+    """product, bias, residual, gamma, beta."""
     return [tf.constant(rng.randn(rows, width).astype(np.float32)),
+            tf.constant(rng.randn(width).astype(np.float32)),
             tf.constant(rng.randn(rows, width).astype(np.float32) * 2 + 1),
             tf.constant(1 + 0.1 * rng.randn(width).astype(np.float32)),
             tf.constant(0.1 * rng.randn(width).astype(np.float32))]
@@ -68,8 +79,8 @@ def test_add_layer_norm_without_dropout_matches_the_formula():
         inputs = add_norm_inputs(rng)
         upstream = tf.constant(rng.randn(40, 32).astype(np.float32))
         fused = values_and_gradients(
-            lambda x, residual, gamma, beta: fused_kernels.dropout_add_layer_norm(
-                x, residual, 0.0, gamma, beta, modeling.LAYER_NORM_EPSILON),
+            lambda *inputs: fused_kernels.bias_dropout_add_layer_norm(
+                *inputs[:3], 0.0, *inputs[3:], modeling.LAYER_NORM_EPSILON),
             inputs, upstream)
         formula = values_and_gradients(reference_add_norm, inputs, upstream)
         (fused_y, fused_grads), (y, grads) = run([fused, formula])
@@ -79,27 +90,35 @@ def test_add_layer_norm_without_dropout_matches_the_formula():
 
 
 def test_add_layer_norm_drops_scales_and_differentiates_like_dropout():
-    """With dropout the kept elements are x / (1 - rate); the gradient of x is
-    zero exactly where an element was dropped, which shows the mask used."""
+    """With dropout the kept elements of product + bias are scaled by
+    1 / (1 - rate); the product's gradient is zero exactly where an element
+    was dropped, which shows the mask used."""
     rng = np.random.RandomState(2)
     rate = 0.25
     with tf.Graph().as_default():
         tf1.set_random_seed(3)
-        x, residual, gamma, beta = add_norm_inputs(rng, rows=200, width=64)
+        product, bias, residual, gamma, beta = add_norm_inputs(rng, 200, 64)
         upstream = tf.constant(rng.randn(200, 64).astype(np.float32))
-        y, [dx, dresidual] = values_and_gradients(
-            lambda x, residual: fused_kernels.dropout_add_layer_norm(
-                x, residual, rate, gamma, beta, modeling.LAYER_NORM_EPSILON),
-            [x, residual], upstream)
-        y, dx, dresidual, x, residual, gamma, beta, upstream = run(
-            [y, dx, dresidual, x, residual, gamma, beta, upstream])
-    kept = dx != 0
+        y, [dproduct, dbias, dresidual] = values_and_gradients(
+            lambda product, bias, residual:
+                fused_kernels.bias_dropout_add_layer_norm(
+                    product, bias, residual, rate, gamma, beta,
+                    modeling.LAYER_NORM_EPSILON),
+            [product, bias, residual], upstream)
+        y, dproduct, dbias, dresidual, product, bias, residual, gamma, beta, \
+            upstream = run([y, dproduct, dbias, dresidual, product, bias,
+                            residual, gamma, beta, upstream])
+    kept = dproduct != 0
     assert abs(kept.mean() - (1 - rate)) < 0.02
-    np.testing.assert_allclose(dx[kept], dresidual[kept] / (1 - rate), rtol=1e-5)
+    np.testing.assert_allclose(dproduct[kept], dresidual[kept] / (1 - rate),
+                               rtol=1e-5)
+    np.testing.assert_allclose(dbias, dproduct.sum(axis=0), rtol=1e-4, atol=1e-5)
+    dropped_in = np.where(kept, (product + bias) / (1 - rate), 0)
     with tf.Graph().as_default():
         expected, [expected_dresidual] = values_and_gradients(
-            lambda summed: reference_add_norm(summed, 0.0, gamma, beta),
-            [tf.constant(np.where(kept, x / (1 - rate), 0) + residual)], upstream)
+            lambda residual: reference_add_norm(
+                tf.constant(dropped_in), tf.zeros(64), residual, gamma, beta),
+            [tf.constant(residual)], upstream)
         expected, expected_dresidual = run([expected, expected_dresidual])
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(dresidual, expected_dresidual, rtol=1e-4, atol=1e-5)

@@ -86,11 +86,13 @@ def test_no_warmup_is_pure_decay():
             assert session.run(lr) == pytest.approx(1.5)
 
 
-def test_create_optimizer_clips_and_counts_steps():
+@pytest.mark.parametrize("fused_kernels", [False, True])
+def test_create_optimizer_clips_and_counts_steps(fused_kernels):
     with tf.Graph().as_default():
         w = tf1.get_variable("w", initializer=np.array([3.0, 4.0], np.float32))
         loss = 100.0 * tf.reduce_sum(w)  # gradient norm 141 -> clipped to 1
-        train_op = optimization.create_optimizer(loss, 0.5, 10, 0, use_tpu=False)
+        train_op = optimization.create_optimizer(loss, 0.5, 10, 0, use_tpu=False,
+                                                 fused_kernels=fused_kernels)
         global_step = tf1.train.get_global_step()
         m = [v for v in tf1.global_variables() if v.op.name == "w/adam_m"][0]
         with tf1.Session() as session:
