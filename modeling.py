@@ -331,8 +331,9 @@ def _output_layer_norm(input_tensor, residual, units, initializer_range,
                        compute_dtype=compute_dtype)
         return layer_norm(
             dropout(tf.cast(output, tf.float32), dropout_prob) + residual)
-    product, bias = _product_and_bias(input_tensor, units, "dense",
-                                      initializer_range, compute_dtype)
+    with tf1.variable_scope("dense"):
+        product, bias = _product_and_bias(input_tensor, units, initializer_range,
+                                          compute_dtype)
     with tf1.variable_scope("LayerNorm"):
         beta, gamma = _layer_norm_variables(units)
     return kernels.bias_dropout_add_layer_norm(
@@ -346,29 +347,22 @@ def _intermediate(input_tensor, units, initializer_range, activation,
     if not (fused and activation is gelu):
         return dense(input_tensor, units, "dense", initializer_range,
                      activation=activation, compute_dtype=compute_dtype)
-    product, bias = _product_and_bias(input_tensor, units, "dense",
-                                      initializer_range, compute_dtype)
+    with tf1.variable_scope("dense"):
+        product, bias = _product_and_bias(input_tensor, units, initializer_range,
+                                          compute_dtype)
     return kernels.bias_gelu(product, bias, GELU_SCALE, GELU_CUBIC)
 
 
-def _dense_variables(input_width, units, initializer_range):
-    kernel = tf1.get_variable("kernel", [input_width, units],
+def _product_and_bias(input_tensor, units, initializer_range, compute_dtype):
+    """(input @ kernel in compute_dtype, the float32 bias): a dense layer's
+    product and bias, with variables `kernel` and `bias` in the current scope."""
+    kernel = tf1.get_variable("kernel", [input_tensor.shape[-1], units],
                               initializer=create_initializer(initializer_range))
     bias = tf1.get_variable("bias", [units], initializer=tf1.zeros_initializer())
-    return kernel, bias
-
-
-def _product_and_bias(input_tensor, units, name, initializer_range,
-                      compute_dtype):
-    """(input @ kernel in compute_dtype, the float32 bias) of dense layer
-    `name`, for a fused kernel to add the bias."""
-    with tf1.variable_scope(name):
-        kernel, bias = _dense_variables(input_tensor.shape[-1], units,
-                                        initializer_range)
-        if compute_dtype != tf.float32:
-            input_tensor = tf.cast(input_tensor, compute_dtype)
-            kernel = tf.cast(kernel, compute_dtype)
-        return tf.matmul(input_tensor, kernel), bias
+    if compute_dtype != tf.float32:
+        input_tensor = tf.cast(input_tensor, compute_dtype)
+        kernel = tf.cast(kernel, compute_dtype)
+    return tf.matmul(input_tensor, kernel), bias
 
 
 def dense(input_tensor, units, name, initializer_range, activation=None,
@@ -379,13 +373,9 @@ def dense(input_tensor, units, name, initializer_range, activation=None,
     (and returned) in that type.
     """
     with tf1.variable_scope(name):
-        kernel, bias = _dense_variables(input_tensor.shape[-1], units,
-                                        initializer_range)
-        if compute_dtype != tf.float32:
-            input_tensor = tf.cast(input_tensor, compute_dtype)
-            kernel = tf.cast(kernel, compute_dtype)
-            bias = tf.cast(bias, compute_dtype)
-        output = tf.nn.bias_add(tf.matmul(input_tensor, kernel), bias)
+        product, bias = _product_and_bias(input_tensor, units, initializer_range,
+                                          compute_dtype)
+        output = tf.nn.bias_add(product, tf.cast(bias, compute_dtype))
         if activation is not None:
             output = activation(output)
         return output
