@@ -6,8 +6,8 @@ for its bias, dropout, the residual sum and LayerNorm, six for the attention
 softmax with its mask and dropout, and ten per variable in the Adam update.
 Each function here computes the same formula as modeling.py or
 optimization.py, but as one compiled kernel forward and one backward (the
-gradient written out, recomputing what it needs from the inputs), so a pass
-or two instead. Arithmetic is float32
+gradient written out, recomputing cheap intermediates from the inputs), so a
+pass or two instead. Arithmetic is float32
 inside, whatever the input type; results differ from the op-by-op graph only
 by rounding.
 
@@ -151,30 +151,33 @@ def _probabilities(scores, adder, scale):
 @_compiled
 def _attention_forward(scores, adder, uniform, scale, dropout_prob):
     probabilities = _probabilities(scores, adder, scale)
-    return tf.cast(_drop(probabilities, uniform, dropout_prob), scores.dtype)
+    return (tf.cast(_drop(probabilities, uniform, dropout_prob), scores.dtype),
+            probabilities)
 
 
 @_compiled
-def _attention_backward(scores, adder, uniform, upstream, scale, dropout_prob):
-    probabilities = _probabilities(scores, adder, scale)
+def _attention_backward(probabilities, uniform, upstream, scale, dropout_prob,
+                        dtype):
     dropped_gradient = _drop(tf.cast(upstream, _FLOAT), uniform, dropout_prob)
     logits_gradient = probabilities * (dropped_gradient - tf.reduce_sum(
         dropped_gradient * probabilities, axis=-1, keepdims=True))
-    return tf.cast(logits_gradient * scale, scores.dtype)
+    return tf.cast(logits_gradient * scale, dtype)
 
 
 def attention_probabilities(scores, scale, mask_adder, dropout_prob):
     """dropout(softmax(scores * scale + mask_adder)) in scores' type, the
     softmax in float32. mask_adder (float32, broadcast to scores, or None)
-    holds 0 where attending and a large negative number elsewhere."""
+    holds 0 where attending and a large negative number elsewhere. The float32
+    probabilities are kept for the gradient (recomputing the softmax costs
+    more than reading them back)."""
     uniform = _uniform_for(scores, dropout_prob)
 
     @tf.custom_gradient
     def fused(scores):
-        return _attention_forward(scores, mask_adder, uniform, scale,
-                                  dropout_prob), (
-            lambda upstream: _attention_backward(
-                scores, mask_adder, uniform, upstream, scale, dropout_prob))
+        dropped, probabilities = _attention_forward(
+            scores, mask_adder, uniform, scale, dropout_prob)
+        return dropped, (lambda upstream: _attention_backward(
+            probabilities, uniform, upstream, scale, dropout_prob, scores.dtype))
 
     return fused(scores)
 

@@ -16,6 +16,9 @@ tf1 = tf.compat.v1
 CLIP_NORM = 1.0
 WEIGHT_DECAY_RATE = 0.01
 EXCLUDE_FROM_WEIGHT_DECAY = ["LayerNorm", "layer_norm", "bias"]
+# With fused kernels, variables this small are updated op by op: a compiled
+# kernel's launch costs more than the few microseconds of their ten ops.
+FUSED_UPDATE_MIN_SIZE = 16384
 # create_optimizer adds each step's learning rate here, for progress logs.
 LEARNING_RATE_COLLECTION = "learning_rate"
 
@@ -224,8 +227,9 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
     so every row of an embedding table is updated every step. When
     `apply_only_if` is set to a boolean tensor, variables and slots change
     only where it is true (loss scaling skips steps with inf/nan gradients).
-    With fused_kernels each resource variable's update is one compiled kernel
-    (fused_kernels.py) instead of about ten elementwise ops.
+    With fused_kernels each resource variable's update (of all but the
+    smallest) is one compiled kernel (fused_kernels.py) instead of about ten
+    elementwise ops.
     """
 
     def __init__(self,
@@ -246,7 +250,7 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         self.exclude_from_weight_decay = exclude_from_weight_decay
         self.apply_only_if = None
         self.fused_kernels = fused_kernels
-        # With fused_kernels: a factor the update multiplies gradients by.
+        # With fused_kernels: the clipping factor, applied as gradients are read.
         self.gradient_scale = None
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
@@ -277,10 +281,13 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         learning_rate = tf.cast(self.learning_rate, dtype)
         decay_rate = (self.weight_decay_rate
                       if self._do_use_weight_decay(var.op.name) else 0.0)
-        if self.fused_kernels and _is_resource_variable(var):
+        if (self.fused_kernels and _is_resource_variable(var)
+                and var.shape.num_elements() >= FUSED_UPDATE_MIN_SIZE):
             return fused_kernels.adam_weight_decay_update(
                 grad, var, m, v, learning_rate, self.beta_1, self.beta_2,
                 self.epsilon, decay_rate, self.gradient_scale)
+        if self.gradient_scale is not None:
+            grad = grad * self.gradient_scale
         next_m = self.beta_1 * m + (1.0 - self.beta_1) * grad
         next_v = self.beta_2 * v + (1.0 - self.beta_2) * tf.square(grad)
         update = next_m / (tf.sqrt(next_v) + self.epsilon)

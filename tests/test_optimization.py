@@ -9,6 +9,13 @@ import optimization
 tf1 = tf.compat.v1
 
 
+@pytest.fixture
+def small_variables_fused(monkeypatch):
+    """With fused kernels, even these tests' tiny variables use the compiled
+    update (normally it starts at optimization.FUSED_UPDATE_MIN_SIZE)."""
+    monkeypatch.setattr(optimization, "FUSED_UPDATE_MIN_SIZE", 1)
+
+
 def numpy_step(w, m, v, g, lr, decay):
     m = 0.9 * m + 0.1 * g
     v = 0.999 * v + 0.001 * g * g
@@ -18,6 +25,7 @@ def numpy_step(w, m, v, g, lr, decay):
     return w - lr * update, m, v
 
 
+@pytest.mark.usefixtures("small_variables_fused")
 @pytest.mark.parametrize("fused_kernels", [False, True])
 def test_dense_and_sparse_updates_match_numpy(fused_kernels):
     rng = np.random.RandomState(0)
@@ -86,6 +94,7 @@ def test_no_warmup_is_pure_decay():
             assert session.run(lr) == pytest.approx(1.5)
 
 
+@pytest.mark.usefixtures("small_variables_fused")
 @pytest.mark.parametrize("fused_kernels", [False, True])
 def test_create_optimizer_clips_and_counts_steps(fused_kernels):
     with tf.Graph().as_default():
@@ -132,6 +141,7 @@ def train_variables_after(batches, accumulation_steps, loss_scaling=False,
             return session.run([kernel, bias]), steps
 
 
+@pytest.mark.usefixtures("small_variables_fused")
 @pytest.mark.parametrize("fused_kernels", [False, True])
 def test_gradient_accumulation_equals_the_large_batch(fused_kernels):
     rng = np.random.RandomState(2)
@@ -152,6 +162,7 @@ def test_gradient_accumulation_equals_the_large_batch(fused_kernels):
     assert not np.allclose(kernel_one, kernel_large)
 
 
+@pytest.mark.usefixtures("small_variables_fused")
 @pytest.mark.parametrize("accumulation_steps,batch,fused_kernels",
                          [(1, 8, False), (4, 2, False), (1, 8, True)])
 def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch,
@@ -170,6 +181,7 @@ def test_loss_scaling_gives_the_unscaled_update(accumulation_steps, batch,
     np.testing.assert_allclose(bias_scaled, bias, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.usefixtures("small_variables_fused")
 @pytest.mark.parametrize("fused_kernels", [False, True])
 def test_step_with_overflowing_gradients_is_skipped(fused_kernels):
     with tf.Graph().as_default():
