@@ -53,9 +53,10 @@ test: $(VENV)/.installed
 bench: minilm
 	$(PY) bench/bench.py
 
-# Where a bf16 training step's time goes, by op type and node.
+# Where a --fast training step's time goes, by op type and node.
 profile: minilm
-	$(PY) bench/profile_step.py --precision=bf16 --dynamic_padding --nodes
+	$(PY) bench/profile_step.py --precision=bf16 --dynamic_padding --bucket_by_length \
+	  --fused_kernels --nodes
 
 clean:
 	rm -rf $(BUILD)
