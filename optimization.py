@@ -104,7 +104,8 @@ def _clip_and_apply(optimizer, grads, tvars, global_step, loss_scale=None,
                     replica_share=1.0):
     """Clips grads to CLIP_NORM and applies them; the op the step runs."""
     updates = []
-    if optimizer.fused_kernels and replica_share == 1.0:
+    if (isinstance(optimizer, AdamWeightDecayOptimizer)
+            and optimizer.fused_kernels and replica_share == 1.0):
         # The compiled update multiplies each gradient by the clipping factor
         # as it reads it: one pass over the gradients fewer.
         global_norm = tf.linalg.global_norm(grads)

@@ -278,3 +278,14 @@ def test_apply_gradients_leaves_the_global_step_to_its_caller():
                 expected, m, v = numpy_step(expected, m, v, 2 * expected, 0.1,
                                             decay=False)
             np.testing.assert_allclose(session.run(w), expected, rtol=1e-5)
+
+
+def test_create_optimizer_builds_the_tpu_train_op():
+    """With use_tpu the optimizer is wrapped in CrossShardOptimizer; building
+    the train op (outside a TPU, one shard assumed) must not need anything
+    only AdamWeightDecayOptimizer has."""
+    with tf.Graph().as_default():
+        w = tf1.get_variable("w", initializer=np.array([3.0, 4.0], np.float32))
+        train_op = optimization.create_optimizer(tf.reduce_sum(w * w), 0.1, 10, 0,
+                                                 use_tpu=True)
+        assert train_op.type == "AssignAddVariableOp"  # the global step's
