@@ -184,16 +184,26 @@ def attention_probabilities(scores, scale, mask_adder, dropout_prob):
 
 # The optimizer's update of one variable and its two moments.
 
-@_compiled
-def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
-                              epsilon, weight_decay_rate, gradient_scale):
-    if gradient_scale is not None:
-        grad = grad * gradient_scale
+def adam_weight_decay_step(grad, var, m, v, beta_1, beta_2, epsilon,
+                           weight_decay_rate):
+    """AdamW without bias correction: (update, next m, next v), where the
+    variable moves by -learning_rate * update. The op-by-op update of
+    optimization.py and the compiled one below both compute it."""
     next_m = beta_1 * m + (1.0 - beta_1) * grad
     next_v = beta_2 * v + (1.0 - beta_2) * tf.square(grad)
     update = next_m / (tf.sqrt(next_v) + epsilon)
     if weight_decay_rate:
         update += weight_decay_rate * var
+    return update, next_m, next_v
+
+
+@_compiled
+def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
+                              epsilon, weight_decay_rate, gradient_scale):
+    if gradient_scale is not None:
+        grad = grad * gradient_scale
+    update, next_m, next_v = adam_weight_decay_step(
+        grad, var, m, v, beta_1, beta_2, epsilon, weight_decay_rate)
     var.assign_sub(learning_rate * update)
     m.assign(next_m)
     v.assign(next_v)

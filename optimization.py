@@ -289,11 +289,8 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
                 self.epsilon, decay_rate, self.gradient_scale)
         if self.gradient_scale is not None:
             grad = grad * self.gradient_scale
-        next_m = self.beta_1 * m + (1.0 - self.beta_1) * grad
-        next_v = self.beta_2 * v + (1.0 - self.beta_2) * tf.square(grad)
-        update = next_m / (tf.sqrt(next_v) + self.epsilon)
-        if decay_rate:
-            update += decay_rate * var
+        update, next_m, next_v = fused_kernels.adam_weight_decay_step(
+            grad, var, m, v, self.beta_1, self.beta_2, self.epsilon, decay_rate)
         return tf.group(
             var.assign_sub(learning_rate * update),
             m.assign(next_m),
