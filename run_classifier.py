@@ -24,6 +24,7 @@ from classifier.input_pipeline import (  # noqa: E402
     file_based_input_fn_builder, input_fn_builder)
 from classifier.model_fn import create_model, model_fn_builder  # noqa: E402
 from classifier.run_config import RunConfig  # noqa: E402
+from classifier.runtime.choice import RUNTIMES  # noqa: E402
 from errors import reported_errors  # noqa: E402
 from processors import (  # noqa: E402
     TASKS, ColaProcessor, DataProcessor, InputExample, MnliProcessor,
@@ -187,6 +188,12 @@ flags.DEFINE_enum(
     "GPU of every host listed in the TF_CONFIG environment variable. The "
     "global batch stays --train_batch_size, split evenly over the replicas. "
     "Eval and predict run on one device (on the chief).")
+flags.DEFINE_enum(
+    "runtime", "auto", list(RUNTIMES),
+    "What drives the model: estimator = TPUEstimator (TensorFlow 2.15, the "
+    "reference's runtime); session = tf.compat.v1 sessions (any TensorFlow 2; "
+    "the only one on 2.16+, which has no Estimator); auto = estimator where "
+    "TensorFlow has it. Same checkpoints, logs and result files.")
 
 for _required in ("data_dir", "task_name", "vocab_file", "bert_config_file",
                   "output_dir"):

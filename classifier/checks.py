@@ -9,6 +9,7 @@ import modeling
 import tokenization
 from classifier import distribution
 from classifier.run_config import RUN_CONFIG_FILE
+from classifier.runtime import choice
 from errors import InputError
 
 
@@ -27,6 +28,7 @@ def check_run_config(config):
         keep_checkpoint_max=config.keep_checkpoint_max,
         gradient_accumulation_steps=config.gradient_accumulation_steps)
     check_speed_options(config)
+    check_runtime(config)
     check_not_negative(
         eval_every_steps=config.eval_every_steps,
         early_stopping_evals=config.early_stopping_evals,
@@ -79,6 +81,34 @@ def check_speed_options(config):
     if config.use_tpu and config.fused_kernels:
         raise InputError("--fused_kernels works on CPU/GPU only: drop it with "
                          "--use_tpu (XLA compiles the whole TPU step already)")
+
+
+def check_runtime(config):
+    """--runtime, --use_tpu and multi_worker_mirrored against this TensorFlow:
+    the last two need the estimator runtime (TensorFlow 2.15)."""
+    version = tf.version.VERSION
+    if config.runtime == "estimator" and not choice.has_estimator():
+        raise InputError(
+            "--runtime=estimator needs TensorFlow 2.15 (the last release with "
+            "Estimator); this is TensorFlow %s: leave --runtime out or use "
+            "--runtime=session" % version)
+    if choice.resolve(config.runtime) == "estimator":
+        return
+    if config.use_tpu:
+        raise InputError(
+            "--use_tpu needs TPUEstimator, which needs TensorFlow 2.15 (on "
+            "Cloud TPU, a tpu-vm-tf-2.15.* image on TPU v2-v4); this is "
+            "TensorFlow %s%s" % (version, _SESSION_GIVEN[choice.has_estimator()]))
+    if config.multi_worker:
+        raise InputError(
+            "--distribution_strategy=multi_worker_mirrored needs TensorFlow 2.15 "
+            "(Estimator's multi-worker training); this is TensorFlow %s%s: "
+            "--distribution_strategy=mirrored trains on the GPUs of one machine"
+            % (version, _SESSION_GIVEN[choice.has_estimator()]))
+
+
+# The end of the runtime errors: on 2.15 the session runtime was asked for.
+_SESSION_GIVEN = {True: " with --runtime=session", False: ""}
 
 
 def check_replica_split(train_batch_size, strategy, strategy_name):

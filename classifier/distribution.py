@@ -1,7 +1,8 @@
 """--distribution_strategy: training on several devices or hosts.
 
-Training runs under a tf.distribute strategy in a plain Estimator (TPUEstimator
-takes no strategy); eval and predict stay on one device. The global batch is
+Training runs under a tf.distribute strategy, in a plain Estimator
+(TPUEstimator takes no strategy) or in the session runtime; eval and predict
+stay on one device. The global batch is
 --train_batch_size, split evenly over the replicas, and the optimizer averages
 the gradients across them (optimization.create_optimizer).
 """
@@ -27,11 +28,14 @@ def replica_devices():
     return [device.name for device in gpus or tf.config.list_logical_devices("CPU")]
 
 
-def make_strategy(name):
-    """The tf.distribute strategy for --distribution_strategy, or None."""
+def make_strategy(name, runtime="estimator"):
+    """The tf.distribute strategy for --distribution_strategy, or None; for
+    the session runtime, in its tf.compat.v1 form (graph-mode input)."""
     if name == "none":
         return None
     if name == "mirrored":
+        if runtime == "session":
+            return tf1.distribute.MirroredStrategy(devices=replica_devices())
         return tf.distribute.MirroredStrategy(devices=replica_devices())
     return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
 
@@ -81,37 +85,6 @@ def session_config(base=None):
     return config
 
 
-def distributed_estimator(model_fn, strategy, train_batch_size, model_dir,
-                          session_config_proto=None, **run_config_args):
-    """An Estimator training model_fn (which returns TPUEstimatorSpecs) under strategy.
-
-    Its input_fn gets params["batch_size"] = train_batch_size / replicas
-    (train_batch_size must be a multiple of the replicas).
-    """
-    replicas = strategy.num_replicas_in_sync
-    config = tf1.estimator.RunConfig(
-        model_dir=model_dir, train_distribute=strategy,
-        session_config=session_config(session_config_proto), **run_config_args)
-
-    def estimator_model_fn(features, labels, mode, params):
-        return model_fn(features, labels, mode, params).as_estimator_spec()
-
+def log_replicas(replicas, train_batch_size):
     tf1.logging.info("training on %d replicas, %d examples each per step",
                      replicas, train_batch_size // replicas)
-    return tf1.estimator.Estimator(
-        model_fn=estimator_model_fn, config=config,
-        params={"batch_size": train_batch_size // replicas})
-
-
-def train_on_cluster(estimator, input_fn, max_steps, hooks):
-    """estimator.train for a multi_worker_mirrored worker.
-
-    Estimator lets the workers of a TF_CONFIG cluster train only through
-    train_and_evaluate; it evaluates on an "evaluator" task alone, which
-    run_classifier does not use (the chief evaluates after training), so the
-    EvalSpec is never run.
-    """
-    tf1.estimator.train_and_evaluate(
-        estimator,
-        tf1.estimator.TrainSpec(input_fn, max_steps=max_steps, hooks=hooks),
-        tf1.estimator.EvalSpec(input_fn, steps=1))

@@ -1,4 +1,12 @@
-"""The classifier head on BERT and the TPUEstimator model function."""
+"""The classifier head on BERT and the model function both runtimes drive.
+
+The model function keeps TPUEstimator's shape, (features, labels, mode,
+params), and builds a ModelSpec: the parts of a TPUEstimatorSpec a run uses.
+The session runtime reads the ModelSpec itself; model_fn_builder, the
+reference's API, wraps it in a TPUEstimatorSpec where TensorFlow has one.
+"""
+
+import collections
 
 import tensorflow as tf
 
@@ -7,10 +15,26 @@ import optimization
 from classifier import metrics
 from classifier.divergence import guard_loss
 from classifier.progress import TRAINING_LOSS_COLLECTION
+from classifier.runtime.choice import has_estimator
 from classifier.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
 
 tf1 = tf.compat.v1
 CLASSIFIER_DROPOUT = 0.1
+
+# The modes, with tf.estimator.ModeKeys' values (TensorFlow 2.16+ has no
+# tf.estimator).
+TRAIN, EVAL, PREDICT = "train", "eval", "infer"
+
+# What the model function builds for one mode: the TPUEstimatorSpec fields a
+# run uses. eval_metrics is (metric_fn, tensors).
+ModelSpec = collections.namedtuple(
+    "ModelSpec", "mode loss train_op eval_metrics predictions scaffold_fn",
+    defaults=(None,) * 5)
+
+
+def as_tpu_estimator_spec(spec):
+    """spec as a TPUEstimatorSpec."""
+    return tf1.estimator.tpu.TPUEstimatorSpec(**spec._asdict())
 
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
@@ -111,6 +135,31 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      fused_kernels=False):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
+    It returns a TPUEstimatorSpec; on TensorFlow without Estimator (2.16+),
+    the ModelSpec that spec_fn_builder's function builds. The arguments are
+    spec_fn_builder's.
+    """
+    spec_fn = spec_fn_builder(
+        bert_config, num_labels, init_checkpoint, learning_rate,
+        num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
+        metric_fn, regression, compute_dtype, gradient_accumulation_steps,
+        fused_kernels)
+    if not has_estimator():
+        return spec_fn
+
+    def model_fn(features, labels, mode, params):
+        return as_tpu_estimator_spec(spec_fn(features, labels, mode, params))
+
+    return model_fn
+
+
+def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
+                    num_train_steps, num_warmup_steps, use_tpu,
+                    use_one_hot_embeddings, metric_fn=None, regression=False,
+                    compute_dtype=tf.float32, gradient_accumulation_steps=1,
+                    fused_kernels=False):
+    """Returns a spec_fn(features, labels, mode, params) -> ModelSpec.
+
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
     label_ids, logits and is_real_example. A float16 compute_dtype trains with
     dynamic loss scaling. fused_kernels: in training, the encoder's
@@ -121,7 +170,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
 
-    def model_fn(features, labels, mode, params):
+    def spec_fn(features, labels, mode, params):
         del labels, params
         tf1.logging.info("*** Features ***")
         for name in sorted(features):
@@ -134,7 +183,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         else:
             is_real_example = tf.ones(tf.shape(label_ids), dtype=tf.float32)
 
-        is_training = mode == tf.estimator.ModeKeys.TRAIN
+        is_training = mode == TRAIN
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
@@ -142,7 +191,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             fused_kernels and is_training)
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
-        if mode == tf.estimator.ModeKeys.TRAIN:
+        if mode == TRAIN:
             if not use_tpu:
                 total_loss = guard_loss(total_loss)
                 tf1.add_to_collection(TRAINING_LOSS_COLLECTION, total_loss)
@@ -151,18 +200,18 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 use_tpu, gradient_accumulation_steps,
                 loss_scaling=compute_dtype == tf.float16,
                 fused_kernels=fused_kernels)
-            return tf1.estimator.tpu.TPUEstimatorSpec(
+            return ModelSpec(
                 mode=mode, loss=total_loss / _replicas(), train_op=train_op,
                 scaffold_fn=scaffold_fn)
-        if mode == tf.estimator.ModeKeys.EVAL:
+        if mode == EVAL:
             eval_metrics = (metric_fn,
                             [per_example_loss, label_ids, logits, is_real_example])
-            return tf1.estimator.tpu.TPUEstimatorSpec(
+            return ModelSpec(
                 mode=mode, loss=total_loss, eval_metrics=eval_metrics,
                 scaffold_fn=scaffold_fn)
         output_name = "scores" if regression else "probabilities"
-        return tf1.estimator.tpu.TPUEstimatorSpec(
+        return ModelSpec(
             mode=mode, predictions={output_name: probabilities},
             scaffold_fn=scaffold_fn)
 
-    return model_fn
+    return spec_fn

@@ -5,12 +5,13 @@ import os
 
 import tensorflow as tf
 
-from classifier import atomic, datasets, distribution, results
+from classifier import atomic, datasets, results
 from classifier.best_checkpoint import EvalHistory
 from classifier.divergence import DivergenceHook, is_divergence
 from classifier.export import export_classifier
-from classifier.progress import (ExamplesPerSecondHook, ProgressHook,
-                                 write_scalars)
+from classifier.progress import ProgressHook, write_scalars
+from classifier.runtime.estimator import train_on_cluster
+from classifier.runtime.make import speed_hooks
 from errors import InputError
 from processors import CustomDataProcessor
 
@@ -69,10 +70,7 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
     divergence = DivergenceHook()
     progress = ProgressHook(num_train_steps, config.train_batch_size,
                             summary_dir=feature_dir)
-    hooks = [progress, divergence]
-    if not isinstance(trainer, tf1.estimator.tpu.TPUEstimator):
-        hooks.append(ExamplesPerSecondHook(config.train_batch_size,
-                                           config.iterations_per_loop))
+    hooks = [progress, divergence] + speed_hooks(trainer, config)
     stops = [num_train_steps]
     if config.eval_every_steps:
         stops = [stop for stop in evaluation_points(
@@ -80,7 +78,7 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
     for stop in stops:
         try:
             if config.multi_worker:
-                distribution.train_on_cluster(trainer, input_fn, stop, hooks)
+                train_on_cluster(trainer, input_fn, stop, hooks)
             else:
                 trainer.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
         except tf.errors.InvalidArgumentError as error:

@@ -142,16 +142,30 @@ class ProgressHook(tf1.train.SessionRunHook):
 
 
 class ExamplesPerSecondHook(tf1.train.StepCounterHook):
-    """Logs the standard `examples/sec: X` line next to `global_step/sec: X`.
+    """Logs the standard `examples/sec: X` line every every_n_steps steps.
 
-    TPUEstimator logs both; a plain Estimator (--distribution_strategy) only
-    the latter, and scripts read the former.
+    TPUEstimator logs it after `global_step/sec: X`. A plain Estimator
+    (--distribution_strategy) logs only the latter itself, and scripts read
+    the former. With log_steps_per_sec (the session runtime) this hook logs
+    both, and with output_dir it also writes both as TensorBoard scalars, as
+    TPUEstimator does.
     """
 
-    def __init__(self, batch_size, every_n_steps):
-        super(ExamplesPerSecondHook, self).__init__(every_n_steps=every_n_steps)
+    def __init__(self, batch_size, every_n_steps, output_dir=None,
+                 log_steps_per_sec=False):
+        super(ExamplesPerSecondHook, self).__init__(
+            every_n_steps=every_n_steps, output_dir=output_dir)
         self._batch_size = batch_size
+        self._log_steps_per_sec = log_steps_per_sec
 
     def _log_and_record(self, elapsed_steps, elapsed_time, global_step):
-        examples_per_sec = self._batch_size * elapsed_steps / elapsed_time
+        steps_per_sec = elapsed_steps / elapsed_time
+        examples_per_sec = self._batch_size * steps_per_sec
+        if self._summary_writer is not None:
+            self._summary_writer.add_summary(tf1.Summary(value=[
+                tf1.Summary.Value(tag="global_step/sec", simple_value=steps_per_sec),
+                tf1.Summary.Value(tag="examples/sec",
+                                  simple_value=examples_per_sec)]), global_step)
+        if self._log_steps_per_sec:
+            tf1.logging.info("global_step/sec: %g", steps_per_sec)
         tf1.logging.info("examples/sec: %g", examples_per_sec)

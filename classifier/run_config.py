@@ -90,6 +90,7 @@ class RunConfig(object):
     distribution_strategy: str = "none"
     early_stopping_evals: int = 0
     fast: bool = False
+    runtime: str = "auto"
 
     @classmethod
     def from_flags(cls, flag_values):

@@ -11,9 +11,10 @@ import tempfile
 import tensorflow as tf
 
 from classifier import atomic, checks, distribution, labels, phases
-from classifier.estimators import make_estimators
 from classifier.lock import OutputDirLock
 from classifier.run_config import RUN_CONFIG_FILE
+from classifier.runtime.choice import resolve as resolve_runtime
+from classifier.runtime.make import make_runtimes
 from processors import CustomDataProcessor, get_processor
 
 tf1 = tf.compat.v1
@@ -62,7 +63,8 @@ def run(config):
     if config.do_train:
         num_train_steps, num_warmup_steps = phases.count_train_steps(
             config, len(data["train"]))
-    strategy = distribution.make_strategy(config.distribution_strategy)
+    strategy = distribution.make_strategy(config.distribution_strategy,
+                                          resolve_runtime(config.runtime))
     checks.check_replica_split(config.train_batch_size, strategy,
                                config.distribution_strategy)
 
@@ -82,7 +84,7 @@ def run(config):
         if "dev" in data:
             eval_sets = phases.prepare_eval_sets(config, processor, tokenizer,
                                                  data["dev"])
-        estimator, trainer = make_estimators(
+        estimator, trainer = make_runtimes(
             config, bert_config, processor, num_train_steps, num_warmup_steps,
             strategy)
         if config.do_train:
@@ -109,7 +111,7 @@ def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,
     if not config.do_train:
         tf1.logging.info("not the chief and no --do_train: nothing to do")
         return
-    _, trainer = make_estimators(config, bert_config, processor,
+    _, trainer = make_runtimes(config, bert_config, processor,
                                  num_train_steps, num_warmup_steps, strategy)
     feature_dir = tempfile.mkdtemp(prefix="run_classifier_worker_")
     phases.train(config, trainer, processor, tokenizer, data["train"],
