@@ -1,7 +1,13 @@
 # `make demo` and `make test` set everything up themselves on a machine with Python 3.
 
-PYTHON ?= python3
-VENV := .venv
+# The Pythons TensorFlow has wheels for: 3.12-3.13 get TensorFlow 2.21 (session
+# runtime), 3.9-3.11 TensorFlow 2.15 (Estimator). python3 when it is one of them,
+# else the newest pythonX.Y found; PYTHON= overrides.
+PYTHONS := python3 python3.13 python3.12 python3.11 python3.10 python3.9
+PYTHON ?= $(firstword $(foreach candidate,$(PYTHONS),$(shell $(candidate) -c \
+	'import sys; sys.exit(not (3, 9) <= sys.version_info[:2] <= (3, 13))' \
+	>/dev/null 2>&1 && echo $(candidate))))
+VENV ?= .venv
 PY := $(VENV)/bin/python
 BUILD := build
 MINILM := $(BUILD)/minilm
@@ -22,6 +28,7 @@ endif
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt tests/requirements.txt
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.9-3.13 found (TensorFlow has no wheel for others): install one, or set PYTHON=" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r tests/requirements.txt

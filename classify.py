@@ -15,14 +15,19 @@ import sys
 import time
 
 import numpy as np
-import tensorflow as tf
 
-import tokenization
-from classifier.atomic import write_text
-from classifier.export import read_assets
-from classifier.features import build_features, trimmed_batch
-from errors import InputError, reported_errors
-from processors import TASKS, InputExample, get_processor
+from classifier import startup
+
+startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
+
+import tensorflow as tf  # noqa: E402
+
+import tokenization  # noqa: E402
+from classifier.atomic import write_text  # noqa: E402
+from classifier.export import read_assets  # noqa: E402
+from classifier.features import build_features, trimmed_batch  # noqa: E402
+from errors import InputError, reported_errors  # noqa: E402
+from processors import TASKS, InputExample, get_processor  # noqa: E402
 
 
 class LineError(ValueError):

@@ -6,11 +6,11 @@ This file defines the flags and hands them, as one RunConfig, to
 classifier/runner.py; it also re-exports the reference's Python API.
 """
 
-import os
+from classifier import startup
 
 # TensorFlow's C++ start-up notices (CUDA, CPU features) say nothing a user
 # acts on; TF_CPP_MIN_LOG_LEVEL=0 brings them back.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+startup.start_tensorflow()
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402

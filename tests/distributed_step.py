@@ -16,6 +16,9 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from classifier import distribution, model_fn  # noqa: E402
+from classifier.runtime import choice, estimator  # noqa: E402
+from classifier.runtime.session import (  # noqa: E402
+    SessionRuntime, default_session_config)
 from classifier.features import InputFeatures  # noqa: E402
 from classifier.input_pipeline import input_fn_builder  # noqa: E402
 import modeling  # noqa: E402
@@ -50,24 +53,34 @@ def main(strategy_name, precision, output_dir, init_checkpoint=None):
         vocab_size=99, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
         intermediate_size=32, hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
-    build_model = model_fn.model_fn_builder(
-        config, num_labels=2, init_checkpoint=init_checkpoint,
+    model_arguments = dict(
+        bert_config=config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
         use_tpu=False, use_one_hot_embeddings=False,
         compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
             precision.replace("+fused", "")],
         fused_kernels=precision.endswith("+fused"))
-    strategy = distribution.make_strategy(strategy_name)
-    if strategy is None:
-        estimator = tf1.estimator.tpu.TPUEstimator(
-            use_tpu=False, model_fn=build_model, train_batch_size=BATCH_SIZE,
+    runtime = choice.resolve("auto")
+    strategy = distribution.make_strategy(strategy_name, runtime)
+    if runtime == "session":
+        if strategy is not None:
+            distribution.log_replicas(strategy.num_replicas_in_sync, BATCH_SIZE)
+        trainer = SessionRuntime(
+            model_fn.spec_fn_builder(**model_arguments), output_dir,
+            BATCH_SIZE, BATCH_SIZE, BATCH_SIZE, random_seed=1, strategy=strategy,
+            session_config=distribution.session_config(default_session_config()))
+    elif strategy is None:
+        trainer = tf1.estimator.tpu.TPUEstimator(
+            use_tpu=False, model_fn=model_fn.model_fn_builder(**model_arguments),
+            train_batch_size=BATCH_SIZE,
             config=tf1.estimator.tpu.RunConfig(model_dir=output_dir,
                                                tf_random_seed=1))
     else:
-        estimator = distribution.distributed_estimator(
-            build_model, strategy, BATCH_SIZE, output_dir, tf_random_seed=1)
-    estimator.train(input_fn_builder(tiny_features(), SEQ_LENGTH, False, True),
-                    max_steps=1)
+        trainer = estimator.distributed_estimator(
+            model_fn.model_fn_builder(**model_arguments), strategy, BATCH_SIZE,
+            output_dir, tf_random_seed=1)
+    trainer.train(input_fn_builder(tiny_features(), SEQ_LENGTH, False, True),
+                  max_steps=1)
 
 
 if __name__ == "__main__":

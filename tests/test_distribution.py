@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from classifier import distribution
+from classifier.runtime import choice
 from conftest import REPO, run_classifier, small_mrpc, tiny_config_dict, UNCASED_VOCAB
 
 STEP_SCRIPT = os.path.join(REPO, "tests", "distributed_step.py")
@@ -117,6 +118,8 @@ def free_ports(count):
 
 
 @pytest.mark.shared_data
+@pytest.mark.skipif(not choice.has_estimator(),
+                    reason="multi_worker_mirrored needs Estimator (TensorFlow 2.15)")
 def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
     config_file = tmp_path / "bert_config.json"
     config_file.write_text(json.dumps(tiny_config_dict()))
@@ -154,6 +157,30 @@ def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
     written = set(os.listdir(output_dir))
     assert {"eval_results.txt", "test_results.tsv", "train.tf_record"} <= written
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(choice.has_estimator(),
+                    reason="TensorFlow 2.15 has multi_worker_mirrored")
+def test_multi_worker_on_the_session_runtime_stops_naming_tensorflow_2_15(tmp_path):
+    config_file = tmp_path / "bert_config.json"
+    config_file.write_text(json.dumps(tiny_config_dict()))
+    output_dir = tmp_path / "out"
+    cluster = {"chief": ["localhost:1"], "worker": ["localhost:2"]}
+    env = dict(os.environ, TF_CONFIG=json.dumps(
+        {"cluster": cluster, "task": {"type": "chief", "index": 0}}))
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "run_classifier.py"), "--task_name=MRPC",
+         "--data_dir=" + small_mrpc(tmp_path, 8), "--vocab_file=" + UNCASED_VOCAB,
+         "--bert_config_file=" + str(config_file), "--output_dir=" + str(output_dir),
+         "--do_train=true", "--distribution_strategy=multi_worker_mirrored"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert process.returncode == 2
+    assert process.stderr.splitlines()[-1].startswith(
+        "run_classifier: error: --distribution_strategy=multi_worker_mirrored "
+        "needs TensorFlow 2.15")
+    assert "Traceback" not in process.stderr
+    assert not output_dir.exists()
 
 
 @pytest.mark.shared_data

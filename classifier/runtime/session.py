@@ -15,6 +15,7 @@ same --random_seed both runtimes draw the same dropout masks and shuffles.
 """
 
 import contextlib
+import inspect
 import math
 import os
 import time
@@ -49,6 +50,14 @@ class _InitializeInput(tf1.train.SessionRunHook):
         session.run(self._initializer)
 
 
+def _call_input_fn(input_fn, params, input_context):
+    """input_fn(params), with input_context where it takes one (as Estimator
+    calls it: the reference's input functions take params alone)."""
+    if "input_context" in inspect.signature(input_fn).parameters:
+        return input_fn(params, input_context=input_context)
+    return input_fn(params)
+
+
 def _global_step_read(global_step):
     """The global step's read that Estimator creates before the input: the same
     ops, so that the ops after it get the same ids (and random seeds)."""
@@ -79,9 +88,12 @@ class SessionRuntime(object):
         self._random_seed = random_seed
         self._save_checkpoints_steps = save_checkpoints_steps
         self._keep_checkpoint_max = keep_checkpoint_max
-        # TPUEstimator logs the speed every ceil(100 / iterations_per_loop) steps.
-        self._speed_every_steps = int(math.ceil(
-            float(LOG_STEP_COUNT_STEPS) / iterations_per_loop))
+        # The speed lines come as often as on the estimator runtime: every
+        # ceil(100 / iterations_per_loop) steps (TPUEstimator), or every
+        # iterations_per_loop steps under a strategy (phases' hook for an
+        # Estimator).
+        self._speed_every_steps = iterations_per_loop if strategy else int(
+            math.ceil(float(LOG_STEP_COUNT_STEPS) / iterations_per_loop))
         self._session_config = session_config or default_session_config()
         self._strategy = strategy
 
@@ -123,7 +135,7 @@ class SessionRuntime(object):
         replicas = strategy.num_replicas_in_sync
         params = {"batch_size": self._batch_sizes[TRAIN] // replicas}
         iterator = strategy.make_input_fn_iterator(
-            lambda input_context: input_fn(params, input_context=input_context))
+            lambda input_context: _call_input_fn(input_fn, params, input_context))
         features = iterator.get_next()
 
         def replica_step(replica_features):

@@ -1,0 +1,160 @@
+"""classifier/runtime/session.py, called directly on a tiny BERT: training
+to max_steps and resuming, checkpoints kept, evaluation and prediction; and
+its parity with the estimator runtime on MiniLM and real MRPC."""
+
+import glob
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from classifier import metrics
+from classifier.features import InputFeatures
+from classifier.input_pipeline import input_fn_builder
+from classifier.model_fn import spec_fn_builder
+from classifier.runtime import choice
+from classifier.runtime.session import SessionRuntime
+from conftest import GLUE, model_args, run_classifier, tiny_config_dict
+import modeling
+
+SEQ_LENGTH = 8
+BATCH_SIZE = 4
+
+
+def tiny_features(count):
+    rng = np.random.RandomState(1)
+    features = []
+    for index in range(count):
+        length = 3 + index % 5
+        ids = [int(i) for i in rng.randint(1, 99, length)]
+        pad = [0] * (SEQ_LENGTH - length)
+        features.append(InputFeatures(ids + pad, [1] * length + pad,
+                                      [0] * SEQ_LENGTH, index % 2))
+    return features
+
+
+def make_runtime(model_dir, **options):
+    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=99))
+    spec_fn = spec_fn_builder(
+        config, num_labels=2, init_checkpoint=None, learning_rate=1e-3,
+        num_train_steps=10, num_warmup_steps=0, use_tpu=False,
+        use_one_hot_embeddings=False,
+        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False))
+    return SessionRuntime(spec_fn, str(model_dir), BATCH_SIZE, BATCH_SIZE,
+                          BATCH_SIZE, random_seed=3, **options)
+
+
+def steps_of(model_dir):
+    """The steps of the checkpoints kept in model_dir."""
+    state = tf.train.get_checkpoint_state(str(model_dir))
+    return sorted(int(path.rsplit("-", 1)[1])
+                  for path in state.all_model_checkpoint_paths)
+
+
+def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
+    runtime = make_runtime(tmp_path, save_checkpoints_steps=1,
+                           keep_checkpoint_max=2)
+    train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
+    assert runtime.latest_checkpoint() is None
+    loss = runtime.train(train, max_steps=3)
+    assert 0.0 < loss < 2.0
+    assert runtime.latest_checkpoint().endswith("model.ckpt-3")
+    runtime.train(train, max_steps=5)
+    assert runtime.latest_checkpoint().endswith("model.ckpt-5")
+    assert steps_of(tmp_path) == [4, 5]
+    assert runtime.train(train, max_steps=5) is None  # nothing left to do
+    assert os.path.exists(tmp_path / "graph.pbtxt")
+    events = glob.glob(str(tmp_path / "events.out.tfevents.*"))
+    tags = {value.tag for path in events
+            for event in tf.compat.v1.train.summary_iterator(path)
+            for value in event.summary.value}
+    # The loss summary is named loss_1, as Estimator's: the model has a
+    # "loss" scope.
+    assert {"loss_1", "global_step/sec", "examples/sec"} <= tags
+
+
+def test_same_seed_same_variables(tmp_path):
+    train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
+    for name in ("a", "b"):
+        make_runtime(tmp_path / name).train(train, max_steps=2)
+    first = tf.train.load_checkpoint(str(tmp_path / "a" / "model.ckpt-2"))
+    second = tf.train.load_checkpoint(str(tmp_path / "b" / "model.ckpt-2"))
+    names = sorted(first.get_variable_to_shape_map())
+    assert any(name.endswith("adam_m") for name in names)
+    for name in names:
+        np.testing.assert_array_equal(first.get_tensor(name),
+                                      second.get_tensor(name), err_msg=name)
+
+
+def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
+    runtime = make_runtime(tmp_path)
+    features = tiny_features(10)
+    runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
+    evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
+    result = runtime.evaluate(evaluation)
+    assert sorted(result) == ["eval_accuracy", "eval_f1", "eval_loss",
+                              "global_step", "loss"]
+    assert result["global_step"] == 2
+    predictions = list(runtime.predict(evaluation))
+    assert len(predictions) == 10
+    probabilities = np.array([p["probabilities"] for p in predictions])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    labels = np.array([f.label_id for f in features])
+    accuracy = np.mean(np.argmax(probabilities, axis=1) == labels)
+    assert result["eval_accuracy"] == pytest.approx(accuracy)
+    # steps limits the batches: the first batch of 4 alone.
+    first = runtime.evaluate(evaluation, steps=1, name="first")
+    assert first["eval_accuracy"] == pytest.approx(
+        np.mean(np.argmax(probabilities[:4], axis=1) == labels[:4]))
+    for folder in ("eval", "eval_first"):
+        assert glob.glob(str(tmp_path / folder / "events.out.tfevents.*"))
+
+
+def test_without_a_checkpoint_it_evaluates_the_initial_weights(tmp_path):
+    runtime = make_runtime(tmp_path)
+    evaluation = input_fn_builder(tiny_features(8), SEQ_LENGTH, False, False)
+    result = runtime.evaluate(evaluation)
+    assert result["global_step"] == 0
+    assert len(list(runtime.predict(evaluation))) == 8
+
+
+def test_auto_is_the_estimator_where_tensorflow_has_it():
+    expected = "estimator" if hasattr(tf.compat.v1, "estimator") else "session"
+    assert choice.resolve("auto") == expected
+    assert choice.resolve("session") == "session"
+    assert choice.resolve("estimator") == "estimator"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not choice.has_estimator(),
+                    reason="the estimator runtime needs TensorFlow 2.15")
+def test_both_runtimes_give_the_same_variables_and_results(tmp_path, minilm_dir):
+    """20 steps of MiniLM on real MRPC with one --random_seed, on each runtime."""
+    outputs = {}
+    for runtime in ("estimator", "session"):
+        outputs[runtime] = str(tmp_path / runtime)
+        process = run_classifier(
+            "--task_name=MRPC", "--do_train=true", "--do_eval=true",
+            "--do_predict=true", "--data_dir=" + os.path.join(GLUE, "MRPC"),
+            *model_args(minilm_dir), "--max_seq_length=32",
+            "--num_train_epochs=0.175", "--random_seed=7",
+            "--predict_batch_size=64", "--eval_batch_size=64",
+            "--runtime=" + runtime, "--output_dir=" + outputs[runtime])
+        assert "runtime: %s (TensorFlow" % runtime in process.stderr
+    estimator = tf.train.load_checkpoint(
+        os.path.join(outputs["estimator"], "model.ckpt-20"))
+    session = tf.train.load_checkpoint(
+        os.path.join(outputs["session"], "model.ckpt-20"))
+    names = sorted(estimator.get_variable_to_shape_map())
+    assert names == sorted(session.get_variable_to_shape_map())
+    largest = max(float(np.max(np.abs(
+        estimator.get_tensor(name).astype(np.float64)
+        - session.get_tensor(name).astype(np.float64))))
+        for name in names)
+    assert largest == 0.0
+    for result in ("eval_results.txt", "test_results.tsv"):
+        with open(os.path.join(outputs["estimator"], result)) as reader:
+            expected = reader.read()
+        with open(os.path.join(outputs["session"], result)) as reader:
+            assert reader.read() == expected, result
