@@ -1,7 +1,8 @@
 """Training and prediction speed, side by side in one run: `make bench`.
 
 MiniLM (converted, build/minilm) on real MRPC (../shared/data/glue/MRPC), the
-tool's own Estimator, model function and input pipeline. For each setting:
+tool's own runtime (--runtime: estimator on TensorFlow 2.15, session on any),
+model function and input pipeline. For each setting:
 training examples/sec (median of per-step times after warm-up), prediction
 examples/sec on the dev set, the model FLOP rate as a fraction of this
 machine's matrix-product peak measured in the same precision in this run, and
@@ -9,6 +10,7 @@ where a traced training step's op time goes (matrix products, optimizer,
 the rest).
 
     python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
+        [--runtime auto|estimator|session] [--only 1,8]
 """
 
 import argparse
@@ -26,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import modeling  # noqa: E402
 import tokenization  # noqa: E402
-from classifier.estimators import make_estimators  # noqa: E402
+from classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
+from classifier.runtime.make import make_runtimes  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
 from classifier.input_pipeline import (  # noqa: E402
     FUSED_LENGTH_MULTIPLE, file_based_input_fn_builder, length_buckets)
@@ -173,17 +176,17 @@ def mean_batch_length(lengths, setting, rng, samples=2000):
     return float(np.mean(batches))
 
 
-def estimator_for(config, checkpoint, setting, model_dir):
-    """run_classifier's own estimator for MRPC at lr 2e-5 in this setting."""
+def runtime_for(config, checkpoint, setting, model_dir, runtime):
+    """run_classifier's own runtime for MRPC at lr 2e-5 in this setting."""
     run_config = RunConfig(
         data_dir="", bert_config_file="", task_name="mrpc", vocab_file="",
         output_dir=model_dir, init_checkpoint=checkpoint, learning_rate=2e-5,
         train_batch_size=BATCH_SIZE, eval_batch_size=BATCH_SIZE,
         predict_batch_size=BATCH_SIZE, save_checkpoints_steps=10 ** 6,
         precision=setting.precision, use_xla=setting.use_xla,
-        fused_kernels=setting.fused_kernels)
-    estimator, _ = make_estimators(run_config, config, MrpcProcessor(),
-                                   num_train_steps=1000, num_warmup_steps=100)
+        fused_kernels=setting.fused_kernels, runtime=runtime)
+    estimator, _ = make_runtimes(run_config, config, MrpcProcessor(),
+                                 num_train_steps=1000, num_warmup_steps=100)
     return estimator
 
 
@@ -196,10 +199,10 @@ def training_input(train_file, setting):
 
 
 def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps,
-            warmup):
+            warmup, runtime):
     """(train examples/sec, predict examples/sec, op-time split of a step)."""
     with tempfile.TemporaryDirectory() as model_dir:
-        estimator = estimator_for(config, checkpoint, setting, model_dir)
+        estimator = runtime_for(config, checkpoint, setting, model_dir, runtime)
         timer = StepTimer()
         tracer = StepTracer(warmup=warmup + steps)
         estimator.train(training_input(train_file, setting),
@@ -243,6 +246,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=WARMUP_STEPS,
                         help="training steps before the measured ones (the "
                         "fused kernels compile once per batch shape)")
+    parser.add_argument("--runtime", default="auto", choices=RUNTIMES,
+                        help="what drives the model (run_classifier's --runtime)")
     parser.add_argument("--only", default=None,
                         help="comma-separated setting numbers (1-based) to run")
     args = parser.parse_args()
@@ -275,7 +280,7 @@ def main():
     for setting in chosen:
         train_rate, predict_rate, split = measure(
             setting, config, checkpoint, train_file, dev_file, len(dev_examples),
-            args.steps, args.warmup)
+            args.steps, args.warmup, args.runtime)
         length = mean_batch_length(lengths, setting, rng)
         train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
         rows.append((setting.name, train_rate, predict_rate, length, train_gflops,
@@ -283,8 +288,10 @@ def main():
         print("done: %s" % setting.name, file=sys.stderr)
 
     base = rows[0][1] if chosen[0] is SETTINGS[0] else None
-    print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores"
-          % (BATCH_SIZE, SEQ_LENGTH, os.cpu_count()))
+    print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores; "
+          "runtime %s, TensorFlow %s, Python %d.%d"
+          % (BATCH_SIZE, SEQ_LENGTH, os.cpu_count(), resolve(args.runtime),
+             tf.version.VERSION, *sys.version_info[:2]))
     print("matrix-product peak: fp32 %.0f GFLOP/s, bf16 %.0f GFLOP/s; feature "
           "conversion %.0f examples/sec\n" % (peaks["fp32"], peaks["bf16"],
                                               conversion_rate))

@@ -46,8 +46,8 @@ def main():
             train_file)
         setting = bench.Setting("profiled", args.precision, args.dynamic_padding,
                                 args.bucket_by_length, args.fused_kernels, False)
-        estimator = bench.estimator_for(config, checkpoint, setting,
-                                        os.path.join(work, "model"))
+        estimator = bench.runtime_for(config, checkpoint, setting,
+                                      os.path.join(work, "model"), "auto")
         tracer = bench.StepTracer(bench.WARMUP_STEPS)
         estimator.train(
             bench.training_input(train_file, setting),

@@ -27,8 +27,8 @@ def check_run_config(config):
         iterations_per_loop=config.iterations_per_loop,
         keep_checkpoint_max=config.keep_checkpoint_max,
         gradient_accumulation_steps=config.gradient_accumulation_steps)
-    check_speed_options(config)
     check_runtime(config)
+    check_speed_options(config)
     check_not_negative(
         eval_every_steps=config.eval_every_steps,
         early_stopping_evals=config.early_stopping_evals,
@@ -94,21 +94,19 @@ def check_runtime(config):
             "--runtime=session" % version)
     if choice.resolve(config.runtime) == "estimator":
         return
+    # On 2.15 the session runtime was asked for: say so.
+    this = "TensorFlow %s%s" % (
+        version, " with --runtime=session" if choice.has_estimator() else "")
     if config.use_tpu:
         raise InputError(
             "--use_tpu needs TPUEstimator, which needs TensorFlow 2.15 (on "
-            "Cloud TPU, a tpu-vm-tf-2.15.* image on TPU v2-v4); this is "
-            "TensorFlow %s%s" % (version, _SESSION_GIVEN[choice.has_estimator()]))
+            "Cloud TPU, a tpu-vm-tf-2.15.* image on TPU v2-v4); this is " + this)
     if config.multi_worker:
         raise InputError(
             "--distribution_strategy=multi_worker_mirrored needs TensorFlow 2.15 "
-            "(Estimator's multi-worker training); this is TensorFlow %s%s: "
+            "(Estimator's multi-worker training); this is %s: "
             "--distribution_strategy=mirrored trains on the GPUs of one machine"
-            % (version, _SESSION_GIVEN[choice.has_estimator()]))
-
-
-# The end of the runtime errors: on 2.15 the session runtime was asked for.
-_SESSION_GIVEN = {True: " with --runtime=session", False: ""}
+            % this)
 
 
 def check_replica_split(train_batch_size, strategy, strategy_name):

@@ -16,6 +16,9 @@ from conftest import tiny_config_dict
 from errors import InputError
 
 tf1 = tf.compat.v1
+# --use_tpu checks past the runtime's: TensorFlow 2.16+ refuses --use_tpu first.
+NEEDS_TPU_ESTIMATOR = pytest.mark.skipif(
+    not hasattr(tf1, "estimator"), reason="--use_tpu needs TensorFlow 2.15")
 
 
 @pytest.fixture
@@ -47,12 +50,16 @@ def test_a_valid_config_gives_the_bert_config(config):
     ({"max_seq_length": 65}, "max_position_embeddings=64"),
     ({"max_seq_length": 2}, "at least 3"),
     ({"gradient_accumulation_steps": 3}, "not a multiple of"),
-    ({"use_tpu": True, "precision": "fp16"}, "use --precision=bf16"),
-    ({"use_tpu": True, "distribution_strategy": "mirrored"}, "--num_tpu_cores"),
+    pytest.param({"use_tpu": True, "precision": "fp16"},
+                 "use --precision=bf16", marks=NEEDS_TPU_ESTIMATOR),
+    pytest.param({"use_tpu": True, "distribution_strategy": "mirrored"},
+                 "--num_tpu_cores", marks=NEEDS_TPU_ESTIMATOR),
     ({"distribution_strategy": "mirrored", "gradient_accumulation_steps": 2},
      "--distribution_strategy=none"),
-    ({"use_tpu": True, "gradient_accumulation_steps": 2}, "CPU/GPU only"),
-    ({"use_tpu": True, "fused_kernels": True}, "--fused_kernels works on CPU/GPU"),
+    pytest.param({"use_tpu": True, "gradient_accumulation_steps": 2},
+                 "CPU/GPU only", marks=NEEDS_TPU_ESTIMATOR),
+    pytest.param({"use_tpu": True, "fused_kernels": True},
+                 "--fused_kernels works on CPU/GPU", marks=NEEDS_TPU_ESTIMATOR),
     ({"do_export": True}, "--do_export needs --export_dir"),
     ({"init_checkpoint": "/no/such/model.ckpt"}, ".index is missing"),
     ({"bert_config_file": "/no/such/bert_config.json"}, "does not exist"),
@@ -129,3 +136,29 @@ def test_replica_split_and_task_options(config):
         checks.check_task_options(dataclasses.replace(
             config, glue_submission_dir="/tmp/glue", task_name="csv"),
             CustomTask())
+
+
+def test_runtime_against_this_tensorflow(config):
+    version = tf.version.VERSION
+    session = dataclasses.replace(config, runtime="session")
+    checks.check_run_config(session)
+    for changes, message in [
+            ({"use_tpu": True}, "--use_tpu needs TPUEstimator, which needs "
+             "TensorFlow 2.15 (on Cloud TPU, a tpu-vm-tf-2.15.* image on TPU "
+             "v2-v4); this is TensorFlow " + version),
+            ({"distribution_strategy": "multi_worker_mirrored"},
+             "--distribution_strategy=multi_worker_mirrored needs TensorFlow "
+             "2.15")]:
+        with pytest.raises(InputError) as raised:
+            checks.check_run_config(dataclasses.replace(session, **changes))
+        assert str(raised.value).startswith(message)
+    estimator = dataclasses.replace(config, runtime="estimator")
+    if hasattr(tf1, "estimator"):
+        checks.check_run_config(estimator)
+        checks.check_run_config(dataclasses.replace(config, use_tpu=True))
+    else:
+        with pytest.raises(InputError, match="--runtime=estimator needs "
+                           "TensorFlow 2.15 .*; this is TensorFlow " + version):
+            checks.check_run_config(estimator)
+        with pytest.raises(InputError, match="--use_tpu needs TPUEstimator"):
+            checks.check_run_config(dataclasses.replace(config, use_tpu=True))

@@ -19,11 +19,12 @@ FLOORS = {
 def module_files():
     """{module name: path} of the project's own modules."""
     modules = {}
-    for folder in ("", "classifier", "processors", "sweep"):
+    for folder in ("", "classifier", "classifier/runtime", "processors", "sweep"):
         for name in os.listdir(os.path.join(REPO, folder)):
             if not name.endswith(".py"):
                 continue
-            module = name[:-3] if not folder else folder + "." + name[:-3]
+            module = (name[:-3] if not folder
+                      else folder.replace("/", ".") + "." + name[:-3])
             modules[module.replace(".__init__", "")] = os.path.join(
                 REPO, folder, name)
     return modules
