@@ -131,6 +131,9 @@ class BertModel(object):
         if not is_training:
             config.hidden_dropout_prob = 0.0
             config.attention_probs_dropout_prob = 0.0
+        activation = get_activation(config.hidden_act)
+        if is_training:
+            activation = training_activation(activation)
 
         assert_rank(input_ids, 2, "input_ids")
         if input_mask is None:
@@ -165,7 +168,7 @@ class BertModel(object):
                     num_hidden_layers=config.num_hidden_layers,
                     num_attention_heads=config.num_attention_heads,
                     intermediate_size=config.intermediate_size,
-                    intermediate_act_fn=get_activation(config.hidden_act),
+                    intermediate_act_fn=activation,
                     hidden_dropout_prob=config.hidden_dropout_prob,
                     attention_probs_dropout_prob=config.attention_probs_dropout_prob,
                     initializer_range=config.initializer_range,
@@ -233,17 +236,34 @@ GELU_SCALE = math.sqrt(2.0 / math.pi)
 GELU_CUBIC = 0.044715
 
 
-@tf.custom_gradient
 def gelu(x):
-    """Gaussian error linear unit, tanh approximation:
-    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    """Gaussian Error Linear Unit, a smoother version of the RELU.
 
-    Its gradient is written out, 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi)
-    (1 + 3 * 0.044715 x^2) with t the tanh above, reusing t: about half the
-    elementwise passes of differentiating the formula op by op.
+    Original paper: https://arxiv.org/abs/1606.08415 (the tanh approximation).
+
+    Args:
+      x: float Tensor to perform activation.
+
+    Returns:
+      `x` with the GELU activation applied.
     """
-    cdf = 0.5 * (1.0 + tf.tanh(
-        GELU_SCALE * (x + GELU_CUBIC * tf.pow(x, 3))))
+    return x * _gelu_cdf(x)
+
+
+def _gelu_cdf(x):
+    """0.5 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    return 0.5 * (1.0 + tf.tanh(GELU_SCALE * (x + GELU_CUBIC * tf.pow(x, 3))))
+
+
+@tf.custom_gradient
+def gelu_with_written_gradient(x):
+    """gelu(x) for graphs that train: the same output, with the gradient
+    written out, 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715
+    x^2) with t the tanh above, reusing t: about half the elementwise passes
+    of differentiating the formula op by op. BertModel uses it when
+    is_training; a graph that takes no gradient keeps plain gelu, so it holds
+    no op for the gradient."""
+    cdf = _gelu_cdf(x)
     tanh = 2.0 * cdf - 1.0
 
     def gradient(upstream):
@@ -253,6 +273,12 @@ def gelu(x):
         return upstream * slope
 
     return x * cdf, gradient
+
+
+def training_activation(activation):
+    """The activation to build a training graph with: gelu's written-out
+    gradient for gelu, any other activation as it is."""
+    return gelu_with_written_gradient if activation is gelu else activation
 
 
 def get_activation(activation_string):
@@ -344,7 +370,7 @@ def _intermediate(input_tensor, units, initializer_range, activation,
                   compute_dtype, fused):
     """activation(dense(input_tensor)) with variables dense/; fused (for the
     tanh GELU): bias and GELU in one kernel."""
-    if not (fused and activation is gelu):
+    if not (fused and activation in (gelu, gelu_with_written_gradient)):
         return dense(input_tensor, units, "dense", initializer_range,
                      activation=activation, compute_dtype=compute_dtype)
     with tf1.variable_scope("dense"):

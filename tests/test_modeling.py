@@ -1,5 +1,6 @@
 """BertModel: shapes, variable names, checkpoint loading, dropout, masking."""
 
+import inspect
 import json
 import math
 import os
@@ -210,6 +211,61 @@ def test_low_precision_products_keep_fp32_variables_and_outputs(low_precision,
     assert 0.0 < difference < tolerance
 
 
+def test_gelu_is_a_plain_function_and_its_training_form_the_same_values():
+    assert inspect.isfunction(modeling.gelu)
+    values = np.linspace(-6.0, 6.0, 101).astype(np.float32)
+    plain = modeling.gelu(tf.constant(values)).numpy()
+    written = modeling.gelu_with_written_gradient(tf.constant(values)).numpy()
+    np.testing.assert_array_equal(plain, written)
+    assert modeling.training_activation(modeling.gelu) is (
+        modeling.gelu_with_written_gradient)
+    assert modeling.training_activation(tf.nn.relu) is tf.nn.relu
+
+
+def bert_graph_ops(is_training):
+    """(every op, the ops that none of the outputs nor a variable's
+    initialisation depends on, variables' own bookkeeping ops apart) of a
+    BertModel graph."""
+    graph = tf.Graph()
+    with graph.as_default():
+        model = modeling.BertModel(
+            tiny_config(), is_training, tf.constant(random_ids(2, 5, 99)),
+            input_mask=tf.ones([2, 5], tf.int32),
+            token_type_ids=tf.zeros([2, 5], tf.int32))
+        outputs = [model.get_pooled_output(), model.get_sequence_output(),
+                   model.get_embedding_output(), model.get_embedding_table()]
+        outputs += model.get_all_encoder_layers()
+        variables = tf1.global_variables()
+    needed = set()
+    stack = [tensor.op for tensor in outputs] + [v.initializer for v in variables]
+    while stack:
+        op = stack.pop()
+        if op.name not in needed:
+            needed.add(op.name)
+            stack.extend(tensor.op for tensor in op.inputs)
+            stack.extend(op.control_inputs)
+    own = tuple(variable.op.name + "/" for variable in variables)
+    return graph.get_operations(), [
+        op for op in graph.get_operations()
+        if op.name not in needed and not op.name.startswith(own)]
+
+
+def custom_gradients(ops):
+    """The intermediate layers' custom-gradient ops (IdentityN) among ops."""
+    return [op for op in ops if op.type == "IdentityN" and "intermediate" in op.name]
+
+
+def test_a_forward_only_graph_holds_no_op_that_no_output_needs():
+    ops, unneeded = bert_graph_ops(is_training=False)
+    assert unneeded == []
+    assert custom_gradients(ops) == []
+
+
+def test_a_training_graph_has_the_written_gelu_gradient():
+    ops, _ = bert_graph_ops(is_training=True)
+    assert len(custom_gradients(ops)) == tiny_config().num_hidden_layers
+
+
 def test_gelu_gradient_is_the_formulas_derivative():
     """The written-out gradient equals differentiating the formula op by op
     (float32 rounding apart) and the exact derivative."""
@@ -218,7 +274,8 @@ def test_gelu_gradient_is_the_formulas_derivative():
         x = tf.constant(values)
         formula = 0.5 * x * (1.0 + tf.tanh(
             math.sqrt(2.0 / math.pi) * (x + 0.044715 * tf.pow(x, 3))))
-        ours = tf.gradients(tf.reduce_sum(modeling.gelu(x)), x)[0]
+        ours = tf.gradients(
+            tf.reduce_sum(modeling.gelu_with_written_gradient(x)), x)[0]
         op_by_op = tf.gradients(tf.reduce_sum(formula), x)[0]
         with tf1.Session() as session:
             ours, op_by_op = session.run([ours, op_by_op])
