@@ -10,13 +10,15 @@ skips finished trials and continues interrupted ones. See README, section
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from classifier import startup
+
+startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
 from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from classifier import logs  # noqa: E402
+from classifier import cli, logs  # noqa: E402
 from errors import reported_errors  # noqa: E402
 from sweep import config as sweep_config  # noqa: E402
 from sweep import glue, jobs, plan, report, trials, xnli  # noqa: E402
@@ -76,16 +78,13 @@ flags.DEFINE_integer(
     "trials_in_parallel", 1,
     "Runs at once, each with CUDA_VISIBLE_DEVICES set to its own GPU.")
 
-# run_classifier flags that leave the protocol alone: passed on when given.
-PASS_THROUGH = [
-    "precision", "dynamic_padding", "bucket_by_length", "use_xla",
-    "gradient_accumulation_steps", "distribution_strategy", "eval_batch_size",
-    "predict_batch_size", "save_checkpoints_steps", "keep_checkpoint_max",
-    "iterations_per_loop", "use_tpu", "tpu_name", "tpu_zone", "gcp_project",
-    "master", "num_tpu_cores"]
+# Every run_classifier flag that the protocol does not set is passed on to
+# the runs when given: the same flag (type, default, help) as run_classifier's.
+_RUN_CLASSIFIER_FLAGS = flags.FlagValues()
+PASS_THROUGH = sorted(set(cli.define_flags(_RUN_CLASSIFIER_FLAGS))
+                      - set(jobs.PROTOCOL_FLAGS))
 for _name in PASS_THROUGH:
-    flags.DEFINE_string(_name, None, "Passed to run_classifier.py (see its --%s)."
-                        % _name)
+    flags.DEFINE_flag(_RUN_CLASSIFIER_FLAGS[_name])
 for _required in ("data_dir", "output_dir"):
     flags.mark_flag_as_required(_required)
 

@@ -16,7 +16,7 @@ class SweepConfig(object):
     """Everything a sweep needs; field names follow reproduce.py's flags.
 
     pass_through holds the run_classifier flags given to reproduce.py that
-    leave the protocol alone, as "--name=value".
+    leave the protocol alone, as "--name=value" (sweep.json records them).
     """
 
     benchmark: str
@@ -42,8 +42,9 @@ class SweepConfig(object):
     pass_through: Tuple[str, ...] = ()
 
     def protocol(self):
-        """The settings that define the sweep, as sweep.json holds them."""
-        return {"benchmark": self.benchmark, "data_dir": self.data_dir,
+        """The settings that define the sweep, as sweep.json holds them (the
+        run_classifier flags passed on, when there are any)."""
+        protocol = {"benchmark": self.benchmark, "data_dir": self.data_dir,
                 "tasks": None if self.tasks is None else list(self.tasks),
                 "learning_rates": ",".join("%g" % rate
                                            for rate in self.learning_rates),
@@ -57,6 +58,9 @@ class SweepConfig(object):
                 "bert_config_file": self.bert_config_file,
                 "init_checkpoint": self.init_checkpoint,
                 "do_lower_case": self.do_lower_case}
+        if self.pass_through:
+            protocol["run_classifier_flags"] = list(self.pass_through)
+        return protocol
 
 
 def from_flags(flag_values, pass_through_names):
@@ -87,9 +91,9 @@ def from_flags(flag_values, pass_through_names):
         shard=plan.parse_shard(flag_values.shard),
         collect_only=flag_values.collect_only,
         trials_in_parallel=flag_values.trials_in_parallel,
-        pass_through=tuple("--%s=%s" % (name, flag_values[name].value)
+        pass_through=tuple(flag_values[name].serialize()
                            for name in pass_through_names
-                           if flag_values[name].value is not None))
+                           if flag_values[name].present))
     check_model(config)
     return config
 

@@ -4,6 +4,14 @@ trials' test runs."""
 from processors import get_processor
 from sweep import trials
 
+# The run_classifier flags the sweep sets itself (the protocol and each run's
+# files); reproduce.py passes every other one on when given.
+PROTOCOL_FLAGS = (
+    "task_name", "data_dir", "output_dir", "vocab_file", "bert_config_file",
+    "init_checkpoint", "do_lower_case", "max_seq_length", "do_train", "do_eval",
+    "do_predict", "learning_rate", "num_train_epochs", "train_batch_size",
+    "random_seed", "glue_submission_dir", "xnli_language")
+
 
 def common_flags(config):
     """The run_classifier flags every run of the sweep shares."""
