@@ -26,15 +26,8 @@ class EvalHistory(object):
         self.best_dir = os.path.join(output_dir, BEST_DIR)
 
     def best_value(self):
-        path = os.path.join(self.best_dir, "eval_results.txt")
-        if not tf.io.gfile.exists(path):
-            return None
-        with tf.io.gfile.GFile(path) as reader:
-            for line in reader:
-                key, _, value = line.strip().partition(" = ")
-                if key == self.main_metric:
-                    return float(value)
-        return None
+        value = results.read_eval_results(self.best_dir).get(self.main_metric)
+        return None if value is None else float(value)
 
     def evaluations_since_best(self):
         """How many evaluations in the history came after the best one."""
@@ -85,5 +78,5 @@ class EvalHistory(object):
             os.path.join(self.best_dir, "checkpoint"),
             'model_checkpoint_path: "%s"\nall_model_checkpoint_paths: "%s"\n'
             % (name, name))
-        atomic.write_text(os.path.join(self.best_dir, "eval_results.txt"),
+        atomic.write_text(os.path.join(self.best_dir, results.EVAL_RESULTS_FILE),
                           results.format_eval_results(result))

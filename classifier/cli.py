@@ -13,6 +13,7 @@ from absl import flags
 from classifier import distribution
 from classifier.runtime.choice import RUNTIMES
 from processors import TASKS
+from processors.inference import XNLI_LANGUAGES
 
 REQUIRED = ("data_dir", "task_name", "vocab_file", "bert_config_file",
             "output_dir")
@@ -87,7 +88,7 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
     # Beyond the reference: more tasks, your own data, readable outputs.
     define.string(
         "xnli_language", "zh",
-        "XNLI language (ar bg de el en es fr hi ru sw th tr ur vi zh).")
+        "XNLI language (%s)." % " ".join(XNLI_LANGUAGES))
     define.string(
         "text_a_column", None,
         "Your own data (--task_name=tsv/csv/jsonl): column of the first text, a "

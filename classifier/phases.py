@@ -128,7 +128,7 @@ def evaluate(estimator, eval_sets, summary_dir=None):
 
 
 def write_eval_results(output_dir, result):
-    atomic.write_text(os.path.join(output_dir, "eval_results.txt"),
+    atomic.write_text(os.path.join(output_dir, results.EVAL_RESULTS_FILE),
                       results.format_eval_results(result))
 
 
@@ -165,7 +165,7 @@ def predict(config, estimator, processor, tokenizer, real_examples):
         os.path.join(config.output_dir, "test_results.tsv"),
         results.format_test_results(predictions, len(real_examples)))
     atomic.write_text(
-        os.path.join(config.output_dir, "test_predictions.tsv"),
+        os.path.join(config.output_dir, results.TEST_PREDICTIONS_FILE),
         results.format_test_predictions(real_examples, predictions, label_list))
     if config.glue_submission_dir:
         tf.io.gfile.makedirs(config.glue_submission_dir)

@@ -1,12 +1,28 @@
 """The text of the result files: eval_results.txt, test_results.tsv,
 test_predictions.tsv and the GLUE server's file."""
 
+import os
+
 import numpy as np
+import tensorflow as tf
+
+
+EVAL_RESULTS_FILE = "eval_results.txt"
 
 
 def format_eval_results(result):
     """`key = value` lines sorted by key, as eval_results.txt holds them."""
     return "".join("%s = %s\n" % (key, result[key]) for key in sorted(result))
+
+
+def read_eval_results(folder):
+    """{key: value string} of folder/eval_results.txt, or {} without one."""
+    path = os.path.join(folder, EVAL_RESULTS_FILE)
+    if not tf.io.gfile.exists(path):
+        return {}
+    with tf.io.gfile.GFile(path) as reader:
+        return dict(line.split(" = ", 1) for line in reader.read().splitlines()
+                    if " = " in line)
 
 
 def _values(prediction):
@@ -42,6 +58,17 @@ def predicted_label(prediction, label_list):
     if label_list is None:
         return "%.6f" % prediction["scores"]
     return label_list[int(np.argmax(prediction["probabilities"]))]
+
+
+TEST_PREDICTIONS_FILE = "test_predictions.tsv"
+
+
+def read_predicted_labels(folder):
+    """The `prediction` column of folder/test_predictions.tsv, in row order."""
+    with tf.io.gfile.GFile(os.path.join(folder, TEST_PREDICTIONS_FILE)) as reader:
+        rows = [line.split("\t") for line in reader.read().splitlines()]
+    column = rows[0].index("prediction")
+    return [row[column] for row in rows[1:]]
 
 
 def format_test_predictions(examples, predictions, label_list):

@@ -112,7 +112,7 @@ def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,
         tf1.logging.info("not the chief and no --do_train: nothing to do")
         return
     _, trainer = make_runtimes(config, bert_config, processor,
-                                 num_train_steps, num_warmup_steps, strategy)
+                               num_train_steps, num_warmup_steps, strategy)
     feature_dir = tempfile.mkdtemp(prefix="run_classifier_worker_")
     phases.train(config, trainer, processor, tokenizer, data["train"],
                  num_train_steps, feature_dir)

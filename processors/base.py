@@ -69,13 +69,17 @@ class DataProcessor(object):
 
     Class attributes describe the task beyond its data:
       metrics: the eval metrics besides eval_loss (see classifier/metrics.py);
-      main_metric: the eval_results key that ranks checkpoints;
+      main_metric: the eval_results key that ranks checkpoints (and a sweep's
+        trials);
+      score_metrics: the eval_results keys GLUE averages into the task's
+        score (the main metric first);
       glue_name: the file name stem of its GLUE submission, if any.
     A regression task returns None from get_labels().
     """
 
     metrics = ("accuracy",)
     main_metric = "eval_accuracy"
+    score_metrics = ("eval_accuracy",)
     glue_name = None
     text_pairs = None  # True: sentence pairs, False: single sentences
 

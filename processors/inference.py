@@ -23,6 +23,8 @@ class MnliProcessor(TsvTaskProcessor):
     test_file = "test_matched.tsv"
     dev_set_type = "dev_matched"
     glue_name = "MNLI-m"
+    # GLUE scores matched and mismatched apart (sweep/report.py's glue_scores).
+    score_metrics = ("eval_accuracy", "eval_mismatched_accuracy")
     labels = tuple(NLI_LABELS)
     text_columns = (8, 9)
     label_column = -1

@@ -8,6 +8,7 @@ class MrpcProcessor(TsvTaskProcessor):
 
     metrics = ("accuracy", "f1")
     main_metric = "eval_f1"
+    score_metrics = ("eval_f1", "eval_accuracy")
     glue_name = "MRPC"
     labels = ("0", "1")
     text_columns = (3, 4)
@@ -23,6 +24,7 @@ class QqpProcessor(TsvTaskProcessor):
 
     metrics = ("accuracy", "f1")
     main_metric = "eval_f1"
+    score_metrics = ("eval_f1", "eval_accuracy")
     glue_name = "QQP"
     labels = ("0", "1")
     text_columns = (3, 4)

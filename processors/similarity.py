@@ -8,6 +8,7 @@ class StsbProcessor(TsvTaskProcessor):
 
     metrics = ("pearson", "spearman")
     main_metric = "eval_pearson"
+    score_metrics = ("eval_pearson", "eval_spearman")
     glue_name = "STS-B"
     labels = None  # regression: each example has a score
     text_columns = (7, 8)

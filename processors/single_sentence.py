@@ -8,6 +8,7 @@ class ColaProcessor(TsvTaskProcessor):
 
     metrics = ("accuracy", "mcc")
     main_metric = "eval_mcc"
+    score_metrics = ("eval_mcc",)
     glue_name = "CoLA"
     labels = ("0", "1")
     header = False

@@ -44,20 +44,21 @@ class SweepConfig(object):
     def protocol(self):
         """The settings that define the sweep, as sweep.json holds them (the
         run_classifier flags passed on, when there are any)."""
-        protocol = {"benchmark": self.benchmark, "data_dir": self.data_dir,
-                "tasks": None if self.tasks is None else list(self.tasks),
-                "learning_rates": ",".join("%g" % rate
-                                           for rate in self.learning_rates),
-                "num_train_epochs": self.num_train_epochs,
-                "train_batch_size": self.train_batch_size, "seeds": self.seeds,
-                "max_seq_length": self.max_seq_length,
-                "random_seed": self.random_seed, "wnli": self.wnli,
-                "xnli_protocol": self.xnli_protocol,
-                "mnli_data_dir": self.mnli_data_dir,
-                "vocab_file": self.vocab_file,
-                "bert_config_file": self.bert_config_file,
-                "init_checkpoint": self.init_checkpoint,
-                "do_lower_case": self.do_lower_case}
+        protocol = {
+            "benchmark": self.benchmark, "data_dir": self.data_dir,
+            "tasks": None if self.tasks is None else list(self.tasks),
+            "learning_rates": ",".join("%g" % rate
+                                       for rate in self.learning_rates),
+            "num_train_epochs": self.num_train_epochs,
+            "train_batch_size": self.train_batch_size, "seeds": self.seeds,
+            "max_seq_length": self.max_seq_length,
+            "random_seed": self.random_seed, "wnli": self.wnli,
+            "xnli_protocol": self.xnli_protocol,
+            "mnli_data_dir": self.mnli_data_dir,
+            "vocab_file": self.vocab_file,
+            "bert_config_file": self.bert_config_file,
+            "init_checkpoint": self.init_checkpoint,
+            "do_lower_case": self.do_lower_case}
         if self.pass_through:
             protocol["run_classifier_flags"] = list(self.pass_through)
         return protocol

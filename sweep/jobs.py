@@ -1,6 +1,7 @@
 """The run_classifier.py runs of a sweep: training trials and the chosen
 trials' test runs."""
 
+from classifier import results
 from processors import get_processor
 from sweep import trials
 
@@ -35,7 +36,7 @@ def trial_job(config, trial):
     return trials.Job("%s %s" % (trial.group, trial.name),
                       trial.output_dir(config.output_dir),
                       args + list(trial.flags) + common_flags(config),
-                      "eval_results.txt")
+                      results.EVAL_RESULTS_FILE)
 
 
 def inference_job(config, title, output_dir, task_name, data_dir, checkpoint_dir,
@@ -50,4 +51,4 @@ def inference_job(config, title, output_dir, task_name, data_dir, checkpoint_dir
         args.append("--do_eval=true")
     return trials.Job(title, output_dir,
                       args + list(extra) + common_flags(config),
-                      "test_predictions.tsv")
+                      results.TEST_PREDICTIONS_FILE)

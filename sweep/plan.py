@@ -10,7 +10,8 @@ import tensorflow as tf
 
 from classifier import atomic
 from errors import InputError
-from sweep.tasks import GLUE_BY_NAME, GLUE_TASKS, XNLI_LANGUAGES
+from processors.inference import XNLI_LANGUAGES
+from sweep.tasks import GLUE_BY_NAME, GLUE_TASKS
 
 PLAN_FILE = "sweep.json"
 

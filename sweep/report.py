@@ -3,24 +3,12 @@ tables: results.tsv (every trial), results.md (the chosen ones beside the
 published figures)."""
 
 import collections
-import os
-
-import tensorflow as tf
 
 from classifier import atomic
+from classifier.results import read_eval_results
 from processors import get_processor
 from sweep import trials
 from sweep.tasks import PUBLISHED, PUBLISHED_SOURCE, XNLI_PUBLISHED
-
-
-def read_eval_results(output_dir):
-    """{key: value string} of output_dir/eval_results.txt, or {} without one."""
-    path = os.path.join(output_dir, "eval_results.txt")
-    if not tf.io.gfile.exists(path):
-        return {}
-    with tf.io.gfile.GFile(path) as reader:
-        return dict(line.split(" = ", 1) for line in reader.read().splitlines()
-                    if " = " in line)
 
 
 def choose(trials, results, main_metric):
@@ -89,6 +77,11 @@ def percent(value):
     return "%.1f" % (100.0 * float(value))
 
 
+def score_metrics(task):
+    """The dev metrics GLUE averages into task's score (its processor's)."""
+    return get_processor(task.task_name).score_metrics
+
+
 def glue_scores(task, metrics):
     """[(name, score in percent)] this task adds to GLUE's average: the mean
     of its score metrics; MNLI adds matched and mismatched separately."""
@@ -98,7 +91,8 @@ def glue_scores(task, metrics):
             scores.append(("MNLI-mm",
                            100.0 * float(metrics["eval_mismatched_accuracy"])))
         return scores
-    values = [float(metrics[name]) for name in task.score if name in metrics]
+    values = [float(metrics[name]) for name in score_metrics(task)
+              if name in metrics]
     return [(task.name, 100.0 * sum(values) / len(values))]
 
 
@@ -129,8 +123,8 @@ def glue_markdown(protocol, rows, missing_tasks, zip_files, missing_files):
                           for key, value in sorted(metrics.items())
                           if key.startswith("eval_") and key != "eval_loss")
         lines.append("| %s | %s | %s %s | %s | %s | %s | %s |" % (
-            task.name, note or trial.name, task.score[0][len("eval_"):],
-            percent(metrics[task.score[0]]), shown,
+            task.name, note or trial.name, score_metrics(task)[0][len("eval_"):],
+            percent(metrics[score_metrics(task)[0]]), shown,
             " / ".join("%.1f" % score for _, score in scores),
             PUBLISHED["BERT-Base"].get(task.name, ""),
             PUBLISHED["BERT-Large"].get(task.name, "")))

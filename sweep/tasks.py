@@ -6,27 +6,22 @@ import collections
 # name: the task's name in results and GLUE's file names.
 # folder: its folder under the GLUE root (download_glue_data.py's layout).
 # task_name: run_classifier's --task_name.
-# score: the dev metrics GLUE averages into the task's score.
 # files: {GLUE submission file: (run_classifier task, folder)} it predicts.
 GlueTask = collections.namedtuple(
-    "GlueTask", "name folder task_name score files")
+    "GlueTask", "name folder task_name files")
 
 GLUE_TASKS = [
-    GlueTask("CoLA", "CoLA", "cola", ("eval_mcc",), {"CoLA": ("cola", "CoLA")}),
-    GlueTask("SST-2", "SST-2", "sst-2", ("eval_accuracy",),
-             {"SST-2": ("sst-2", "SST-2")}),
-    GlueTask("MRPC", "MRPC", "mrpc", ("eval_f1", "eval_accuracy"),
-             {"MRPC": ("mrpc", "MRPC")}),
-    GlueTask("STS-B", "STS-B", "sts-b", ("eval_pearson", "eval_spearman"),
-             {"STS-B": ("sts-b", "STS-B")}),
-    GlueTask("QQP", "QQP", "qqp", ("eval_f1", "eval_accuracy"),
-             {"QQP": ("qqp", "QQP")}),
-    GlueTask("MNLI", "MNLI", "mnli", ("eval_accuracy", "eval_mismatched_accuracy"),
+    GlueTask("CoLA", "CoLA", "cola", {"CoLA": ("cola", "CoLA")}),
+    GlueTask("SST-2", "SST-2", "sst-2", {"SST-2": ("sst-2", "SST-2")}),
+    GlueTask("MRPC", "MRPC", "mrpc", {"MRPC": ("mrpc", "MRPC")}),
+    GlueTask("STS-B", "STS-B", "sts-b", {"STS-B": ("sts-b", "STS-B")}),
+    GlueTask("QQP", "QQP", "qqp", {"QQP": ("qqp", "QQP")}),
+    GlueTask("MNLI", "MNLI", "mnli",
              {"MNLI-m": ("mnli", "MNLI"), "MNLI-mm": ("mnli-mm", "MNLI"),
               "AX": ("ax", "diagnostic")}),
-    GlueTask("QNLI", "QNLI", "qnli", ("eval_accuracy",), {"QNLI": ("qnli", "QNLI")}),
-    GlueTask("RTE", "RTE", "rte", ("eval_accuracy",), {"RTE": ("rte", "RTE")}),
-    GlueTask("WNLI", "WNLI", "wnli", ("eval_accuracy",), {"WNLI": ("wnli", "WNLI")}),
+    GlueTask("QNLI", "QNLI", "qnli", {"QNLI": ("qnli", "QNLI")}),
+    GlueTask("RTE", "RTE", "rte", {"RTE": ("rte", "RTE")}),
+    GlueTask("WNLI", "WNLI", "wnli", {"WNLI": ("wnli", "WNLI")}),
 ]
 GLUE_BY_NAME = {task.name.lower(): task for task in GLUE_TASKS}
 GLUE_FILES = [name for task in GLUE_TASKS for name in task.files]
@@ -43,7 +38,5 @@ PUBLISHED = {
                    "MRPC": "89.3", "RTE": "70.1", "average": "82.1"},
 }
 
-XNLI_LANGUAGES = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw",
-                  "th", "tr", "ur", "vi", "zh")
 # The release's figure for Chinese BERT-Base on XNLI zh (dev, lr 5e-5, 2 epochs).
 XNLI_PUBLISHED = {"zh": "about 77 (the release, Chinese BERT-Base, dev)"}

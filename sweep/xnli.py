@@ -5,6 +5,8 @@ import os
 
 import tensorflow as tf
 
+from classifier.results import (TEST_PREDICTIONS_FILE, read_eval_results,
+                                read_predicted_labels)
 from errors import InputError
 from processors import XnliProcessor
 from sweep import jobs, plan, report
@@ -43,9 +45,7 @@ def test_accuracy(config, output_dir, language):
     """Accuracy of output_dir/test_predictions.tsv on XNLI's test labels."""
     gold = [example.label for example in
             XnliProcessor(language).get_test_examples(config.data_dir)]
-    path = os.path.join(output_dir, "test_predictions.tsv")
-    with tf.io.gfile.GFile(path) as reader:
-        predicted = [line.split("\t")[1] for line in reader.read().splitlines()[1:]]
+    predicted = read_predicted_labels(output_dir)
     return sum(a == b for a, b in zip(gold, predicted)) / len(gold)
 
 
@@ -70,12 +70,12 @@ def assemble(config, languages, runner, chosen):
     table = []
     for language, trial, job in runs:
         if job is None or not tf.io.gfile.exists(
-                os.path.join(job.output_dir, "test_predictions.tsv")):
+                os.path.join(job.output_dir, TEST_PREDICTIONS_FILE)):
             table.append((language, None, None))
             continue
         dev_source = job.output_dir if zero_shot else trial.output_dir(
             config.output_dir)
-        dev = report.read_eval_results(dev_source).get("eval_accuracy")
+        dev = read_eval_results(dev_source).get(XnliProcessor.main_metric)
         table.append((language, None if dev is None else float(dev),
                       test_accuracy(config, job.output_dir, language)))
     report.write(os.path.join(config.output_dir, "results.md"),

@@ -321,3 +321,23 @@ def test_custom_first_row_with_a_unique_label_is_taken_for_a_header(tmp_path):
                                          r"line 1 is a header, pass --has_header"):
         custom("csv").labels_in_file(str(tmp_path))
     assert custom("csv", has_header=True).labels_in_file(str(tmp_path)) == ["0", "1"]
+
+
+@pytest.mark.parametrize("task,main,score", [
+    ("cola", "eval_mcc", ("eval_mcc",)),
+    ("sst-2", "eval_accuracy", ("eval_accuracy",)),
+    ("mrpc", "eval_f1", ("eval_f1", "eval_accuracy")),
+    ("qqp", "eval_f1", ("eval_f1", "eval_accuracy")),
+    ("sts-b", "eval_pearson", ("eval_pearson", "eval_spearman")),
+    ("mnli", "eval_accuracy", ("eval_accuracy", "eval_mismatched_accuracy")),
+    ("qnli", "eval_accuracy", ("eval_accuracy",)),
+    ("rte", "eval_accuracy", ("eval_accuracy",)),
+    ("wnli", "eval_accuracy", ("eval_accuracy",)),
+    ("xnli", "eval_accuracy", ("eval_accuracy",)),
+])
+def test_each_task_names_its_main_and_score_metrics(task, main, score):
+    """GLUE's task scores (sweep/report.py) read these; the main metric leads."""
+    processor = processors.get_processor(task)
+    assert processor.main_metric == main
+    assert processor.score_metrics == score
+    assert score[0] == main

@@ -10,8 +10,8 @@ import zipfile
 
 import pytest
 
+from classifier import results
 from conftest import GLUE, REPO, SHARED_DATA, small_glue_copy
-from sweep import report
 
 pytestmark = pytest.mark.shared_data
 
@@ -59,8 +59,8 @@ def test_glue_sweep_tables_zip_and_selection(tmp_path, glue_root, tiny_bert_dir)
         ("MRPC", "lr0.001_r1"), ("MRPC", "lr0.0001_r1"),
         ("STS-B", "lr0.001_r1"), ("STS-B", "lr0.0001_r1")]
     for row in rows:
-        own = report.read_eval_results(os.path.join(output_dir, row["group"],
-                                                    row["trial"]))
+        own = results.read_eval_results(
+            os.path.join(output_dir, row["group"], row["trial"]))
         assert own and all(row[key] == value for key, value in own.items())
         assert row["status"] == "done" and float(row["wall_seconds"]) > 0
     for group, metric in (("MRPC", "eval_f1"), ("STS-B", "eval_pearson")):

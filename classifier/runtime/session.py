@@ -252,4 +252,3 @@ class SessionRuntime(object):
                     size = len(next(iter(batch.values())))
                     for index in range(size):
                         yield {key: value[index] for key, value in batch.items()}
-
