@@ -1,8 +1,10 @@
 """SPEC §9: the names and signatures that notebooks import from the reference."""
 
 import inspect
+import json
 
 import pytest
+import tensorflow as tf
 
 import modeling
 import optimization
@@ -55,25 +57,66 @@ def test_signatures(function, expected):
         assert parameters[name].default is not inspect.Parameter.empty, name
 
 
-def test_defaults_and_members():
+def test_examples_features_and_processors_behave_as_the_reference():
     example = run_classifier.InputExample("g", "a")
-    assert example.text_b is None and example.label is None
-    assert run_classifier.InputFeatures([1], [1], [0], 0).is_real_example is True
-    run_classifier.PaddingInputExample()
+    assert (example.guid, example.text_a, example.text_b, example.label) == (
+        "g", "a", None, None)
+    features = run_classifier.InputFeatures([1], [1], [0], 0)
+    assert features.is_real_example is True
     assert run_classifier.XnliProcessor().language == "zh"
-    for processor in (run_classifier.ColaProcessor, run_classifier.MnliProcessor,
-                      run_classifier.MrpcProcessor, run_classifier.XnliProcessor):
+    nli = ["contradiction", "entailment", "neutral"]
+    for processor, labels in ((run_classifier.ColaProcessor, ["0", "1"]),
+                              (run_classifier.MnliProcessor, nli),
+                              (run_classifier.MrpcProcessor, ["0", "1"]),
+                              (run_classifier.XnliProcessor, nli)):
         assert issubclass(processor, run_classifier.DataProcessor)
-        for method in ("get_train_examples", "get_dev_examples",
-                       "get_test_examples", "get_labels"):
-            assert callable(getattr(processor, method))
-    for method in ("tokenize", "convert_tokens_to_ids", "convert_ids_to_tokens"):
-        assert callable(getattr(tokenization.FullTokenizer, method))
-    for method in ("from_dict", "from_json_file", "to_dict", "to_json_string"):
-        assert callable(getattr(modeling.BertConfig, method))
-    for method in ("get_pooled_output", "get_sequence_output",
-                   "get_all_encoder_layers", "get_embedding_output",
-                   "get_embedding_table"):
-        assert callable(getattr(modeling.BertModel, method))
+        assert list(processor().get_labels()) == labels
+
+
+def tiny_vocab(tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat",
+                               "##s", "sat"]) + "\n")
+    return str(path)
+
+
+def test_a_padding_example_becomes_zeros_that_do_not_count(tmp_path):
+    tokenizer = tokenization.FullTokenizer(tiny_vocab(tmp_path))
+    padding = run_classifier.convert_single_example(
+        0, run_classifier.PaddingInputExample(), ["0", "1"], 6, tokenizer)
+    assert padding.input_ids == padding.input_mask == padding.segment_ids == [0] * 6
+    assert padding.label_id == 0 and padding.is_real_example is False
+    real = run_classifier.convert_single_example(
+        0, run_classifier.InputExample("g", "the cats", "sat", "1"), ["0", "1"], 8,
+        tokenizer)
+    assert real.input_ids == [2, 4, 5, 6, 3, 7, 3, 0]
+    assert real.segment_ids == [0, 0, 0, 0, 0, 1, 1, 0]
+    assert real.label_id == 1 and real.is_real_example is True
+
+
+def test_tokenizer_config_and_model_members_behave(tmp_path):
+    tokenizer = tokenization.FullTokenizer(tiny_vocab(tmp_path))
+    tokens = tokenizer.tokenize("The CATS sat!")
+    assert tokens == ["the", "cat", "##s", "sat", "[UNK]"]
+    ids = tokenizer.convert_tokens_to_ids(tokens)
+    assert tokenizer.convert_ids_to_tokens(ids) == tokens
+    assert tokenizer.vocab["cat"] == 5 and tokenizer.inv_vocab[5] == "cat"
+
+    config = modeling.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=2,
+                                 num_attention_heads=2, intermediate_size=16)
+    again = modeling.BertConfig.from_dict(json.loads(config.to_json_string()))
+    assert again.to_dict() == config.to_dict()
+    path = tmp_path / "bert_config.json"
+    path.write_text(config.to_json_string())
+    assert modeling.BertConfig.from_json_file(str(path)).to_dict() == config.to_dict()
+
+    with tf.Graph().as_default():
+        model = modeling.BertModel(config, False, tf.constant([[2, 4, 5, 3]]))
+        assert model.get_pooled_output().shape.as_list() == [1, 8]
+        assert model.get_sequence_output().shape.as_list() == [1, 4, 8]
+        assert len(model.get_all_encoder_layers()) == 2
+        assert model.get_all_encoder_layers()[-1] is model.get_sequence_output()
+        assert model.get_embedding_output().shape.as_list() == [1, 4, 8]
+        assert model.get_embedding_table().shape.as_list() == [8, 8]
     assert issubclass(optimization.AdamWeightDecayOptimizer,
                       optimization.tf1.train.Optimizer)

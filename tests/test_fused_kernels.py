@@ -1,6 +1,9 @@
 """fused_kernels.py: each kernel against the op-by-op formula it replaces,
 values and gradients, in float32 (to rounding) and bfloat16 (types)."""
 
+import collections
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -156,13 +159,25 @@ def test_attention_dropout_keeps_scaled_probabilities():
     assert abs((got > 0).mean() - (1 - rate)) < 0.05
 
 
+def compiled_kernels(graph):
+    """{kernel name: calls} of the compiled kernels a graph calls, e.g.
+    {"bias_gelu_forward": 2, "bias_gelu_backward": 2, ...}."""
+    calls = collections.Counter()
+    for op in graph.get_operations():
+        if op.type in ("PartitionedCall", "StatefulPartitionedCall"):
+            name = op.get_attr("f").name  # __inference__<kernel>_<number>
+            calls[re.sub(r"^__inference__|_\d+$", "", name)] += 1
+    return calls
+
+
 def tiny_bert_outputs_and_gradients(tiny_config, fused, compute_dtype=tf.float32):
-    """A tiny BertModel's sequence output and the gradients of a loss on it."""
+    """A tiny BertModel's sequence output and the gradients of a loss on it;
+    checks the graph calls the compiled kernels exactly when fused."""
     rng = np.random.RandomState(6)
     ids = rng.randint(0, tiny_config.vocab_size, (3, 9)).astype(np.int32)
     mask = np.ones_like(ids)
     mask[1, 5:] = 0
-    with tf.Graph().as_default():
+    with tf.Graph().as_default() as graph:
         tf1.set_random_seed(7)
         model = modeling.BertModel(tiny_config, True, tf.constant(ids),
                                    tf.constant(mask), compute_dtype=compute_dtype,
@@ -173,6 +188,14 @@ def tiny_bert_outputs_and_gradients(tiny_config, fused, compute_dtype=tf.float32
         variables = tf1.trainable_variables()
         gradients = [tf.convert_to_tensor(gradient)
                      for gradient in tf.gradients(loss, variables)]
+        layers = tiny_config.num_hidden_layers
+        expected = {}
+        if fused:
+            for kernel, per_layer in (("attention", 1), ("bias_gelu", 1),
+                                      ("add_norm", 2)):
+                for direction in ("forward", "backward"):
+                    expected["%s_%s" % (kernel, direction)] = per_layer * layers
+        assert compiled_kernels(graph) == expected
         return run([output, dict(zip([v.op.name for v in variables], gradients))])
 
 

@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 
+from google.protobuf import text_format
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -255,6 +256,25 @@ def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
         assert 'model_checkpoint_path: "model.ckpt-%s"' % step in reader.read()
 
 
+def training_graph(output_dir):
+    """The GraphDef of the training graph a run saved (graph.pbtxt)."""
+    with open(os.path.join(output_dir, "graph.pbtxt")) as reader:
+        return text_format.Parse(reader.read(), tf.compat.v1.GraphDef())
+
+
+def matrix_product_types(graph_def):
+    """The number types of the graph's matrix products."""
+    return {tf.dtypes.as_dtype(node.attr["T"].type) for node in graph_def.node
+            if node.op in ("MatMul", "BatchMatMulV2")}
+
+
+def compiled_kernels(graph_def):
+    """The fused kernels the graph calls, without their numbers."""
+    return {re.sub(r"^__inference__|_\d+$", "", node.attr["f"].func.name)
+            for node in graph_def.node
+            if node.op in ("PartitionedCall", "StatefulPartitionedCall")}
+
+
 def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 16)
     output_dir = str(tmp_path / "out")
@@ -265,12 +285,17 @@ def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_f
     dtypes = set(reader.get_variable_to_dtype_map().values())
     assert dtypes == {tf.float32, tf.int64}  # int64: the global step
     assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
+    # The encoder's products ran in bf16; the classifier's one stays fp32.
+    assert matrix_product_types(training_graph(output_dir)) == {
+        tf.bfloat16, tf.float32}
+    with open(os.path.join(output_dir, "run_config.json")) as config:
+        assert json.load(config)["use_xla"] is True
 
 
 def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
         tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 16)
-    names = {}
+    names, graphs = {}, {}
     for mode in ("--fast", "--precision=fp32"):
         output_dir = str(tmp_path / mode.strip("-").split("=")[0])
         run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
@@ -278,10 +303,23 @@ def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
                        mode)
         reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
         names[mode] = reader.get_variable_to_dtype_map()
+        graphs[mode] = training_graph(output_dir)
         assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
     assert names["--fast"] == names["--precision=fp32"]
     with open(str(tmp_path / "fast" / "run_config.json")) as reader:
         assert '"fused_kernels": true' in reader.read()
+    # --fast ran the kernels, bf16 products and length-bucketed input (grouped
+    # by window); fp32 ran none of these.
+    kernels = {"attention_forward", "attention_backward", "bias_gelu_forward",
+               "bias_gelu_backward", "add_norm_forward", "add_norm_backward",
+               "adam_weight_decay_update"}
+    assert compiled_kernels(graphs["--fast"]) == kernels
+    assert compiled_kernels(graphs["--precision=fp32"]) == set()
+    assert tf.bfloat16 in matrix_product_types(graphs["--fast"])
+    assert matrix_product_types(graphs["--precision=fp32"]) == {tf.float32}
+    for mode, bucketed in (("--fast", True), ("--precision=fp32", False)):
+        ops = {node.op for node in graphs[mode].node}
+        assert ("GroupByWindowDataset" in ops) == bucketed, mode
 
 
 def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
