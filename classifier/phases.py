@@ -163,7 +163,7 @@ def predict(config, estimator, processor, tokenizer, real_examples):
     label_list = processor.get_labels()
     atomic.write_text(
         os.path.join(config.output_dir, "test_results.tsv"),
-        results.format_test_results(predictions, len(real_examples)))
+        results.format_test_results(predictions))
     atomic.write_text(
         os.path.join(config.output_dir, results.TEST_PREDICTIONS_FILE),
         results.format_test_predictions(real_examples, predictions, label_list))

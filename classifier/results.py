@@ -45,12 +45,12 @@ def real_predictions(predictions, num_real_examples):
     return kept
 
 
-def format_test_results(predictions, num_real_examples):
-    """test_results.tsv: one line per real example, no header; the class
-    probabilities tab-separated in label order (or the score, for regression)."""
-    return "".join(
-        "\t".join(str(value) for value in _values(prediction)) + "\n"
-        for prediction in real_predictions(predictions, num_real_examples))
+def format_test_results(predictions):
+    """test_results.tsv of the real examples' predictions: one line each, no
+    header; the class probabilities tab-separated in label order (or the
+    score, for regression)."""
+    return "".join("\t".join(str(value) for value in _values(prediction)) + "\n"
+                   for prediction in predictions)
 
 
 def predicted_label(prediction, label_list):

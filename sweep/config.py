@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 
 import tensorflow as tf
 
-import tokenization
+from classifier import checks
 from errors import InputError
 from sweep import plan
 
@@ -110,8 +110,4 @@ def check_model(config):
         raise InputError("%s.index does not exist: pass --bert_dir with a released "
                          "model's files, or --init_checkpoint"
                          % config.init_checkpoint)
-    try:
-        tokenization.validate_case_matches_checkpoint(
-            config.do_lower_case, config.init_checkpoint)
-    except ValueError as error:
-        raise InputError(str(error))
+    checks.check_case(config.do_lower_case, config.init_checkpoint)

@@ -12,12 +12,15 @@ import time
 import tensorflow as tf
 
 from classifier import atomic
+from errors import ERROR_FILE_VARIABLE
 
 tf1 = tf.compat.v1
 RUN_CLASSIFIER = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "run_classifier.py")
 LOG_FILE = "run_classifier.log"
 STATUS_FILE = "trial.json"
+# Where a run that stops on bad input leaves its message (errors.py).
+ERROR_FILE = "run_classifier_error.json"
 
 # A run to make: where it writes, its flags, the file whose presence means done.
 Job = collections.namedtuple("Job", "title output_dir flags done_file")
@@ -43,13 +46,16 @@ def read_status(output_dir):
         return json.load(reader)
 
 
-def last_error_line(log_path):
-    """The run's one-line error, or the last line of its log."""
-    with open(log_path, encoding="utf-8", errors="replace") as reader:
+def failure(output_dir):
+    """Why a run failed: its bad-input message (ERROR_FILE), else the last
+    line of its log (a crash)."""
+    error_file = os.path.join(output_dir, ERROR_FILE)
+    if os.path.exists(error_file):
+        with open(error_file, encoding="utf-8") as reader:
+            return json.load(reader)["error"]
+    with open(os.path.join(output_dir, LOG_FILE), encoding="utf-8",
+              errors="replace") as reader:
         lines = [line.strip() for line in reader if line.strip()]
-    errors = [line for line in lines if line.startswith("run_classifier: error:")]
-    if errors:
-        return errors[-1]
     return lines[-1] if lines else "no output"
 
 
@@ -91,7 +97,10 @@ class Runner(object):
         tf.io.gfile.makedirs(job.output_dir)
         args = command(job)
         tf1.logging.info("%s: starting: %s", job.title, shlex.join(args))
-        env = dict(os.environ)
+        error_file = os.path.join(job.output_dir, ERROR_FILE)
+        if os.path.exists(error_file):  # from an earlier attempt
+            os.remove(error_file)
+        env = dict(os.environ, **{ERROR_FILE_VARIABLE: error_file})
         if self.parallel > 1:
             env["CUDA_VISIBLE_DEVICES"] = str(slot)
         log = open(os.path.join(job.output_dir, LOG_FILE), "w")
@@ -110,8 +119,7 @@ class Runner(object):
             self.durations.append(seconds)
         else:
             status["status"] = "failed"
-            status["error"] = last_error_line(
-                os.path.join(job.output_dir, LOG_FILE))
+            status["error"] = failure(job.output_dir)
         atomic.write_text(os.path.join(job.output_dir, STATUS_FILE),
                           json.dumps(status, indent=2, sort_keys=True) + "\n")
         self.done += 1

@@ -1,6 +1,7 @@
 """The TPU-only code paths, checked on CPU: padding, steps, metrics, one-hot lookup."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import modeling
@@ -71,9 +72,12 @@ def test_fake_examples_count_in_no_metric():
 
 def test_fake_examples_never_reach_the_result_file():
     predictions = [{"probabilities": np.array([0.25, 0.75], np.float32)}] * 13
-    text = results.format_test_results(iter(predictions), num_real_examples=10)
+    real = results.real_predictions(iter(predictions), num_real_examples=10)
+    text = results.format_test_results(real)
     assert text.count("\n") == 10
     assert text.splitlines()[0] == "0.25\t0.75"
+    with pytest.raises(RuntimeError, match="got 13 predictions for 14 examples"):
+        results.real_predictions(iter(predictions), num_real_examples=14)
 
 
 def test_one_hot_lookup_equals_gather():
