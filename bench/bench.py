@@ -31,8 +31,9 @@ import tokenization  # noqa: E402
 from classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
 from classifier.runtime.make import make_runtimes  # noqa: E402
 from classifier.features import file_based_convert_examples_to_features  # noqa: E402
+from classifier import datasets  # noqa: E402
 from classifier.input_pipeline import (  # noqa: E402
-    FUSED_LENGTH_MULTIPLE, file_based_input_fn_builder, length_buckets)
+    FUSED_LENGTH_MULTIPLE, length_buckets)
 from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
@@ -176,48 +177,53 @@ def mean_batch_length(lengths, setting, rng, samples=2000):
     return float(np.mean(batches))
 
 
-def runtime_for(config, checkpoint, setting, model_dir, runtime):
-    """run_classifier's own runtime for MRPC at lr 2e-5 in this setting."""
-    run_config = RunConfig(
-        data_dir="", bert_config_file="", task_name="mrpc", vocab_file="",
-        output_dir=model_dir, init_checkpoint=checkpoint, learning_rate=2e-5,
+def run_config_for(setting, minilm_dir, model_dir, runtime):
+    """run_classifier's settings for MRPC at lr 2e-5 in this setting."""
+    return RunConfig(
+        data_dir="", task_name="mrpc", output_dir=model_dir,
+        vocab_file=os.path.join(minilm_dir, "vocab.txt"),
+        bert_config_file=os.path.join(minilm_dir, "bert_config.json"),
+        init_checkpoint=os.path.join(minilm_dir, "bert_model.ckpt"),
+        max_seq_length=SEQ_LENGTH, learning_rate=2e-5,
         train_batch_size=BATCH_SIZE, eval_batch_size=BATCH_SIZE,
         predict_batch_size=BATCH_SIZE, save_checkpoints_steps=10 ** 6,
-        precision=setting.precision, use_xla=setting.use_xla,
+        precision=setting.precision, dynamic_padding=setting.dynamic_padding,
+        bucket_by_length=setting.bucket_by_length, use_xla=setting.use_xla,
         fused_kernels=setting.fused_kernels, runtime=runtime)
-    estimator, _ = make_runtimes(run_config, config, MrpcProcessor(),
-                                 num_train_steps=1000, num_warmup_steps=100)
-    return estimator
 
 
-def training_input(train_file, setting):
-    """run_classifier's training input_fn in this setting (classifier/datasets.py)."""
-    return file_based_input_fn_builder(
-        train_file, SEQ_LENGTH, True, True, dynamic_padding=setting.dynamic_padding,
-        bucket_by_length=setting.bucket_by_length,
-        length_multiple=FUSED_LENGTH_MULTIPLE if setting.fused_kernels else 1)
+def runtime_for(run_config, config):
+    """run_classifier's own runtime for run_config (the one that evaluates
+    and predicts; without a strategy it also trains)."""
+    runtime, _ = make_runtimes(run_config, config, MrpcProcessor(),
+                               num_train_steps=1000, num_warmup_steps=100)
+    return runtime
 
 
-def measure(setting, config, checkpoint, train_file, dev_file, num_dev, steps,
-            warmup, runtime):
-    """(train examples/sec, predict examples/sec, op-time split of a step)."""
+def measure(setting, config, tokenizer, data, work, steps, warmup, args):
+    """(train examples/sec, predict examples/sec, op-time split of a step),
+    with run_classifier's own input functions (classifier/datasets.py); the
+    training features are written once to work and reused."""
     with tempfile.TemporaryDirectory() as model_dir:
-        estimator = runtime_for(config, checkpoint, setting, model_dir, runtime)
+        run_config = run_config_for(setting, args.minilm_dir, model_dir,
+                                    args.runtime)
+        runtime = runtime_for(run_config, config)
         timer = StepTimer()
         tracer = StepTracer(warmup=warmup + steps)
-        estimator.train(training_input(train_file, setting),
-                        max_steps=warmup + steps + TRACED_STEPS,
-                        hooks=[timer, tracer])
+        runtime.train(datasets.training_input(run_config, MrpcProcessor(),
+                                              tokenizer, data["train"], work),
+                      max_steps=warmup + steps + TRACED_STEPS,
+                      hooks=[timer, tracer])
         train_rate = BATCH_SIZE / np.median(timer.times[warmup:warmup + steps])
-        predict_fn = file_based_input_fn_builder(
-            dev_file, SEQ_LENGTH, False, False,
-            dynamic_padding=setting.dynamic_padding)
+        predict_fn, _ = datasets.inference_input(
+            run_config, MrpcProcessor(), tokenizer, data["dev"], BATCH_SIZE,
+            "dev.tf_record", "prediction")
         rates = []
         for _ in range(2):  # the first pass builds and warms the graph
             start = time.perf_counter()
-            count = sum(1 for _ in estimator.predict(predict_fn))
+            count = sum(1 for _ in runtime.predict(predict_fn))
             rates.append(count / (time.perf_counter() - start))
-        assert count == num_dev
+        assert count == len(data["dev"])
     return train_rate, max(rates), tracer.split()
 
 
@@ -232,11 +238,11 @@ def argument_parser(doc):
 
 
 def load_minilm(minilm_dir):
-    """(config, checkpoint path, tokenizer) of the converted MiniLM."""
+    """(config, tokenizer) of the converted MiniLM."""
     config = modeling.BertConfig.from_json_file(
         os.path.join(minilm_dir, "bert_config.json"))
     tokenizer = tokenization.FullTokenizer(os.path.join(minilm_dir, "vocab.txt"))
-    return config, os.path.join(minilm_dir, "bert_model.ckpt"), tokenizer
+    return config, tokenizer
 
 
 def main():
@@ -253,20 +259,18 @@ def main():
     args = parser.parse_args()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
 
-    config, checkpoint, tokenizer = load_minilm(args.minilm_dir)
+    config, tokenizer = load_minilm(args.minilm_dir)
     processor = MrpcProcessor()
     mrpc = os.path.join(args.glue_dir, "MRPC")
-    train_examples = processor.get_train_examples(mrpc)
-    dev_examples = processor.get_dev_examples(mrpc)
+    data = {"train": processor.get_train_examples(mrpc),
+            "dev": processor.get_dev_examples(mrpc)}
+    train_examples = data["train"]
     work = tempfile.mkdtemp(prefix="bench-")
-    train_file = os.path.join(work, "train.tf_record")
-    dev_file = os.path.join(work, "dev.tf_record")
     start = time.perf_counter()
     file_based_convert_examples_to_features(
-        train_examples, ["0", "1"], SEQ_LENGTH, tokenizer, train_file)
+        train_examples, ["0", "1"], SEQ_LENGTH, tokenizer,
+        os.path.join(work, "conversion.tf_record"))
     conversion_rate = len(train_examples) / (time.perf_counter() - start)
-    file_based_convert_examples_to_features(
-        dev_examples, ["0", "1"], SEQ_LENGTH, tokenizer, dev_file)
     lengths = [min(SEQ_LENGTH, 3 + len(tokenizer.tokenize(e.text_a)) +
                    len(tokenizer.tokenize(e.text_b))) for e in train_examples]
 
@@ -279,8 +283,7 @@ def main():
     rows = []
     for setting in chosen:
         train_rate, predict_rate, split = measure(
-            setting, config, checkpoint, train_file, dev_file, len(dev_examples),
-            args.steps, args.warmup, args.runtime)
+            setting, config, tokenizer, data, work, args.steps, args.warmup, args)
         length = mean_batch_length(lengths, setting, rng)
         train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
         rows.append((setting.name, train_rate, predict_rate, length, train_gflops,

@@ -19,7 +19,7 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench  # noqa: E402
-from classifier.features import file_based_convert_examples_to_features  # noqa: E402
+from classifier import datasets  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
@@ -37,20 +37,17 @@ def main():
     args = parser.parse_args()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
 
-    config, checkpoint, tokenizer = bench.load_minilm(args.minilm_dir)
+    config, tokenizer = bench.load_minilm(args.minilm_dir)
     examples = MrpcProcessor().get_train_examples(os.path.join(args.glue_dir, "MRPC"))
     with tempfile.TemporaryDirectory() as work:
-        train_file = os.path.join(work, "train.tf_record")
-        file_based_convert_examples_to_features(
-            examples[:bench.BATCH_SIZE * 8], ["0", "1"], bench.SEQ_LENGTH, tokenizer,
-            train_file)
         setting = bench.Setting("profiled", args.precision, args.dynamic_padding,
                                 args.bucket_by_length, args.fused_kernels, False)
-        estimator = bench.runtime_for(config, checkpoint, setting,
-                                      os.path.join(work, "model"), "auto")
+        run_config = bench.run_config_for(setting, args.minilm_dir,
+                                          os.path.join(work, "model"), "auto")
         tracer = bench.StepTracer(bench.WARMUP_STEPS)
-        estimator.train(
-            bench.training_input(train_file, setting),
+        bench.runtime_for(run_config, config).train(
+            datasets.training_input(run_config, MrpcProcessor(), tokenizer,
+                                    examples[:bench.BATCH_SIZE * 8], work),
             max_steps=bench.WARMUP_STEPS + bench.TRACED_STEPS, hooks=[tracer])
 
     steps = float(len(tracer.wall_micros))

@@ -1,0 +1,67 @@
+"""classifier/datasets.py: a phase's feature file and the input function
+over it, with the run's padding, bucketing and length rounding."""
+
+import os
+
+import tensorflow as tf
+
+import tokenization
+from classifier import datasets
+from classifier.run_config import RunConfig
+from processors import InputExample, MrpcProcessor
+
+VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat", "sat", "on", "mat"]
+
+
+def setup(tmp_path, **values):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(VOCAB) + "\n")
+    config = RunConfig(data_dir="", bert_config_file="", task_name="mrpc",
+                       vocab_file=str(vocab), output_dir=str(tmp_path),
+                       max_seq_length=16, **values)
+    examples = [InputExample("train-%d" % i, " ".join(["the cat"] * (i + 1)),
+                             "sat on the mat", str(i % 2)) for i in range(10)]
+    return config, tokenization.FullTokenizer(str(vocab)), examples
+
+
+def batches(input_fn, batch_size, count):
+    with tf.Graph().as_default():
+        batch = tf.compat.v1.data.make_one_shot_iterator(
+            input_fn({"batch_size": batch_size})).get_next()
+        with tf.compat.v1.Session() as session:
+            return [session.run(batch) for _ in range(count)]
+
+
+def test_training_input_pads_each_batch_to_its_longest_rounded(tmp_path):
+    config, tokenizer, examples = setup(tmp_path, fused_kernels=True)
+    input_fn = datasets.training_input(config, MrpcProcessor(), tokenizer,
+                                       examples, str(tmp_path))
+    assert os.path.exists(tmp_path / "train.tf_record")
+    for batch in batches(input_fn, 4, 5):  # repeats and shuffles
+        length = batch["input_ids"].shape[1]
+        assert length % 8 == 0 and length <= 16  # the fused kernels' multiple
+        assert batch["input_ids"].shape[0] == 4
+        assert batch["label_ids"].dtype == "int32"
+
+
+def test_inference_input_keeps_every_example_once_in_order(tmp_path):
+    config, tokenizer, examples = setup(tmp_path)
+    input_fn, steps = datasets.inference_input(
+        config, MrpcProcessor(), tokenizer, examples, 4, "eval.tf_record", "evaluation")
+    assert steps is None  # off TPU: until the data ends
+    assert os.path.exists(tmp_path / "eval.tf_record")
+    got = batches(input_fn, 4, 3)
+    assert [len(batch["label_ids"]) for batch in got] == [4, 4, 2]
+    labels = [int(label) for batch in got for label in batch["label_ids"]]
+    assert labels == [i % 2 for i in range(10)]
+
+
+def test_on_tpu_the_set_is_padded_to_whole_batches(tmp_path):
+    config, tokenizer, examples = setup(tmp_path, use_tpu=True)
+    input_fn, steps = datasets.inference_input(
+        config, MrpcProcessor(), tokenizer, examples, 4, "eval.tf_record", "evaluation")
+    assert steps == 3
+    got = batches(input_fn, 4, 3)
+    assert all(batch["input_ids"].shape == (4, 16) for batch in got)  # fixed shapes
+    real = [int(flag) for batch in got for flag in batch["is_real_example"]]
+    assert real == [1] * 10 + [0] * 2
