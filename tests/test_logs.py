@@ -8,6 +8,7 @@ import os
 import pytest
 import tensorflow as tf
 
+from classifier import startup
 from conftest import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
 
 pytestmark = pytest.mark.shared_data
@@ -29,6 +30,10 @@ def test_five_step_minilm_run_logs_each_line_once(tmp_path, minilm_dir):
     assert not [line for line in lines if line.startswith("INFO:tensorflow")]
     assert not [(a, b) for a, b in zip(texts, texts[1:]) if a == b]
     assert "deprecat" not in process.stderr
+    # None of TensorFlow's C++ start-up notices, whichever TensorFlow this is.
+    assert not [line for line in lines if startup.is_start_up_notice(line)]
+    assert not [line for line in lines if "cuda" in line.lower()]
+    assert len([text for text in texts if text.startswith("runtime: ")]) == 1
     assert len([text for text in texts if "initialised 103 of 105 trainable "
                 "variables" in text]) == 2  # once for training, once for eval
     progress = [line for line in lines if "progress: step 5/5 (100%)" in line]
