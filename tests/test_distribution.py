@@ -184,6 +184,8 @@ def test_multi_worker_on_the_session_runtime_stops_naming_tensorflow_2_15(tmp_pa
 
 
 @pytest.mark.shared_data
+@pytest.mark.skipif(not choice.has_estimator(),
+                    reason="multi_worker_mirrored needs Estimator (TensorFlow 2.15)")
 @pytest.mark.parametrize("tf_config", [
     None, "{not json",
     json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
