@@ -3,12 +3,15 @@ once, short, with loss and learning rate, and the same in TensorBoard."""
 
 import collections
 import glob
+import logging
 import os
 
+from absl import logging as absl_logging
 import pytest
 import tensorflow as tf
 
-from classifier import startup
+from classifier import logs, startup
+from classifier.runtime import choice
 from conftest import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
 
 pytestmark = pytest.mark.shared_data
@@ -61,4 +64,24 @@ def test_verbosity_flag_is_obeyed(tmp_path, tiny_config_file):
     debug = run_classifier(*args, "--output_dir=" + str(tmp_path / "b"),
                            "--verbosity=1")
     assert "guid: dev-5" in debug.stderr  # the fifth example dump is DEBUG
-    assert "deprecated" in debug.stderr
+    if choice.has_estimator():  # the session runtime calls no deprecated API
+        assert "deprecated" in debug.stderr
+
+
+def deprecation_record():
+    return logging.LogRecord("tensorflow", logging.WARNING, "/x/deprecation.py", 50,
+                             "From x: y (from z) is deprecated", None, None)
+
+
+@pytest.mark.parametrize("verbosity,shown", [(None, False), (absl_logging.DEBUG, True)])
+def test_deprecation_notices_only_at_debug(verbosity, shown):
+    tf_logger = tf.get_logger()
+    saved = (absl_logging.get_verbosity(), list(tf_logger.filters))
+    try:
+        if verbosity is not None:
+            absl_logging.set_verbosity(verbosity)
+        logs.configure(verbosity_given=verbosity is not None)
+        assert bool(tf_logger.filter(deprecation_record())) == shown
+    finally:
+        absl_logging.set_verbosity(saved[0])
+        tf_logger.filters[:] = saved[1]
