@@ -3,30 +3,31 @@
 from processors.base import TsvTaskProcessor
 
 
-class MrpcProcessor(TsvTaskProcessor):
-    """MRPC: header row, then label 0, sentences 3 and 4 (test label read as "0")."""
+class _ParaphraseTask(TsvTaskProcessor):
+    """A GLUE paraphrase task: labels 0/1, scored by F1 and accuracy."""
 
     metrics = ("accuracy", "f1")
     main_metric = "eval_f1"
     score_metrics = ("eval_f1", "eval_accuracy")
-    glue_name = "MRPC"
     labels = ("0", "1")
+
+
+class MrpcProcessor(_ParaphraseTask):
+    """MRPC: header row, then label 0, sentences 3 and 4 (test label read as "0")."""
+
+    glue_name = "MRPC"
     text_columns = (3, 4)
     label_column = 0
 
 
-class QqpProcessor(TsvTaskProcessor):
+class QqpProcessor(_ParaphraseTask):
     """QQP: header row; id 0; train/dev questions 3, 4, label 5; test questions 1, 2.
 
     The official files hold malformed rows with too few columns: they are
     skipped, with one warning that gives their count and line numbers.
     """
 
-    metrics = ("accuracy", "f1")
-    main_metric = "eval_f1"
-    score_metrics = ("eval_f1", "eval_accuracy")
     glue_name = "QQP"
-    labels = ("0", "1")
     text_columns = (3, 4)
     test_text_columns = (1, 2)
     label_column = 5
