@@ -44,7 +44,9 @@ def start_tensorflow():
         os.dup2(held_back.fileno(), 2)
         try:
             import tensorflow as tf
-            tf.config.list_logical_devices()
+            # Finds the devices (and prints what that prints) without starting
+            # the runtime, which a multi-worker strategy must still configure.
+            tf.config.list_physical_devices()
         finally:
             sys.stderr.flush()
             os.dup2(saved_stderr, 2)
