@@ -25,7 +25,7 @@ import tensorflow as tf  # noqa: E402
 import tokenization  # noqa: E402
 from classifier.atomic import write_text  # noqa: E402
 from classifier.export import read_assets  # noqa: E402
-from classifier.features import build_features, trimmed_batch  # noqa: E402
+from classifier.data.features import build_features, trimmed_batch  # noqa: E402
 from errors import InputError, reported_errors  # noqa: E402
 from processors import TASKS, InputExample, get_processor  # noqa: E402
 

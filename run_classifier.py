@@ -19,11 +19,11 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 
 from classifier import cli, logs, runner  # noqa: E402
-from classifier.divergence import TrainingDivergedError  # noqa: E402
-from classifier.features import (  # noqa: E402
+from classifier.runtime.divergence import TrainingDivergedError  # noqa: E402
+from classifier.data.features import (  # noqa: E402
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features)
-from classifier.input_pipeline import (  # noqa: E402
+from classifier.data.input_pipeline import (  # noqa: E402
     file_based_input_fn_builder, input_fn_builder)
 from classifier.model_fn import create_model, model_fn_builder  # noqa: E402
 from classifier.run_config import RunConfig  # noqa: E402

@@ -30,9 +30,9 @@ import modeling  # noqa: E402
 import tokenization  # noqa: E402
 from classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
 from classifier.runtime.make import make_runtimes  # noqa: E402
-from classifier.features import file_based_convert_examples_to_features  # noqa: E402
-from classifier import datasets  # noqa: E402
-from classifier.input_pipeline import (  # noqa: E402
+from classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
+from classifier.data import datasets  # noqa: E402
+from classifier.data.input_pipeline import (  # noqa: E402
     FUSED_LENGTH_MULTIPLE, length_buckets)
 from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
 from processors import MrpcProcessor  # noqa: E402
@@ -202,7 +202,7 @@ def runtime_for(run_config, config):
 
 def measure(setting, config, tokenizer, data, work, steps, warmup, args):
     """(train examples/sec, predict examples/sec, op-time split of a step),
-    with run_classifier's own input functions (classifier/datasets.py); the
+    with run_classifier's own input functions (classifier/data/datasets.py); the
     training features are written once to work and reused."""
     with tempfile.TemporaryDirectory() as model_dir:
         run_config = run_config_for(setting, args.minilm_dir, model_dir,

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 import modeling
 import tokenization
-from classifier import distribution
+from classifier.runtime import distribution
 from classifier.run_config import RUN_CONFIG_FILE
 from classifier.runtime import choice
 from errors import InputError

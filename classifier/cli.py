@@ -10,7 +10,7 @@ import types
 
 from absl import flags
 
-from classifier import distribution
+from classifier.runtime import distribution
 from classifier.runtime.choice import RUNTIMES
 from processors import TASKS
 from processors.inference import XNLI_LANGUAGES

@@ -12,7 +12,7 @@ import os
 import tensorflow as tf
 
 from classifier import atomic, checks
-from classifier.features import SEQUENCE_FEATURES
+from classifier.data.features import SEQUENCE_FEATURES
 from classifier.model_fn import create_model
 from errors import InputError
 

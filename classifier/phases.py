@@ -5,11 +5,12 @@ import os
 
 import tensorflow as tf
 
-from classifier import atomic, datasets, results
+from classifier import atomic, results
+from classifier.data import datasets
 from classifier.best_checkpoint import EvalHistory
-from classifier.divergence import DivergenceHook, is_divergence
+from classifier.runtime.divergence import DivergenceHook, is_divergence
 from classifier.export import export_classifier
-from classifier.progress import ProgressHook, write_scalars
+from classifier.runtime.progress import ProgressHook, write_scalars
 from classifier.runtime.estimator import train_on_cluster
 from classifier.runtime.make import speed_hooks
 from errors import InputError

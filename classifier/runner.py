@@ -10,7 +10,9 @@ import tempfile
 
 import tensorflow as tf
 
-from classifier import atomic, checks, distribution, labels, phases
+from classifier import atomic, checks, phases
+from classifier.data import labels
+from classifier.runtime import distribution
 from classifier.lock import OutputDirLock
 from classifier.run_config import RUN_CONFIG_FILE
 from classifier.runtime.choice import resolve as resolve_runtime

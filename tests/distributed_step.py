@@ -15,12 +15,13 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from classifier import distribution, model_fn  # noqa: E402
+from classifier import model_fn  # noqa: E402
+from classifier.runtime import distribution  # noqa: E402
 from classifier.runtime import choice, estimator  # noqa: E402
 from classifier.runtime.session import (  # noqa: E402
     SessionRuntime, default_session_config)
-from classifier.features import InputFeatures  # noqa: E402
-from classifier.input_pipeline import input_fn_builder  # noqa: E402
+from classifier.data.features import InputFeatures  # noqa: E402
+from classifier.data.input_pipeline import input_fn_builder  # noqa: E402
 import modeling  # noqa: E402
 
 tf1 = tf.compat.v1

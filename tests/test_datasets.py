@@ -1,4 +1,4 @@
-"""classifier/datasets.py: a phase's feature file and the input function
+"""classifier/data/datasets.py: a phase's feature file and the input function
 over it, with the run's padding, bucketing and length rounding."""
 
 import os
@@ -6,7 +6,7 @@ import os
 import tensorflow as tf
 
 import tokenization
-from classifier import datasets
+from classifier.data import datasets
 from classifier.run_config import RunConfig
 from processors import InputExample, MrpcProcessor
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier import distribution
+from classifier.runtime import distribution
 from classifier.runtime import choice
 from conftest import REPO, run_classifier, small_mrpc, tiny_config_dict, UNCASED_VOCAB
 

@@ -5,7 +5,7 @@ import os
 import pytest
 
 import tokenization
-from classifier.feature_cache import convert_with_cache
+from classifier.data.feature_cache import convert_with_cache
 from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
 from processors import InputExample
 

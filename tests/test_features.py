@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import tokenization
-from classifier import features
+from classifier.data import features
 from conftest import UNCASED_VOCAB
 from errors import InputError
 from processors import InputExample

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from classifier import features
-from classifier.input_pipeline import file_based_input_fn_builder, input_fn_builder
+from classifier.data import features
+from classifier.data.input_pipeline import file_based_input_fn_builder, input_fn_builder
 from processors import InputExample
 
 

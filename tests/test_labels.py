@@ -1,8 +1,8 @@
-"""classifier/labels.py: the label list of your own data."""
+"""classifier/data/labels.py: the label list of your own data."""
 
 import pytest
 
-from classifier import labels
+from classifier.data import labels
 from classifier.run_config import RunConfig
 from errors import InputError
 from processors import CustomDataProcessor

@@ -19,7 +19,8 @@ FLOORS = {
 def module_files():
     """{module name: path} of the project's own modules."""
     modules = {}
-    for folder in ("", "classifier", "classifier/runtime", "processors", "sweep"):
+    for folder in ("", "classifier", "classifier/data", "classifier/runtime",
+                   "processors", "sweep"):
         for name in os.listdir(os.path.join(REPO, folder)):
             if not name.endswith(".py"):
                 continue

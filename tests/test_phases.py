@@ -11,8 +11,8 @@ import tensorflow as tf
 
 import modeling
 from classifier import metrics, phases
-from classifier.features import InputFeatures
-from classifier.input_pipeline import input_fn_builder
+from classifier.data.features import InputFeatures
+from classifier.data.input_pipeline import input_fn_builder
 from classifier.model_fn import spec_fn_builder
 from classifier.run_config import RunConfig
 from classifier.runtime.session import SessionRuntime

@@ -1,12 +1,12 @@
-"""classifier/progress.py: progress lines with steps, speed and time left."""
+"""classifier/runtime/progress.py: progress lines with steps, speed and time left."""
 
 import logging
 
 import tensorflow as tf
 
 import optimization
-from classifier.progress import (TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook,
-                                 ProgressHook, format_duration)
+from classifier.runtime.progress import (TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook,
+                                         ProgressHook, format_duration)
 
 tf1 = tf.compat.v1
 

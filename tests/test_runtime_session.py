@@ -10,8 +10,8 @@ import pytest
 import tensorflow as tf
 
 from classifier import metrics
-from classifier.features import InputFeatures
-from classifier.input_pipeline import input_fn_builder
+from classifier.data.features import InputFeatures
+from classifier.data.input_pipeline import input_fn_builder
 from classifier.model_fn import spec_fn_builder
 from classifier.runtime import choice
 from classifier.runtime.session import SessionRuntime

@@ -5,8 +5,9 @@ import pytest
 import tensorflow as tf
 
 import modeling
-from classifier import features, metrics, results
-from classifier.input_pipeline import file_based_input_fn_builder
+from classifier import metrics, results
+from classifier.data import features
+from classifier.data.input_pipeline import file_based_input_fn_builder
 from processors import InputExample
 
 tf1 = tf.compat.v1

@@ -4,7 +4,7 @@ strategy."""
 
 import tensorflow as tf
 
-from classifier import distribution
+from classifier.runtime import distribution
 
 tf1 = tf.compat.v1
 

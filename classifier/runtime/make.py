@@ -3,9 +3,10 @@ arguments are set here once, for either runtime."""
 
 import tensorflow as tf
 
-from classifier import distribution, metrics
+from classifier import metrics
+from classifier.runtime import distribution
 from classifier.model_fn import model_fn_builder, spec_fn_builder
-from classifier.progress import ExamplesPerSecondHook
+from classifier.runtime.progress import ExamplesPerSecondHook
 from classifier.runtime import choice
 from classifier.runtime.estimator import make_estimators
 from classifier.runtime.session import SessionRuntime, default_session_config

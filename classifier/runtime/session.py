@@ -23,7 +23,7 @@ import time
 import tensorflow as tf
 
 from classifier.model_fn import EVAL, PREDICT, TRAIN
-from classifier.progress import ExamplesPerSecondHook, write_scalars
+from classifier.runtime.progress import ExamplesPerSecondHook, write_scalars
 
 tf1 = tf.compat.v1
 

@@ -5,10 +5,10 @@ import os
 
 import tensorflow as tf
 
-from classifier.feature_cache import convert_with_cache
-from classifier.features import plan_inference_batches
-from classifier.input_pipeline import (FUSED_LENGTH_MULTIPLE,
-                                       file_based_input_fn_builder)
+from classifier.data.feature_cache import convert_with_cache
+from classifier.data.features import plan_inference_batches
+from classifier.data.input_pipeline import (FUSED_LENGTH_MULTIPLE,
+                                            file_based_input_fn_builder)
 
 tf1 = tf.compat.v1
 

@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
-from classifier.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
-                                 SEQUENCE_FEATURES)
+from classifier.data.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
+                                      SEQUENCE_FEATURES)
 
 SHUFFLE_BUFFER_SIZE = 100
 BUCKET_WIDTH = 16

@@ -12,8 +12,8 @@ import json
 
 import tensorflow as tf
 
-from classifier.features import (PaddingInputExample,
-                                 file_based_convert_examples_to_features)
+from classifier.data.features import (PaddingInputExample,
+                                      file_based_convert_examples_to_features)
 from classifier.atomic import write_text
 
 # Bump when the record layout or the conversion changes.
