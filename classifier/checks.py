@@ -7,9 +7,8 @@ import tensorflow as tf
 
 import modeling
 import tokenization
-from classifier.runtime import distribution
 from classifier.run_config import RUN_CONFIG_FILE
-from classifier.runtime import choice
+from classifier.runtime import choice, distribution
 from errors import InputError
 
 

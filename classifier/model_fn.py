@@ -13,10 +13,10 @@ import tensorflow as tf
 import modeling
 import optimization
 from classifier import metrics
+from classifier.data.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
+from classifier.runtime.choice import has_estimator
 from classifier.runtime.divergence import guard_loss
 from classifier.runtime.progress import TRAINING_LOSS_COLLECTION
-from classifier.runtime.choice import has_estimator
-from classifier.data.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
 
 tf1 = tf.compat.v1
 CLASSIFIER_DROPOUT = 0.1

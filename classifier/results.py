@@ -1,11 +1,10 @@
-"""The text of the result files: eval_results.txt, test_results.tsv,
-test_predictions.tsv and the GLUE server's file."""
+"""The result files, written and read here alone: eval_results.txt,
+test_results.tsv, test_predictions.tsv and the GLUE server's file."""
 
 import os
 
 import numpy as np
 import tensorflow as tf
-
 
 EVAL_RESULTS_FILE = "eval_results.txt"
 

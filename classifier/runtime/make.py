@@ -4,11 +4,10 @@ arguments are set here once, for either runtime."""
 import tensorflow as tf
 
 from classifier import metrics
-from classifier.runtime import distribution
 from classifier.model_fn import model_fn_builder, spec_fn_builder
-from classifier.runtime.progress import ExamplesPerSecondHook
-from classifier.runtime import choice
+from classifier.runtime import choice, distribution
 from classifier.runtime.estimator import make_estimators
+from classifier.runtime.progress import ExamplesPerSecondHook
 from classifier.runtime.session import SessionRuntime, default_session_config
 
 tf1 = tf.compat.v1

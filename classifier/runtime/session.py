@@ -58,6 +58,11 @@ def _call_input_fn(input_fn, params, input_context):
     return input_fn(params)
 
 
+def _scaffold(spec):
+    """The model function's Scaffold (its scaffold_fn's, else a new one)."""
+    return spec.scaffold_fn() if spec.scaffold_fn else tf1.train.Scaffold()
+
+
 def _global_step_read(global_step):
     """The global step's read that Estimator creates before the input: the same
     ops, so that the ops after it get the same ids (and random seeds)."""
@@ -121,10 +126,10 @@ class SessionRuntime(object):
             spec = self._spec_fn(features, None, TRAIN,
                                  {"batch_size": self._batch_sizes[TRAIN]})
             loss, train_op = spec.loss, spec.train_op
-            scaffold = spec.scaffold_fn() if spec.scaffold_fn else None
+            scaffold = _scaffold(spec)
         else:
             loss, train_op, initialize = self._build_replicated_training(input_fn)
-            scaffold = None
+            scaffold = tf1.train.Scaffold()
         return loss, train_op, scaffold, [initialize]
 
     def _build_replicated_training(self, input_fn):
@@ -167,7 +172,6 @@ class SessionRuntime(object):
             tf1.add_to_collection(tf1.GraphKeys.SAVERS, tf1.train.Saver(
                 sharded=True, max_to_keep=self._keep_checkpoint_max,
                 defer_build=True, save_relative_paths=True))
-            scaffold = scaffold or tf1.train.Scaffold()
             saver_hook = tf1.train.CheckpointSaverHook(
                 self.model_dir, save_steps=self._save_checkpoints_steps,
                 scaffold=scaffold)
@@ -225,7 +229,7 @@ class SessionRuntime(object):
             finals = {key: value for key, (value, _) in metrics.items()}
             finals["global_step"] = global_step
             read_finals = tf1.train.FinalOpsHook(finals)
-            scaffold = spec.scaffold_fn() if spec.scaffold_fn else None
+            scaffold = _scaffold(spec)
             start = time.time()
             batches = 0
             with self._session(checkpoint, scaffold, [initialize, read_finals]) as session:
@@ -245,7 +249,7 @@ class SessionRuntime(object):
         checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, _, initialize = self._build_inference(input_fn, PREDICT)
-            scaffold = spec.scaffold_fn() if spec.scaffold_fn else None
+            scaffold = _scaffold(spec)
             with self._session(checkpoint, scaffold, [initialize]) as session:
                 while not session.should_stop():
                     batch = session.run(spec.predictions)
