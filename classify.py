@@ -1,8 +1,9 @@
 """Classifies raw text with a model exported by `run_classifier.py --do_export`.
 
 One example per input line: a sentence, or a sentence pair separated by one tab.
-Writes TSV: text_a, text_b, the predicted label (or score), then one probability
-column per label. A bad line (more than one tab, bytes that are not UTF-8, an
+Writes TSV: text_a, text_b, the predicted label (or score; for a multi-label
+model the predicted labels, comma-joined), then one probability column per
+label. A bad line (more than one tab, bytes that are not UTF-8, an
 empty line) is reported on stderr with its line number and skipped; the other
 lines are classified, and the exit status is 1 if any line was bad. A missing
 or wrong export folder or input file ends with one line and exit status 2.
@@ -71,6 +72,7 @@ class ExportedClassifier(object):
         if self.text_pairs is None and self.task_name.lower() in TASKS:
             self.text_pairs = get_processor(self.task_name).text_pairs
         self.label_list = config["label_list"]
+        self.multi_label = config.get("multi_label", False)
         self.max_seq_length = config["max_seq_length"]
         self.tokenizer = tokenization.FullTokenizer(
             config["vocab_file"], config["do_lower_case"])
@@ -96,6 +98,11 @@ class ExportedClassifier(object):
         if self.label_list is None:
             return [("%.6f" % score, []) for score in outputs["scores"].numpy()]
         probabilities = outputs["probabilities"].numpy()
+        if self.multi_label:
+            return [(",".join(name for name, chosen in zip(self.label_list, row)
+                              if chosen), list(probability_row))
+                    for row, probability_row in zip(
+                        outputs["label_set"].numpy(), probabilities)]
         return [(self.label_list[int(np.argmax(row))], list(row))
                 for row in probabilities]
 

@@ -28,6 +28,7 @@ def check_run_config(config):
         gradient_accumulation_steps=config.gradient_accumulation_steps)
     check_runtime(config)
     check_speed_options(config)
+    check_label_options(config)
     check_not_negative(
         eval_every_steps=config.eval_every_steps,
         early_stopping_evals=config.early_stopping_evals,
@@ -82,6 +83,28 @@ def check_speed_options(config):
                          "--use_tpu (XLA compiles the whole TPU step already)")
 
 
+def check_label_options(config):
+    """The label list and multi-label flags that need no data."""
+    if config.label_list and config.labels_file:
+        raise InputError("--label_list and --labels_file both give the labels: "
+                         "pass one of them")
+    if config.labels_file and not tf.io.gfile.exists(config.labels_file):
+        raise InputError("--labels_file=%s does not exist: pass a file with one "
+                         "label name per line" % config.labels_file)
+    if not config.label_separator:
+        raise InputError("--label_separator must not be empty")
+    threshold = config.multi_label_threshold
+    if threshold is not None and not 0.0 < threshold < 1.0:
+        raise InputError("--multi_label_threshold=%s must be between 0 and 1 "
+                         "(exclusive)" % threshold)
+    if config.tune_threshold and not config.do_eval:
+        raise InputError("--tune_threshold chooses the threshold on the dev set: "
+                         "add --do_eval")
+    if config.tune_threshold and threshold is not None:
+        raise InputError("--tune_threshold chooses the threshold: drop "
+                         "--multi_label_threshold=%s" % threshold)
+
+
 def check_runtime(config):
     """--runtime, --use_tpu and multi_worker_mirrored against this TensorFlow:
     the last two need the estimator runtime (TensorFlow 2.15)."""
@@ -124,6 +147,17 @@ def check_task_options(config, processor):
     if config.glue_submission_dir and processor.glue_name is None:
         raise InputError("--glue_submission_dir: task %s is not a GLUE task"
                          % config.task_name)
+    if config.multi_label and not processor.multi_label:
+        raise InputError(
+            "--multi_label: task %s has one label per example; for your own "
+            "multi-label data use --task_name=tsv, csv or jsonl with "
+            "--multi_label" % config.task_name)
+    for flag, given in (("tune_threshold", config.tune_threshold),
+                        ("multi_label_threshold",
+                         config.multi_label_threshold is not None)):
+        if given and not processor.multi_label:
+            raise InputError("--%s is for multi-label tasks; task %s has one "
+                             "label per example" % (flag, config.task_name))
 
 
 def check_actions(do_train, do_eval, do_predict, do_export=False):

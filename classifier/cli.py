@@ -106,6 +106,32 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "read from the training file (sorted) and saved as label_list.txt in "
         "output_dir, which later eval/predict runs reuse.")
     define.string(
+        "labels_file", None,
+        "Your own data: a file with the label names, one per line, in class-id "
+        "order (instead of --label_list). Multi-label data may then give labels "
+        "as 0-based ids, e.g. GoEmotions' label ids with its emotions.txt.")
+
+    # Multi-label classification.
+    define.bool(
+        "multi_label", False,
+        "Your own data: each label field holds any number of labels, joined by "
+        "--label_separator (in jsonl also a list). Sigmoid outputs, binary "
+        "cross-entropy, micro/macro F1 metrics (task goemotions is multi-label "
+        "already).")
+    define.string(
+        "label_separator", ",",
+        "With --multi_label: what separates the labels in a label field.")
+    define.float(
+        "multi_label_threshold", None,
+        "Multi-label tasks: a label is predicted when its probability is at "
+        "least this. Default: the threshold --tune_threshold saved in "
+        "--output_dir, else 0.5.")
+    define.bool(
+        "tune_threshold", False,
+        "Multi-label tasks, with --do_eval: choose the threshold (0.01-0.99) with "
+        "the best dev macro F1, save it in --output_dir and use it for predict "
+        "and export from then on.")
+    define.string(
         "glue_submission_dir", None,
         "With --do_predict on a GLUE task: also write the file the GLUE server "
         "takes (e.g. MRPC.tsv) into this folder.")

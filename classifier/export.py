@@ -1,9 +1,10 @@
 """Exports a fine-tuned classifier as a SavedModel for TensorFlow Serving and classify.py.
 
 The folder holds the `serving_default` signature (int32 input_ids, input_mask,
-segment_ids of shape [batch, length] -> probabilities and label_ids, or scores
-for regression) and assets.extra/ with what turns raw text into those inputs:
-vocab.txt, label_list.txt and classifier_config.json.
+segment_ids of shape [batch, length] -> probabilities and label_ids; scores for
+regression; probabilities and label_set, 1 for each predicted label, for a
+multi-label task) and assets.extra/ with what turns raw text into those
+inputs: vocab.txt, label_list.txt and classifier_config.json.
 """
 
 import json
@@ -14,6 +15,7 @@ import tensorflow as tf
 from classifier import atomic, checks
 from classifier.data.features import SEQUENCE_FEATURES
 from classifier.model_fn import create_model
+from classifier.multi_label import predicted_mask
 from errors import InputError
 
 tf1 = tf.compat.v1
@@ -22,38 +24,51 @@ ASSETS_DIR = "assets.extra"
 CONFIG_FILE = "classifier_config.json"
 
 
-def build_serving_graph(bert_config, label_list):
-    """Placeholders -> model outputs in the current graph: (inputs, outputs)."""
+def build_serving_graph(bert_config, label_list, threshold=None):
+    """Placeholders -> model outputs in the current graph: (inputs, outputs).
+
+    A threshold makes it a multi-label model whose label_set output holds 1
+    for each label with a probability of at least the threshold.
+    """
     inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
               for name in SEQUENCE_FEATURES}
     regression = label_list is None
+    multi_label = threshold is not None
     batch_size = tf.shape(inputs["input_ids"])[0]
+    label_shape = [batch_size, len(label_list)] if multi_label else [batch_size]
     _, _, _, output = create_model(
         bert_config, is_training=False, input_ids=inputs["input_ids"],
         input_mask=inputs["input_mask"], segment_ids=inputs["segment_ids"],
-        labels=tf.zeros([batch_size], tf.float32 if regression else tf.int32),
+        labels=tf.zeros(label_shape, tf.float32 if regression else tf.int32),
         num_labels=1 if regression else len(label_list),
-        use_one_hot_embeddings=False, regression=regression)
+        use_one_hot_embeddings=False, regression=regression,
+        multi_label=multi_label)
     if regression:
         return inputs, {"scores": output}
+    if multi_label:
+        return inputs, {"probabilities": output,
+                        "label_set": predicted_mask(output, threshold)}
     return inputs, {"probabilities": output,
                     "label_ids": tf.argmax(output, axis=-1, output_type=tf.int32)}
 
 
 def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
-                      do_lower_case, max_seq_length, task_name, text_pairs=None):
+                      do_lower_case, max_seq_length, task_name, text_pairs=None,
+                      threshold=None):
     """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
 
     text_pairs says whether the model was trained on sentence pairs; it is
     recorded where the task's name does not tell (your own data), and
-    classify.py warns about inputs of the other kind.
+    classify.py warns about inputs of the other kind. threshold: a
+    multi-label model's (see build_serving_graph).
 
     The folder is built under a temporary name and renamed when complete.
     """
     checks.check_export_dir(export_dir)
     with atomic.replaced_when_done(export_dir, overwrite=False) as temporary_dir:
         with tf.Graph().as_default() as graph:
-            inputs, outputs = build_serving_graph(bert_config, label_list)
+            inputs, outputs = build_serving_graph(bert_config, label_list,
+                                                  threshold)
             saver = tf1.train.Saver()
             with tf1.Session(graph=graph) as session:
                 saver.restore(session, checkpoint)
@@ -65,11 +80,11 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                     strip_default_attrs=True)
                 builder.save()
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
-                     max_seq_length, task_name, text_pairs)
+                     max_seq_length, task_name, text_pairs, threshold)
 
 
 def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
-                 max_seq_length, task_name, text_pairs=None):
+                 max_seq_length, task_name, text_pairs=None, threshold=None):
     assets = os.path.join(saved_model_dir, ASSETS_DIR)
     tf.io.gfile.makedirs(assets)
     tf.io.gfile.copy(vocab_file, os.path.join(assets, "vocab.txt"))
@@ -80,6 +95,9 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
               "label_list": label_list, "regression": label_list is None}
     if text_pairs is not None:
         config["text_pairs"] = bool(text_pairs)
+    if threshold is not None:
+        config["multi_label"] = True
+        config["threshold"] = float(threshold)
     with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
         writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
 

@@ -6,7 +6,11 @@ TPUEstimator runs the metric function on the host CPU, so the Pearson and
 Spearman metrics may collect every score of the eval set.
 """
 
+import re
+
 import tensorflow as tf
+
+from classifier.multi_label import THRESHOLD_GRID, predicted_mask
 
 tf1 = tf.compat.v1
 
@@ -121,3 +125,114 @@ def accuracy_and_loss(per_example_loss, label_ids, logits, is_real_example):
     """The reference's metrics: eval_accuracy and eval_loss."""
     return metric_fn_builder(("accuracy",), regression=False)(
         per_example_loss, label_ids, logits, is_real_example)
+
+
+def _running_sum(values, name):
+    """A local variable that adds up `values` over the batches: (variable,
+    update)."""
+    total = tf1.Variable(
+        tf.zeros(values.shape, tf.float64), trainable=False, name=name,
+        collections=[tf1.GraphKeys.LOCAL_VARIABLES,
+                     tf1.GraphKeys.METRIC_VARIABLES])
+    return total, total.assign_add(values)
+
+
+def _label_counts(truth, predicted, weights, name):
+    """Running per-label (true positive, false positive, false negative)
+    counts over axis 0 of 0/1 tensors: ([...] variables, update)."""
+    sums = [_running_sum(tf.reduce_sum(weights * counted, axis=0),
+                         "%s_%s" % (name, kind))
+            for kind, counted in (("tp", truth * predicted),
+                                  ("fp", (1 - truth) * predicted),
+                                  ("fn", truth * (1 - predicted)))]
+    return [total for total, _ in sums], [update for _, update in sums]
+
+
+def _f1(tp, fp, fn):
+    return tf.math.divide_no_nan(2 * tp, 2 * tp + fp + fn)
+
+
+def metric_key_names(label_list):
+    """Label names as they appear in metric keys (eval_f1_<name>): letters,
+    digits, _ . - kept, other characters as _, repeats given their id."""
+    keys = []
+    for index, label in enumerate(label_list):
+        key = re.sub(r"[^A-Za-z0-9_.-]", "_", label)
+        keys.append(key if key not in keys else "%s_%d" % (key, index))
+    return keys
+
+
+def multi_label_metric_fn_builder(label_list, threshold, tune_threshold=False):
+    """Returns metric_fn(per_example_loss, label_ids, logits, is_real_example)
+    of a multi-label task (label_ids multi-hot, logits one per label).
+
+    A label is predicted when its sigmoid probability is at least threshold.
+    Metrics, as scikit-learn defines them (0 where a ratio is undefined):
+    eval_micro_/eval_macro_ precision, recall and f1, eval_f1_<label> per
+    label, eval_exact_match (subset accuracy), eval_hamming_loss, eval_loss
+    and eval_threshold. With tune_threshold also eval_tuned_threshold, the
+    one threshold of THRESHOLD_GRID with the highest macro F1 (the lowest of
+    equals), and eval_tuned_macro_f1, that F1.
+    """
+    label_keys = metric_key_names(label_list)
+
+    def metric_fn(per_example_loss, label_ids, logits, is_real_example):
+        probabilities = tf.sigmoid(logits)
+        truth = tf.cast(label_ids, tf.float64)
+        weights = tf.cast(is_real_example, tf.float64)[:, None]
+        predicted = tf.cast(predicted_mask(probabilities, threshold), tf.float64)
+        with tf1.variable_scope(None, default_name="multi_label_metrics"):
+            (tp, fp, fn), count_updates = _label_counts(
+                truth, predicted, weights, "label")
+            examples, examples_update = _running_sum(
+                tf.reduce_sum(weights), "examples")
+            matches, matches_update = _running_sum(tf.reduce_sum(
+                weights[:, 0] * tf.reduce_prod(1 - tf.abs(truth - predicted),
+                                               axis=1)), "exact_matches")
+            wrong, wrong_update = _running_sum(tf.reduce_sum(
+                weights * tf.abs(truth - predicted)), "wrong_labels")
+        updates = tf.group(count_updates + [examples_update, matches_update,
+                                            wrong_update])
+        sum_tp, sum_fp, sum_fn = [tf.reduce_sum(count) for count in (tp, fp, fn)]
+        per_label_f1 = _f1(tp, fp, fn)
+        values = {
+            "micro_precision": tf.math.divide_no_nan(sum_tp, sum_tp + sum_fp),
+            "micro_recall": tf.math.divide_no_nan(sum_tp, sum_tp + sum_fn),
+            "micro_f1": _f1(sum_tp, sum_fp, sum_fn),
+            "macro_precision": tf.reduce_mean(tf.math.divide_no_nan(tp, tp + fp)),
+            "macro_recall": tf.reduce_mean(tf.math.divide_no_nan(tp, tp + fn)),
+            "macro_f1": tf.reduce_mean(per_label_f1),
+            "exact_match": tf.math.divide_no_nan(matches, examples),
+            "hamming_loss": tf.math.divide_no_nan(
+                wrong, examples * len(label_list)),
+            "threshold": tf.constant(threshold, tf.float64),
+        }
+        for index, key in enumerate(label_keys):
+            values["f1_" + key] = per_label_f1[index]
+        if tune_threshold:
+            tuned, tune_update = _tuned_threshold(probabilities, truth, weights)
+            values.update(tuned)
+            updates = tf.group(updates, tune_update)
+        result = {"eval_" + name: (tf.cast(value, tf.float32), updates)
+                  for name, value in values.items()}
+        result["eval_loss"] = tf1.metrics.mean(values=per_example_loss,
+                                               weights=is_real_example)
+        return result
+
+    return metric_fn
+
+
+def _tuned_threshold(probabilities, truth, weights):
+    """The threshold of THRESHOLD_GRID with the highest macro F1: ({name:
+    value}, update)."""
+    grid = tf.constant(THRESHOLD_GRID, tf.float32)
+    predicted = tf.cast(probabilities[:, None, :] >= grid[None, :, None],
+                        tf.float64)  # [batch, thresholds, labels]
+    with tf1.variable_scope(None, default_name="tuned_threshold"):
+        (tp, fp, fn), updates = _label_counts(
+            truth[:, None, :], predicted, weights[:, :, None], "grid")
+    macro_f1 = tf.reduce_mean(_f1(tp, fp, fn), axis=1)
+    best = tf.argmax(macro_f1)
+    return ({"tuned_threshold": tf.cast(tf.gather(grid, best), tf.float64),
+             "tuned_macro_f1": tf.gather(macro_f1, best)},
+            tf.group(updates))

@@ -39,12 +39,14 @@ def as_tpu_estimator_spec(spec):
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
                  labels, num_labels, use_one_hot_embeddings, regression=False,
-                 compute_dtype=tf.float32, fused_kernels=False):
+                 compute_dtype=tf.float32, fused_kernels=False, multi_label=False):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
     Returns (loss, per_example_loss, logits, probabilities). With regression
     (num_labels 1) the loss is the squared error and the last element holds
-    the predicted scores.
+    the predicted scores. With multi_label (labels multi-hot) each label has
+    its own sigmoid probability and the loss is binary cross-entropy,
+    averaged over labels and examples.
     """
     model = modeling.BertModel(
         config=bert_config,
@@ -73,6 +75,12 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
             scores = tf.squeeze(logits, axis=-1)
             per_example_loss = tf.square(scores - tf.cast(labels, tf.float32))
             return tf.reduce_mean(per_example_loss), per_example_loss, logits, scores
+        if multi_label:
+            per_example_loss = tf.reduce_mean(
+                tf.nn.sigmoid_cross_entropy_with_logits(
+                    labels=tf.cast(labels, tf.float32), logits=logits), axis=-1)
+            return (tf.reduce_mean(per_example_loss), per_example_loss, logits,
+                    tf.sigmoid(logits))
         probabilities = tf.nn.softmax(logits, axis=-1)
         log_probs = tf.nn.log_softmax(logits, axis=-1)
         one_hot_labels = tf.one_hot(labels, depth=num_labels, dtype=tf.float32)
@@ -132,7 +140,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
                      use_one_hot_embeddings, metric_fn=None, regression=False,
                      compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                     fused_kernels=False):
+                     fused_kernels=False, multi_label=False):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     It returns a TPUEstimatorSpec; on TensorFlow without Estimator (2.16+),
@@ -143,7 +151,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         bert_config, num_labels, init_checkpoint, learning_rate,
         num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
         metric_fn, regression, compute_dtype, gradient_accumulation_steps,
-        fused_kernels)
+        fused_kernels, multi_label)
     if not has_estimator():
         return spec_fn
 
@@ -157,7 +165,7 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                     num_train_steps, num_warmup_steps, use_tpu,
                     use_one_hot_embeddings, metric_fn=None, regression=False,
                     compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                    fused_kernels=False):
+                    fused_kernels=False, multi_label=False):
     """Returns a spec_fn(features, labels, mode, params) -> ModelSpec.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
@@ -165,8 +173,9 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     dynamic loss scaling. fused_kernels: in training, the encoder's
     elementwise work and the optimizer's update as compiled kernels
     (fused_kernels.py; evaluation and prediction, whose batches come in many
-    shapes, run op by op). Predictions are "probabilities", or
-    "scores" for regression.
+    shapes, run op by op). multi_label: sigmoid outputs (create_model); give
+    a multi-label metric_fn. Predictions are "probabilities", or "scores"
+    for regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
 
@@ -181,14 +190,14 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         if REAL_EXAMPLE_FEATURE in features:
             is_real_example = tf.cast(features[REAL_EXAMPLE_FEATURE], tf.float32)
         else:
-            is_real_example = tf.ones(tf.shape(label_ids), dtype=tf.float32)
+            is_real_example = tf.ones(tf.shape(label_ids)[:1], dtype=tf.float32)
 
         is_training = mode == TRAIN
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
             use_one_hot_embeddings, regression, compute_dtype,
-            fused_kernels and is_training)
+            fused_kernels and is_training, multi_label)
         scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == TRAIN:

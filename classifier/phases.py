@@ -10,6 +10,7 @@ from classifier.data import datasets
 from classifier.best_checkpoint import EvalHistory
 from classifier.runtime.divergence import DivergenceHook, is_divergence
 from classifier.export import export_classifier
+from classifier.multi_label import resolve_threshold, save_threshold
 from classifier.runtime.progress import ProgressHook, write_scalars
 from classifier.runtime.estimator import train_on_cluster
 from classifier.runtime.make import speed_hooks
@@ -133,6 +134,18 @@ def write_eval_results(output_dir, result):
                       results.format_eval_results(result))
 
 
+def save_tuned_threshold(output_dir, result):
+    """Saves the threshold --tune_threshold found in this evaluation."""
+    save_threshold(output_dir, round(float(result["eval_tuned_threshold"]), 2))
+
+
+def multi_label_threshold(config, processor):
+    """The threshold of a multi-label task's predictions (None for others)."""
+    if not processor.multi_label:
+        return None
+    return resolve_threshold(config.multi_label_threshold, config.output_dir)
+
+
 def eval_recorder(config, estimator, eval_sets, processor):
     """With eval_every_steps, what records an evaluation in eval_history.tsv
     (and best/) and says whether to stop early; else None."""
@@ -162,12 +175,17 @@ def predict(config, estimator, processor, tokenizer, real_examples):
     predictions = results.real_predictions(
         estimator.predict(input_fn=input_fn), len(real_examples))
     label_list = processor.get_labels()
+    threshold = multi_label_threshold(config, processor)
+    if threshold is not None:
+        tf1.logging.info("predicted labels: those with a probability of at "
+                         "least %s", threshold)
     atomic.write_text(
         os.path.join(config.output_dir, "test_results.tsv"),
         results.format_test_results(predictions))
     atomic.write_text(
         os.path.join(config.output_dir, results.TEST_PREDICTIONS_FILE),
-        results.format_test_predictions(real_examples, predictions, label_list))
+        results.format_test_predictions(real_examples, predictions, label_list,
+                                        threshold))
     if config.glue_submission_dir:
         tf.io.gfile.makedirs(config.glue_submission_dir)
         path = os.path.join(config.glue_submission_dir,
@@ -190,5 +208,6 @@ def export(config, bert_config, processor):
                       processor.get_labels(), config.vocab_file,
                       config.do_lower_case, config.max_seq_length,
                       config.task_name,
-                      processor.text_pairs if own_data else None)
+                      processor.text_pairs if own_data else None,
+                      multi_label_threshold(config, processor))
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

@@ -6,6 +6,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from classifier.multi_label import predicted_names
+
 EVAL_RESULTS_FILE = "eval_results.txt"
 
 
@@ -52,10 +54,15 @@ def format_test_results(predictions):
                    for prediction in predictions)
 
 
-def predicted_label(prediction, label_list):
-    """The label name with the highest probability, or the score."""
+def predicted_label(prediction, label_list, threshold=None):
+    """The label name with the highest probability, or the score; with a
+    threshold (multi-label) the names of the labels predicted, comma-joined
+    (empty when none is)."""
     if label_list is None:
         return "%.6f" % prediction["scores"]
+    if threshold is not None:
+        return ",".join(predicted_names(prediction["probabilities"], label_list,
+                                        threshold))
     return label_list[int(np.argmax(prediction["probabilities"]))]
 
 
@@ -70,13 +77,15 @@ def read_predicted_labels(folder):
     return [row[column] for row in rows[1:]]
 
 
-def format_test_predictions(examples, predictions, label_list):
+def format_test_predictions(examples, predictions, label_list, threshold=None):
     """test_predictions.tsv: a header, then guid, prediction and one
-    probability column per label, named by the label."""
+    probability column per label, named by the label. The prediction is a
+    label name, a score, or (multi-label, with the threshold) the predicted
+    label names, comma-joined."""
     header = ["guid", "prediction"] + list(label_list or [])
     lines = ["\t".join(header)]
     for example, prediction in zip(examples, predictions):
-        cells = [example.guid, predicted_label(prediction, label_list)]
+        cells = [example.guid, predicted_label(prediction, label_list, threshold)]
         if label_list is not None:
             cells += ["%.6f" % value for value in prediction["probabilities"]]
         lines.append("\t".join(cells))

@@ -18,11 +18,13 @@ RUN_CONFIG_FILE = "run_config.json"
 # different ones would mix two trainings in one folder.
 TRAINING_FIELDS = (
     "task_name", "data_dir", "xnli_language", "text_a_column", "text_b_column",
-    "label_column", "has_header", "label_list", "bert_config_file", "vocab_file",
+    "label_column", "has_header", "label_list", "labels_file", "multi_label",
+    "label_separator", "bert_config_file", "vocab_file",
     "init_checkpoint", "do_lower_case", "max_seq_length", "train_batch_size",
     "learning_rate", "num_train_epochs", "warmup_proportion", "random_seed",
     "precision", "gradient_accumulation_steps", "bucket_by_length")
-PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint")
+PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint",
+               "labels_file")
 
 
 def fast_preset(use_tpu):
@@ -75,6 +77,11 @@ class RunConfig(object):
     label_column: Optional[str] = None
     has_header: bool = False
     label_list: Optional[Tuple[str, ...]] = None
+    labels_file: Optional[str] = None
+    multi_label: bool = False
+    label_separator: str = ","
+    multi_label_threshold: Optional[float] = None
+    tune_threshold: bool = False
     glue_submission_dir: Optional[str] = None
     eval_every_steps: int = 0
     keep_checkpoint_max: int = 5
@@ -117,11 +124,14 @@ class RunConfig(object):
 
     def training_differences(self, saved_json):
         """[(field, saved value, this value)] of the TRAINING_FIELDS that
-        differ from a run_config.json's text."""
+        differ from a run_config.json's text (a field that a file from an
+        older version lacks had its default value)."""
         saved = json.loads(saved_json)
         current = json.loads(self.to_json())
-        return [(name, saved.get(name), current[name]) for name in TRAINING_FIELDS
-                if saved.get(name) != current[name]]
+        defaults = {field.name: field.default for field in dataclasses.fields(self)}
+        return [(name, saved.get(name, defaults[name]), current[name])
+                for name in TRAINING_FIELDS
+                if saved.get(name, defaults[name]) != current[name]]
 
     @property
     def pads_dynamically(self):

@@ -28,7 +28,8 @@ def load_processor(config):
         config.task_name, xnli_language=config.xnli_language,
         text_a_column=config.text_a_column, text_b_column=config.text_b_column,
         label_column=config.label_column, has_header=config.has_header,
-        label_list=config.label_list)
+        label_list=config.label_list, multi_label=config.multi_label,
+        label_separator=config.label_separator)
     if isinstance(processor, CustomDataProcessor):
         labels.settle_label_list(processor, config)
     return processor
@@ -95,8 +96,10 @@ def run(config):
                          phases.eval_recorder(config, estimator, eval_sets,
                                               processor))
         if config.do_eval:
-            phases.write_eval_results(config.output_dir, phases.evaluate(
-                estimator, eval_sets, config.output_dir))
+            result = phases.evaluate(estimator, eval_sets, config.output_dir)
+            phases.write_eval_results(config.output_dir, result)
+            if config.tune_threshold:
+                phases.save_tuned_threshold(config.output_dir, result)
         if config.do_predict:
             phases.predict(config, estimator, processor, tokenizer, data["test"])
         if config.do_export:

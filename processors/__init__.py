@@ -2,8 +2,8 @@
 
 To add a GLUE-like task (one TSV file per set), declare a TsvTaskProcessor
 subclass with its files, columns and labels in the module of its family
-(single_sentence, paraphrase, inference, similarity) and add its names to
-TASKS below; other layouts subclass DataProcessor.
+(single_sentence, paraphrase, inference, similarity, multi_label) and add
+its names to TASKS below; other layouts subclass DataProcessor.
 """
 
 from errors import InputError
@@ -13,6 +13,7 @@ from processors.custom import FORMATS, CustomDataProcessor
 from processors.inference import (AxProcessor, MnliMismatchedProcessor,
                                   MnliProcessor, QnliProcessor, RteProcessor,
                                   WnliProcessor, XnliProcessor)
+from processors.multi_label import GoEmotionsProcessor
 from processors.paraphrase import MrpcProcessor, QqpProcessor
 from processors.similarity import StsbProcessor
 from processors.single_sentence import ColaProcessor, Sst2Processor
@@ -33,21 +34,24 @@ TASKS = {
     "wnli": WnliProcessor,
     "ax": AxProcessor,
     "xnli": XnliProcessor,
+    "goemotions": GoEmotionsProcessor,
 }
 
 
 def get_processor(task_name, xnli_language="zh", text_a_column=None,
                   text_b_column=None, label_column=None, has_header=False,
-                  label_list=None):
+                  label_list=None, multi_label=False, label_separator=","):
     """Returns a new processor for task_name (case-insensitive).
 
     The keyword arguments are the flags of the tasks that take options: XNLI's
-    language, and the column layout of your own tsv/csv/jsonl data.
+    language, and the column layout and label kind of your own tsv/csv/jsonl
+    data.
     """
     key = task_name.lower()
     if key in FORMATS:
         return CustomDataProcessor(key, text_a_column, label_column,
-                                   text_b_column, has_header, label_list)
+                                   text_b_column, has_header, label_list,
+                                   multi_label, label_separator)
     if key not in TASKS:
         raise InputError(
             "--task_name=%s is not a known task: use one of %s"
@@ -59,7 +63,7 @@ def get_processor(task_name, xnli_language="zh", text_a_column=None,
 
 __all__ = [
     "AxProcessor", "ColaProcessor", "CustomDataProcessor", "DataProcessor",
-    "InputExample", "MnliMismatchedProcessor", "MnliProcessor",
+    "GoEmotionsProcessor", "InputExample", "MnliMismatchedProcessor", "MnliProcessor",
     "MrpcProcessor", "QnliProcessor", "QqpProcessor", "RteProcessor",
     "Sst2Processor", "StsbProcessor", "TASKS", "TsvTaskProcessor",
     "WnliProcessor", "XnliProcessor", "get_processor", "read_tsv",

@@ -73,7 +73,9 @@ class DataProcessor(object):
         trials);
       score_metrics: the eval_results keys GLUE averages into the task's
         score (the main metric first);
-      glue_name: the file name stem of its GLUE submission, if any.
+      glue_name: the file name stem of its GLUE submission, if any;
+      multi_label: an example's label is a tuple of label names, any number
+        of them (processors/multi_label.py).
     A regression task returns None from get_labels().
     """
 
@@ -81,6 +83,7 @@ class DataProcessor(object):
     main_metric = "eval_accuracy"
     score_metrics = ("eval_accuracy",)
     glue_name = None
+    multi_label = False
     text_pairs = None  # True: sentence pairs, False: single sentences
 
     def get_train_examples(self, data_dir):

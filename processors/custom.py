@@ -2,6 +2,7 @@
 
 Files in data_dir: train.<format>, dev.<format>, test.<format>. For tsv/csv a
 column is a 0-based index, for jsonl a key. The test file may lack the label.
+With multi_label, a label field holds a set of labels (processors/multi_label.py).
 """
 
 import csv
@@ -9,8 +10,10 @@ import io
 import json
 import os
 
-from processors.base import DataProcessor, InputExample, TsvRow, read_text, read_tsv
 from errors import InputError
+from processors.base import DataProcessor, InputExample, TsvRow, read_text, read_tsv
+from processors.multi_label import (MULTI_LABEL_MAIN_METRIC, label_order,
+                                    label_set, split_label_set)
 
 FORMATS = ("tsv", "csv", "jsonl")
 
@@ -19,7 +22,8 @@ class CustomDataProcessor(DataProcessor):
     """Reads sentence (pair) classification data in the layout the flags give."""
 
     def __init__(self, data_format, text_a_column, label_column,
-                 text_b_column=None, has_header=False, label_list=None):
+                 text_b_column=None, has_header=False, label_list=None,
+                 multi_label=False, label_separator=","):
         if data_format not in FORMATS:
             raise InputError("unknown data format %r: use one of %s"
                              % (data_format, ", ".join(FORMATS)))
@@ -33,6 +37,12 @@ class CustomDataProcessor(DataProcessor):
         self.label_column = self._column(label_column, "label_column")
         self.has_header = has_header
         self.label_list = list(label_list) if label_list else None
+        self.multi_label = multi_label
+        self.label_separator = label_separator
+        if multi_label:
+            self.metrics = ()
+            self.main_metric = MULTI_LABEL_MAIN_METRIC
+            self.score_metrics = (MULTI_LABEL_MAIN_METRIC,)
 
     def _column(self, value, flag):
         if self.data_format == "jsonl":
@@ -73,37 +83,54 @@ class CustomDataProcessor(DataProcessor):
         InputError (jsonl has no header rows).
         """
         records = list(self._located_records(data_dir, "train", need_label=True))
-        labels = [label for _, _, label, _ in records]
+        if self.multi_label:
+            labels = [split_label_set(field, self.label_separator, where)
+                      for _, _, field, where in records]
+        else:
+            labels = [[str(field)] for _, _, field, _ in records]
+        later = {label for row in labels[1:] for label in row}
         if (self.data_format != "jsonl" and not self.has_header
-                and len(labels) > 1 and labels[0] not in labels[1:]):
+                and len(labels) > 1 and not later.intersection(labels[0])):
+            first = self.label_separator.join(labels[0])
             raise InputError(
                 "%s: the label %r of the first row appears in no other row: if "
                 "line 1 is a header, pass --has_header (or --label_list if %r is "
-                "a real label)" % (records[0][3], labels[0], labels[0]))
-        return sorted(set(labels))
+                "a real label)" % (records[0][3], first, first))
+        names = {label for row in labels for label in row}
+        return label_order(names) if self.multi_label else sorted(names)
 
     def _examples(self, data_dir, set_type):
         is_test = set_type == "test"
         labels = self.get_labels()
         examples = []
-        for index, (text_a, text_b, label, where) in enumerate(
+        for index, (text_a, text_b, field, where) in enumerate(
                 self._located_records(data_dir, set_type, need_label=not is_test)):
-            if label is None:
-                label = labels[0]
-            elif label not in labels:
-                hint = ""
-                if where.endswith(":1") and not self.has_header:
-                    hint = " (if line 1 is a header, pass --has_header)"
-                raise InputError("%s: label %r in column %s is not in the label list "
-                                 "%s: fix the row or --label_list%s"
-                                 % (where, label, self.label_column, ",".join(labels),
-                                    hint))
             examples.append(InputExample("%s-%d" % (set_type, index), text_a,
-                                         text_b, label))
+                                         text_b, self._label(field, labels, where)))
         return examples
 
+    def _label(self, field, labels, where):
+        """The example's label from its label field (None: a test row without
+        one, which gets the first label, or no label for multi-label data)."""
+        if self.multi_label:
+            return () if field is None else label_set(
+                field, labels, self.label_separator, where)
+        if field is None:
+            return labels[0]
+        label = str(field)
+        if label not in labels:
+            hint = ""
+            if where.endswith(":1") and not self.has_header:
+                hint = " (if line 1 is a header, pass --has_header)"
+            raise InputError("%s: label %r in column %s is not in the label list "
+                             "%s: fix the row or --label_list%s"
+                             % (where, label, self.label_column, ",".join(labels),
+                                hint))
+        return label
+
     def _located_records(self, data_dir, set_type, need_label):
-        """Yields (text_a, text_b, label or None, "file:line") per data row."""
+        """Yields (text_a, text_b, label field or None, "file:line") per data
+        row; the label field is a string, or what jsonl holds (a list)."""
         path = self.path(data_dir, set_type)
         rows = list(self._rows(path))
         if self.has_header and rows:
@@ -114,10 +141,12 @@ class CustomDataProcessor(DataProcessor):
             text_a = self._cell(row, self.text_a_column, where)
             text_b = (None if self.text_b_column is None
                       else self._cell(row, self.text_b_column, where))
-            label = None
+            field = None
             if need_label or self._has(row, self.label_column):
-                label = str(self._cell(row, self.label_column, where))
-            yield text_a, text_b, label, where
+                field = self._cell(row, self.label_column, where)
+                if not isinstance(field, list):
+                    field = str(field)
+            yield text_a, text_b, field, where
 
     def _rows(self, path):
         """Yields (row, "file:line") where row is a list (tsv/csv) or a dict."""

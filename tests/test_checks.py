@@ -64,6 +64,15 @@ def test_a_valid_config_gives_the_bert_config(config):
     ({"init_checkpoint": "/no/such/model.ckpt"}, ".index is missing"),
     ({"bert_config_file": "/no/such/bert_config.json"}, "does not exist"),
     ({"data_dir": "/no/such/dir"}, "is not a directory"),
+    ({"label_list": ("a", "b"), "labels_file": "/x"}, "pass one of them"),
+    ({"labels_file": "/no/such/labels.txt"}, "--labels_file=/no/such/labels.txt "
+                                             "does not exist"),
+    ({"label_separator": ""}, "--label_separator must not be empty"),
+    ({"multi_label_threshold": 1.0}, "--multi_label_threshold=1.0 must be between"),
+    ({"tune_threshold": True}, "--tune_threshold chooses the threshold on the dev "
+                               "set: add --do_eval"),
+    ({"tune_threshold": True, "do_eval": True, "multi_label_threshold": 0.3},
+     "drop --multi_label_threshold=0.3"),
 ])
 def test_bad_settings_stop_before_anything_is_written(config, changes, message):
     bad = dataclasses.replace(config, **changes)
@@ -136,6 +145,24 @@ def test_replica_split_and_task_options(config):
         checks.check_task_options(dataclasses.replace(
             config, glue_submission_dir="/tmp/glue", task_name="csv"),
             CustomTask())
+
+
+def test_multi_label_flags_need_a_multi_label_task(config):
+    import processors
+    mrpc = processors.get_processor("mrpc")
+    for changes, message in (
+            ({"multi_label": True}, "--multi_label: task mrpc has one label per "
+                                    "example; for your own multi-label data use"),
+            ({"tune_threshold": True, "do_eval": True},
+             "--tune_threshold is for multi-label tasks"),
+            ({"multi_label_threshold": 0.3},
+             "--multi_label_threshold is for multi-label tasks")):
+        with pytest.raises(InputError, match=message):
+            checks.check_task_options(dataclasses.replace(config, **changes), mrpc)
+    checks.check_task_options(
+        dataclasses.replace(config, multi_label=True, tune_threshold=True,
+                            do_eval=True),
+        processors.get_processor("goemotions"))
 
 
 def test_runtime_against_this_tensorflow(config):

@@ -136,3 +136,18 @@ def test_pad_to_batch_multiple():
     assert all(isinstance(e, features.PaddingInputExample) for e in padded[10:])
     assert features.pad_to_batch_multiple(examples, 5) == examples
     assert np.sum([isinstance(e, int) for e in padded]) == 10
+
+
+def test_multi_label_features_are_multi_hot():
+    labels = ["anger", "joy", "love"]
+    examples = [InputExample("a", "so happy", label=("joy", "love")),
+                InputExample("b", "meh", label=()),
+                features.PaddingInputExample()]
+    converted = features.convert_examples_to_features(
+        examples, labels, 6, WordTokenizer(), multi_label=True)
+    assert [f.label_id for f in converted] == [[0, 1, 1], [0, 0, 0], [0, 0, 0]]
+    assert [f.is_real_example for f in converted] == [True, True, False]
+    with pytest.raises(InputError, match="example c: label 'fear' is not one of"):
+        features.convert_single_example(
+            0, InputExample("c", "x", label=("fear",)), labels, 6, WordTokenizer(),
+            multi_label=True)

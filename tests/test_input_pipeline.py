@@ -88,3 +88,21 @@ def test_dynamic_padding_rounds_up_to_a_length_multiple(tmp_path):
             # [CLS] text [SEP]: 3 to 23 tokens, rounded up to 8, 16, or 22 (all)
             assert batch["input_ids"].shape[1] == min(22, -(-longest // 8) * 8)
             assert np.all(batch["input_mask"].sum(axis=1) <= batch["input_ids"].shape[1])
+
+
+def test_multi_hot_labels_read_back_from_file_and_memory(tmp_path):
+    examples = [InputExample("g%d" % i, "abc"[:i + 1], label=labels)
+                for i, labels in enumerate([("b",), ("a", "c"), ()])]
+    path = str(tmp_path / "train.tf_record")
+    features.file_based_convert_examples_to_features(
+        examples, ["a", "b", "c"], 8, CharTokenizer(), path, multi_label=True)
+    in_memory = features.convert_examples_to_features(
+        examples, ["a", "b", "c"], 8, CharTokenizer(), multi_label=True)
+    expected = [[0, 1, 0], [1, 0, 1], [0, 0, 0]]
+    for input_fn in (file_based_input_fn_builder(path, 8, False, False,
+                                                 dynamic_padding=True,
+                                                 multi_hot_size=3),
+                     input_fn_builder(in_memory, 8, False, False)):
+        batch = next(input_fn({"batch_size": 3}).as_numpy_iterator())
+        assert batch["label_ids"].dtype == np.int32
+        np.testing.assert_array_equal(batch["label_ids"], expected)

@@ -1,10 +1,14 @@
-"""In-graph metrics against independent NumPy computations on the same predictions."""
+"""In-graph metrics against independent NumPy and scikit-learn computations
+on the same predictions."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
+from sklearn import metrics as sk
 
 from classifier import metrics
+from classifier.multi_label import THRESHOLD_GRID
+from experiments.check_metrics_with_sklearn import sklearn_metrics
 
 tf1 = tf.compat.v1
 
@@ -96,3 +100,82 @@ def test_pearson_and_spearman_with_ties():
         expected_pearson, abs=1e-6)
     assert run_metric("spearman", labels, predictions, weights) == pytest.approx(
         expected_spearman, abs=1e-6)
+
+
+def multi_label_data(seed=7, examples=90, labels=6):
+    """Multi-hot labels and logits with the corner cases: a label never true,
+    one never predicted at 0.5, rows without labels, and padding rows."""
+    rng = np.random.RandomState(seed)
+    truth = (rng.rand(examples, labels) < 0.3).astype(np.int32)
+    truth[:, 0] = 0  # never true
+    truth[:5] = 0  # examples without labels
+    logits = (rng.normal(0, 1.5, (examples, labels)) + 1.2 * truth).astype(np.float32)
+    logits[:, 1] = -8.0  # never predicted at 0.5
+    weights = np.ones(examples, np.float32)
+    weights[-8:] = 0.0  # padding examples
+    return truth, logits, weights
+
+
+def run_multi_label_metrics(truth, logits, weights, threshold, tune=False,
+                            batch_size=16):
+    """Streams the data through multi_label_metric_fn_builder's metric_fn in
+    batches; returns {key: final value}."""
+    label_list = ["label %d" % index for index in range(truth.shape[1])]
+    with tf.Graph().as_default():
+        truth_in = tf1.placeholder(tf.int32, [None, truth.shape[1]])
+        logits_in = tf1.placeholder(tf.float32, [None, truth.shape[1]])
+        weights_in = tf1.placeholder(tf.float32, [None])
+        loss_in = tf1.placeholder(tf.float32, [None])
+        metric_fn = metrics.multi_label_metric_fn_builder(label_list, threshold, tune)
+        result = metric_fn(loss_in, truth_in, logits_in, weights_in)
+        update = tf.group(*[update for _, update in result.values()])
+        with tf1.Session() as session:
+            session.run(tf1.local_variables_initializer())
+            for start in range(0, len(truth), batch_size):
+                part = slice(start, start + batch_size)
+                session.run(update, {truth_in: truth[part], logits_in: logits[part],
+                                     weights_in: weights[part],
+                                     loss_in: np.ones(len(truth[part]), np.float32)})
+            return session.run({key: value for key, (value, _) in result.items()})
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.3])
+def test_multi_label_metrics_equal_scikit_learn(threshold):
+    truth, logits, weights = multi_label_data()
+    result = run_multi_label_metrics(truth, logits, weights, threshold)
+    real = weights > 0
+    probabilities = 1 / (1 + np.exp(-logits[real].astype(np.float64)))
+    expected = sklearn_metrics(truth[real], probabilities >= threshold,
+                               ["label %d" % index for index in range(6)])
+    assert expected["eval_f1_label_0"] == 0.0 and expected["eval_macro_f1"] > 0.1
+    assert set(expected) | {"eval_loss", "eval_threshold"} == set(result)
+    for key, value in expected.items():
+        assert result[key] == pytest.approx(value, abs=1e-6), key
+    assert result["eval_threshold"] == pytest.approx(threshold)
+
+
+def test_tuned_threshold_is_the_grid_point_with_the_best_macro_f1():
+    truth, logits, weights = multi_label_data(seed=11)
+    result = run_multi_label_metrics(truth, logits, weights, 0.5, tune=True)
+    real = weights > 0
+    probabilities = 1 / (1 + np.exp(-logits[real]))
+    scores = [sk.f1_score(truth[real], probabilities >= np.float32(threshold),
+                       average="macro", zero_division=0)
+              for threshold in THRESHOLD_GRID]
+    best = int(np.argmax(scores))
+    assert result["eval_tuned_threshold"] == pytest.approx(THRESHOLD_GRID[best])
+    assert result["eval_tuned_macro_f1"] == pytest.approx(scores[best], abs=1e-6)
+    assert result["eval_tuned_macro_f1"] >= result["eval_macro_f1"]
+
+
+def test_multi_label_padding_rows_count_for_nothing():
+    truth, logits, weights = multi_label_data()
+    changed = logits.copy()
+    changed[weights == 0] = -changed[weights == 0]
+    assert run_multi_label_metrics(truth, changed, weights, 0.5) == (
+        run_multi_label_metrics(truth, logits, weights, 0.5))
+
+
+def test_metric_key_names_are_safe_and_distinct():
+    assert metrics.metric_key_names(["joy", "a b", "a_b", "x/y"]) == [
+        "joy", "a_b", "a_b_2", "x_y"]

@@ -59,6 +59,40 @@ def test_regression_predicts_scores():
         assert spec.predictions["scores"].shape.as_list() == [2]
 
 
+def test_multi_label_loss_is_binary_cross_entropy_over_labels_and_examples():
+    from classifier.metrics import multi_label_metric_fn_builder
+    labels = ["a", "b", "c"]
+    with tf.Graph().as_default():
+        arguments = dict(ARGUMENTS, multi_label=True, metric_fn=(
+            multi_label_metric_fn_builder(labels, 0.5)))
+        batch = features()
+        batch["label_ids"] = tf.constant([[1, 0, 1], [0, 0, 0]])
+        spec_fn = model_fn.spec_fn_builder(**arguments)
+        spec = spec_fn(batch, None, model_fn.EVAL, {})
+        metric_fn, tensors = spec.eval_metrics
+        assert {"eval_macro_f1", "eval_f1_c", "eval_hamming_loss"} <= set(
+            metric_fn(*tensors))
+        logits = tensors[2]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            loss, logit_values = session.run([spec.loss, logits])
+        truth = np.array([[1, 0, 1], [0, 0, 0]])
+        probability = 1 / (1 + np.exp(-logit_values.astype(np.float64)))
+        expected = -np.mean(truth * np.log(probability) +
+                            (1 - truth) * np.log(1 - probability))
+        assert loss == pytest.approx(expected, rel=1e-5)
+    with tf.Graph().as_default():
+        batch = features()
+        batch["label_ids"] = tf.zeros([2, 3], tf.int32)
+        spec = model_fn.spec_fn_builder(**dict(ARGUMENTS, multi_label=True))(
+            batch, None, model_fn.PREDICT, {})
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            probabilities = session.run(spec.predictions["probabilities"])
+        assert probabilities.shape == (2, 3)
+        assert not np.allclose(probabilities.sum(axis=1), 1.0)  # sigmoids
+
+
 def test_model_fn_builder_gives_what_this_tensorflow_runs():
     """A TPUEstimatorSpec on 2.15 (the reference's contract), else the ModelSpec."""
     with tf.Graph().as_default():

@@ -1,4 +1,5 @@
-"""Processors on the real GLUE and XNLI files: counts, columns, labels, guids."""
+"""Processors on the real GLUE, XNLI and GoEmotions files: counts, columns,
+labels, guids; your own data, single- and multi-label."""
 
 import os
 
@@ -12,6 +13,7 @@ MRPC = os.path.join(GLUE, "MRPC")
 COLA = os.path.join(GLUE, "CoLA")
 MNLI = os.path.join(SHARED_DATA, "mnli_sample_fastnlp", "MNLI")
 XNLI = os.path.join(SHARED_DATA, "xnli_sample")
+GOEMOTIONS = os.path.join(SHARED_DATA, "goemotions")
 
 
 @pytest.mark.shared_data
@@ -334,6 +336,7 @@ def test_custom_first_row_with_a_unique_label_is_taken_for_a_header(tmp_path):
     ("rte", "eval_accuracy", ("eval_accuracy",)),
     ("wnli", "eval_accuracy", ("eval_accuracy",)),
     ("xnli", "eval_accuracy", ("eval_accuracy",)),
+    ("goemotions", "eval_macro_f1", ("eval_macro_f1",)),
 ])
 def test_each_task_names_its_main_and_score_metrics(task, main, score):
     """GLUE's task scores (sweep/report.py) read these; the main metric leads."""
@@ -341,3 +344,114 @@ def test_each_task_names_its_main_and_score_metrics(task, main, score):
     assert processor.main_metric == main
     assert processor.score_metrics == score
     assert score[0] == main
+
+
+@pytest.mark.shared_data
+def test_goemotions_counts_label_sets_and_guids():
+    processor = processors.get_processor("GoEmotions")
+    assert processor.multi_label and len(processor.get_labels()) == 28
+    train = processor.get_train_examples(GOEMOTIONS)
+    dev = processor.get_dev_examples(GOEMOTIONS)
+    test = processor.get_test_examples(GOEMOTIONS)
+    assert (len(train), len(dev), len(test)) == (43410, 5426, 5427)
+    first = train[0]
+    assert (first.guid, first.label) == ("train-eebbqej", ("neutral",))
+    assert first.text_a.startswith("My favourite food is anything")
+    several = [example for example in train if len(example.label) > 1]
+    assert 6000 < len(several) < 8000  # about 16% of the rows have 2+ labels
+    assert all(example.label for example in train + dev)
+    assert test[0].label == ()  # test labels are not read, as for GLUE
+    with open(os.path.join(GOEMOTIONS, "emotions.txt")) as reader:
+        assert reader.read().split("\n") == processor.get_labels()
+
+
+def goemotions_copy(tmp_path, rows=3, emotions=None):
+    data_dir = tmp_path / "goemotions"
+    data_dir.mkdir(parents=True)
+    for name in ("train.tsv", "dev.tsv", "test.tsv"):
+        with open(os.path.join(GOEMOTIONS, name), encoding="utf-8") as reader:
+            lines = reader.read().split("\n")[:rows]
+        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if emotions is not None:
+        (data_dir / "emotions.txt").write_text(emotions)
+    return str(data_dir)
+
+
+@pytest.mark.shared_data
+def test_goemotions_label_errors_name_file_and_line(tmp_path):
+    data_dir = goemotions_copy(tmp_path)
+    with open(os.path.join(data_dir, "dev.tsv"), "a") as writer:
+        writer.write("a text\t3,28\tid1\nanother\t\tid2\n")
+    processor = processors.get_processor("goemotions")
+    with pytest.raises(InputError, match=r"dev.tsv:4: label '28' is neither a "
+                                         r"name in the label list nor an id 0-27"):
+        processor.get_dev_examples(data_dir)
+    bad = goemotions_copy(tmp_path / "b", emotions="joy\nlove\n")
+    with pytest.raises(InputError, match=r"emotions.txt does not list GoEmotions' "
+                                         r"28 emotions in their id order"):
+        processor.get_train_examples(bad)
+
+
+@pytest.mark.shared_data
+def test_own_tsv_with_a_labels_file_reads_goemotions_as_the_named_task():
+    """GoEmotions' ids with its emotions.txt, through --task_name=tsv
+    --multi_label --labels_file: the same examples as --task_name=goemotions."""
+    from processors.multi_label import read_label_names
+    own = custom("tsv", text_a_column="0", label_column="1", multi_label=True,
+                 label_list=read_label_names(os.path.join(GOEMOTIONS, "emotions.txt")))
+    named = processors.get_processor("goemotions")
+    assert own.main_metric == named.main_metric == "eval_macro_f1"
+    own_dev = own.get_dev_examples(GOEMOTIONS)
+    named_dev = named.get_dev_examples(GOEMOTIONS)
+    assert [(e.text_a, e.label) for e in own_dev] == [
+        (e.text_a, e.label) for e in named_dev]
+
+
+def test_own_multi_label_data_in_each_format(tmp_path):
+    write(tmp_path, "train.tsv", "joy|love\tgreat\nanger\tbad\nlove| joy\tnice\n")
+    write(tmp_path, "test.tsv", "\tno label here\n")
+    tsv = custom("tsv", multi_label=True, label_separator="|")
+    assert tsv.labels_in_file(str(tmp_path)) == ["anger", "joy", "love"]
+    tsv.label_list = ["anger", "joy", "love"]
+    assert [e.label for e in tsv.get_train_examples(str(tmp_path))] == [
+        ("joy", "love"), ("anger",), ("joy", "love")]
+    write(tmp_path, "train.jsonl",
+          '{"t": "a", "y": ["b", "a"]}\n{"t": "b", "y": []}\n{"t": "c", "y": "b"}\n')
+    jsonl = custom("jsonl", text_a_column="t", label_column="y", multi_label=True)
+    assert jsonl.labels_in_file(str(tmp_path)) == ["a", "b"]
+    jsonl.label_list = ["a", "b"]
+    assert [e.label for e in jsonl.get_train_examples(str(tmp_path))] == [
+        ("a", "b"), (), ("b",)]
+    write(tmp_path, "train.csv", 'text,labels\nhi,"2,0"\nyo,1\n')
+    ids = custom("csv", text_a_column="0", label_column="1", has_header=True,
+                 multi_label=True, label_list=["x", "y", "z"])
+    assert [e.label for e in ids.get_train_examples(str(tmp_path))] == [
+        ("x", "z"), ("y",)]
+
+
+def test_numeric_label_ids_sort_as_numbers_and_stay_names():
+    from processors.multi_label import label_name, label_order
+    assert label_order(["10", "2", "1"]) == ["1", "2", "10"]
+    # Names that are numbers are never read as ids: "0" is not names[0].
+    with pytest.raises(InputError, match="neither a name"):
+        label_name("0", ["1", "2"], "f:1")
+
+
+@pytest.mark.parametrize("content,message", [
+    ("\ttext\n", r"train.tsv:1: the label field is empty: a multi-label row "
+                   r"needs at least one label"),
+    ("a,,b\ttext\n", r"train.tsv:1: the label field 'a,,b' has an empty label"),
+    ("a,z\ttext\n", r"train.tsv:1: label 'z' is neither a name in the label "
+                      r"list nor an id 0-1"),
+])
+def test_own_multi_label_data_errors(tmp_path, content, message):
+    write(tmp_path, "train.tsv", content)
+    processor = custom("tsv", multi_label=True, label_list=["a", "b"])
+    with pytest.raises(InputError, match=message):
+        processor.get_train_examples(str(tmp_path))
+
+
+def test_own_multi_label_header_is_detected(tmp_path):
+    write(tmp_path, "train.tsv", "labels\ttext\na,b\tx\nb\ty\n")
+    with pytest.raises(InputError, match="the label 'labels' of the first row"):
+        custom("tsv", multi_label=True).labels_in_file(str(tmp_path))

@@ -17,7 +17,13 @@ def write_features(config, processor, tokenizer, examples, record_file):
     """Writes the examples' TFRecord file, or reuses an identical one."""
     convert_with_cache(examples, processor.get_labels(), config.max_seq_length,
                        tokenizer, record_file, config.vocab_file,
-                       config.do_lower_case, config.task_name)
+                       config.do_lower_case, config.task_name,
+                       processor.multi_label)
+
+
+def multi_hot_size(processor):
+    """The length of a multi-label task's label vector; None for other tasks."""
+    return len(processor.get_labels()) if processor.multi_label else None
 
 
 def training_input(config, processor, tokenizer, examples, feature_dir):
@@ -30,6 +36,7 @@ def training_input(config, processor, tokenizer, examples, feature_dir):
         regression=processor.is_regression,
         dynamic_padding=config.pads_dynamically,
         bucket_by_length=config.bucket_by_length,
+        multi_hot_size=multi_hot_size(processor),
         length_multiple=FUSED_LENGTH_MULTIPLE if config.fused_kernels else 1)
 
 
@@ -53,5 +60,6 @@ def inference_input(config, processor, tokenizer, real_examples, batch_size,
         input_file=record_file, seq_length=config.max_seq_length,
         is_training=False, drop_remainder=drop_remainder,
         regression=processor.is_regression,
-        dynamic_padding=config.pads_dynamically)
+        dynamic_padding=config.pads_dynamically,
+        multi_hot_size=multi_hot_size(processor))
     return input_fn, steps

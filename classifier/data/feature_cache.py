@@ -3,8 +3,10 @@
 Beside each TFRecord file lies `<file>.key`: a hash of the examples (their
 guids, texts and labels, so the data file contents and the task's layout),
 the vocabulary file's bytes, do_lower_case, max_seq_length, the label list,
-the task and the feature format. The key is written after the record file is
-complete, so a run killed in between leaves no key and the file is rebuilt.
+the task and the feature format (a multi-label example's label is a list in
+the hash, a single-label one a string: the two never share a key). The key
+is written after the record file is complete, so a run killed in between
+leaves no key and the file is rebuilt.
 """
 
 import hashlib
@@ -42,7 +44,8 @@ def cache_key(examples, label_list, max_seq_length, vocab_file, do_lower_case,
 
 
 def convert_with_cache(examples, label_list, max_seq_length, tokenizer,
-                       output_file, vocab_file, do_lower_case, task_name):
+                       output_file, vocab_file, do_lower_case, task_name,
+                       multi_label=False):
     """Writes output_file unless an identical one is there; logs which."""
     key = cache_key(examples, label_list, max_seq_length, vocab_file,
                     do_lower_case, task_name)
@@ -62,6 +65,7 @@ def convert_with_cache(examples, label_list, max_seq_length, tokenizer,
     if tf.io.gfile.exists(key_file):
         tf.io.gfile.remove(key_file)
     file_based_convert_examples_to_features(
-        examples, label_list, max_seq_length, tokenizer, output_file)
+        examples, label_list, max_seq_length, tokenizer, output_file,
+        multi_label)
     write_text(key_file, json.dumps({"key": key, "examples": len(examples)}))
     return True

@@ -28,7 +28,8 @@ class PaddingInputExample(object):
 
 
 class InputFeatures(object):
-    """The model inputs of one example."""
+    """The model inputs of one example. label_id is a class id, a float score
+    (regression) or a list of 0/1, one per label (multi-label)."""
 
     def __init__(self, input_ids, input_mask, segment_ids, label_id,
                  is_real_example=True):
@@ -49,17 +50,21 @@ def truncate_seq_pair(tokens_a, tokens_b, max_length):
 
 
 def convert_single_example(ex_index, example, label_list, max_seq_length,
-                           tokenizer):
+                           tokenizer, multi_label=False):
     """Converts one InputExample (or PaddingInputExample) into InputFeatures.
 
-    Logs the first five as the reference does: the first at INFO, the other
-    four at DEBUG (--verbosity=1), so a run's log stays short.
+    With multi_label, example.label is a tuple of label names and label_id
+    their multi-hot vector. Logs the first five as the reference does: the
+    first at INFO, the other four at DEBUG (--verbosity=1), so a run's log
+    stays short.
     """
     if isinstance(example, PaddingInputExample):
         zeros = [0] * max_seq_length
-        return InputFeatures(list(zeros), list(zeros), list(zeros), 0,
+        label_id = [0] * len(label_list) if multi_label else 0
+        return InputFeatures(list(zeros), list(zeros), list(zeros), label_id,
                              is_real_example=False)
-    feature, tokens = build_features(example, label_list, max_seq_length, tokenizer)
+    feature, tokens = build_features(example, label_list, max_seq_length,
+                                     tokenizer, multi_label)
     if ex_index < 5:
         log = tf.compat.v1.logging.info if ex_index == 0 else (
             tf.compat.v1.logging.debug)
@@ -74,9 +79,13 @@ def convert_single_example(ex_index, example, label_list, max_seq_length,
     return feature
 
 
-def build_features(example, label_list, max_seq_length, tokenizer):
+def build_features(example, label_list, max_seq_length, tokenizer,
+                   multi_label=False):
     """[CLS] a [SEP] (b [SEP]), truncated and zero-padded: (InputFeatures, tokens)."""
-    label_id = _label_id(example, label_list)
+    if multi_label:
+        label_id = multi_hot(example, label_list)
+    else:
+        label_id = _label_id(example, label_list)
 
     tokens_a = tokenizer.tokenize(example.text_a)
     tokens_b = tokenizer.tokenize(example.text_b) if example.text_b else None
@@ -120,16 +129,28 @@ def _label_id(example, label_list):
     return label_map[example.label]
 
 
-def convert_examples_to_features(examples, label_list, max_seq_length, tokenizer):
+def multi_hot(example, label_list):
+    """1 for each label of example.label (a tuple of names), else 0; all 0
+    for an example without labels."""
+    names = set(example.label or ())
+    unknown = sorted(names.difference(label_list))
+    if unknown:
+        raise InputError("example %s: label %r is not one of the task's labels %s"
+                         % (example.guid, unknown[0], ", ".join(label_list)))
+    return [int(label in names) for label in label_list]
+
+
+def convert_examples_to_features(examples, label_list, max_seq_length, tokenizer,
+                                 multi_label=False):
     """Converts a list of examples into a list of InputFeatures."""
     return [convert_single_example(index, example, label_list, max_seq_length,
-                                   tokenizer)
+                                   tokenizer, multi_label)
             for index, example in enumerate(examples)]
 
 
 def features_to_tf_example(feature):
     """Wraps InputFeatures in a tf.train.Example of int64 features (a regression
-    label is a float)."""
+    label is a float; a multi-label label is a vector)."""
     def int64_feature(values):
         return tf.train.Feature(int64_list=tf.train.Int64List(value=list(values)))
 
@@ -139,6 +160,8 @@ def features_to_tf_example(feature):
     if isinstance(feature.label_id, float):
         fields[LABEL_FEATURE] = tf.train.Feature(
             float_list=tf.train.FloatList(value=[feature.label_id]))
+    elif isinstance(feature.label_id, list):
+        fields[LABEL_FEATURE] = int64_feature(feature.label_id)
     else:
         fields[LABEL_FEATURE] = int64_feature([feature.label_id])
     fields[REAL_EXAMPLE_FEATURE] = int64_feature([int(feature.is_real_example)])
@@ -146,7 +169,8 @@ def features_to_tf_example(feature):
 
 
 def file_based_convert_examples_to_features(examples, label_list, max_seq_length,
-                                            tokenizer, output_file):
+                                            tokenizer, output_file,
+                                            multi_label=False):
     """Writes the examples' features to a TFRecord file.
 
     The file appears only when complete: it is written under a temporary name
@@ -161,7 +185,8 @@ def file_based_convert_examples_to_features(examples, label_list, max_seq_length
                         "Writing example %d of %d (%.0f examples/sec)", index,
                         len(examples), index / max(time.time() - start, 1e-9))
                 feature = convert_single_example(
-                    index, example, label_list, max_seq_length, tokenizer)
+                    index, example, label_list, max_seq_length, tokenizer,
+                    multi_label)
                 writer.write(features_to_tf_example(feature).SerializeToString())
     elapsed = time.time() - start
     tf.compat.v1.logging.info(

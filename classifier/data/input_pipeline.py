@@ -1,5 +1,6 @@
 """tf.data input functions over TFRecord files or in-memory features."""
 
+import numpy as np
 import tensorflow as tf
 
 from classifier.data.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
@@ -13,11 +14,12 @@ BUCKET_WIDTH = 16
 FUSED_LENGTH_MULTIPLE = 8
 
 
-def _feature_spec(seq_length, regression):
+def _feature_spec(seq_length, regression, multi_hot_size=None):
     spec = {name: tf.io.FixedLenFeature([seq_length], tf.int64)
             for name in SEQUENCE_FEATURES}
     spec[LABEL_FEATURE] = tf.io.FixedLenFeature(
-        [], tf.float32 if regression else tf.int64)
+        [] if multi_hot_size is None else [multi_hot_size],
+        tf.float32 if regression else tf.int64)
     spec[REAL_EXAMPLE_FEATURE] = tf.io.FixedLenFeature([], tf.int64)
     return spec
 
@@ -54,11 +56,12 @@ def length_buckets(seq_length, width=BUCKET_WIDTH):
 def file_based_input_fn_builder(input_file, seq_length, is_training,
                                 drop_remainder, regression=False,
                                 dynamic_padding=False, bucket_by_length=False,
-                                length_multiple=1):
+                                length_multiple=1, multi_hot_size=None):
     """Returns an input_fn(params) reading the TFRecord file written by features.py.
 
     Training repeats forever and shuffles with a buffer of 100 examples.
-    With regression, label_ids are float32 scores. With dynamic_padding each
+    With regression, label_ids are float32 scores; with multi_hot_size (a
+    multi-label task), multi-hot vectors of that many labels. With dynamic_padding each
     batch is cut to its longest real sequence, rounded up to a multiple of
     length_multiple (not on TPU: shapes must be fixed).
     With bucket_by_length (training only) a batch is drawn from examples whose
@@ -66,7 +69,7 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
     Under a multi-worker tf.distribute strategy each worker reads its own
     shard of the file (input_context).
     """
-    feature_spec = _feature_spec(seq_length, regression)
+    feature_spec = _feature_spec(seq_length, regression, multi_hot_size)
 
     def parse(records):
         batch = _to_int32(tf.io.parse_example(records, feature_spec))
@@ -115,7 +118,7 @@ def input_fn_builder(features, seq_length, is_training, drop_remainder):
         tensors = {
             name: tf.constant(values, shape=[len(features), seq_length]
                               if name in SEQUENCE_FEATURES
-                              else [len(features)],
+                              else np.shape(values),
                               dtype=tf.float32 if isinstance(values[0], float)
                               else tf.int32)
             for name, values in columns.items()}

@@ -1,5 +1,6 @@
 """The label list of your own data (--task_name=tsv/csv/jsonl): from
---label_list, else the one a training run saved, else the training file's."""
+--label_list or --labels_file, else the one a training run saved, else the
+training file's."""
 
 import os
 
@@ -7,6 +8,7 @@ import tensorflow as tf
 
 from classifier import atomic
 from errors import InputError
+from processors.multi_label import read_label_names
 
 LABEL_LIST_FILE = "label_list.txt"
 
@@ -16,14 +18,17 @@ def settle_label_list(processor, config):
     saved_path = os.path.join(config.output_dir, LABEL_LIST_FILE)
     if config.label_list:
         labels = list(config.label_list)
+    elif config.labels_file:
+        labels = read_label_names(config.labels_file)
     elif tf.io.gfile.exists(saved_path):
         with tf.io.gfile.GFile(saved_path) as reader:
             labels = reader.read().splitlines()
     elif config.do_train:
         labels = processor.labels_in_file(config.data_dir)
     else:
-        raise InputError("no label list for --task_name=%s: pass --label_list or "
-                         "train into this --output_dir first" % config.task_name)
+        raise InputError("no label list for --task_name=%s: pass --label_list, "
+                         "--labels_file, or train into this --output_dir first"
+                         % config.task_name)
     if len(labels) < 2:
         raise InputError("the label list %s has fewer than two labels"
                          % ",".join(labels))

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from classifier import metrics
 from classifier.model_fn import model_fn_builder, spec_fn_builder
+from classifier.multi_label import resolve_threshold
 from classifier.runtime import choice, distribution
 from classifier.runtime.estimator import make_estimators
 from classifier.runtime.progress import ExamplesPerSecondHook
@@ -27,6 +28,14 @@ def model_arguments(config, bert_config, processor, num_train_steps,
                     num_warmup_steps):
     """The arguments of model_fn_builder / spec_fn_builder for this run."""
     label_list = processor.get_labels()
+    if processor.multi_label:
+        metric_fn = metrics.multi_label_metric_fn_builder(
+            label_list, resolve_threshold(config.multi_label_threshold,
+                                          config.output_dir),
+            config.tune_threshold)
+    else:
+        metric_fn = metrics.metric_fn_builder(processor.metrics,
+                                              processor.is_regression)
     return dict(
         bert_config=bert_config,
         num_labels=1 if label_list is None else len(label_list),
@@ -36,12 +45,12 @@ def model_arguments(config, bert_config, processor, num_train_steps,
         num_warmup_steps=num_warmup_steps,
         use_tpu=config.use_tpu,
         use_one_hot_embeddings=config.use_tpu,
-        metric_fn=metrics.metric_fn_builder(
-            processor.metrics, processor.is_regression),
+        metric_fn=metric_fn,
         regression=processor.is_regression,
         compute_dtype=config.compute_dtype,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
-        fused_kernels=config.fused_kernels)
+        fused_kernels=config.fused_kernels,
+        multi_label=processor.multi_label)
 
 
 def make_runtimes(config, bert_config, processor, num_train_steps,

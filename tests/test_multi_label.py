@@ -1,0 +1,42 @@
+"""classifier/multi_label.py: the decision rule, the same in the graph and in
+Python, and the threshold a run uses."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from classifier import multi_label
+from errors import InputError
+
+
+def test_graph_and_python_predict_the_same_labels_at_the_threshold():
+    labels = ["a", "b", "c", "d"]
+    cut = np.float32(0.23)
+    probabilities = np.array(
+        [[cut, np.nextafter(cut, np.float32(0)), 0.9, 0.0],
+         [0.5, 0.4999999, 0.23, 0.2300001]], np.float32)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        mask = session.run(multi_label.predicted_mask(
+            tf.constant(probabilities), 0.23))
+    assert mask.tolist() == [[1, 0, 1, 0], [1, 1, 1, 1]]
+    assert [multi_label.predicted_names(row, labels, 0.23)
+            for row in probabilities] == [["a", "c"], ["a", "b", "c", "d"]]
+    assert multi_label.predicted_names([0.1, 0.2], ["x", "y"], 0.5) == []
+
+
+def test_the_threshold_a_run_uses(tmp_path):
+    output_dir = str(tmp_path)
+    assert multi_label.resolve_threshold(None, output_dir) == 0.5
+    multi_label.save_threshold(output_dir, 0.23)
+    assert (tmp_path / multi_label.THRESHOLD_FILE).read_text() == "0.23\n"
+    assert multi_label.resolve_threshold(None, output_dir) == 0.23
+    assert multi_label.resolve_threshold(0.4, output_dir) == 0.4  # the flag wins
+    (tmp_path / multi_label.THRESHOLD_FILE).write_text("high\n")
+    with pytest.raises(InputError, match="holds 'high', not a threshold between "
+                                         "0 and 1: delete it"):
+        multi_label.resolve_threshold(None, output_dir)
+
+
+def test_the_grid_of_tuned_thresholds():
+    grid = multi_label.THRESHOLD_GRID
+    assert (len(grid), grid[0], grid[22], grid[-1]) == (99, 0.01, 0.23, 0.99)

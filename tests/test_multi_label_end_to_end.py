@@ -1,0 +1,166 @@
+"""Multi-label classification end to end on real GoEmotions rows with a tiny
+model: train, evaluate, tune the threshold, predict, export, classify.py."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import (REPO, SHARED_DATA, UNCASED_VOCAB, run_classifier,
+                      tiny_config_dict)
+
+pytestmark = pytest.mark.shared_data
+GOEMOTIONS = os.path.join(SHARED_DATA, "goemotions")
+ROWS = {"train.tsv": 240, "dev.tsv": 100, "test.tsv": 60}
+
+
+def goemotions_slice(root):
+    data_dir = root / "goemotions"
+    data_dir.mkdir()
+    for name, rows in ROWS.items():
+        with open(os.path.join(GOEMOTIONS, name), encoding="utf-8") as reader:
+            lines = reader.read().split("\n")[:rows]
+        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(data_dir)
+
+
+def train_args(root, data_dir, output_dir, *task_args):
+    import json
+    config = root / "bert_config.json"
+    config.write_text(json.dumps(tiny_config_dict()))
+    return list(task_args) + [
+        "--data_dir=" + data_dir, "--vocab_file=" + UNCASED_VOCAB,
+        "--bert_config_file=" + str(config), "--output_dir=" + output_dir,
+        "--max_seq_length=32", "--train_batch_size=16", "--learning_rate=3e-3",
+        "--num_train_epochs=3", "--random_seed=5", "--do_train", "--do_eval",
+        "--tune_threshold"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("goemotions")
+    data_dir = goemotions_slice(root)
+    output_dir = str(root / "out")
+    export_dir = str(root / "export")
+    run_classifier(*train_args(root, data_dir, output_dir, "--task_name=goemotions")
+                   + ["--do_predict", "--do_export", "--export_dir=" + export_dir,
+                      "--eval_every_steps=20"])
+    return {"root": root, "data_dir": data_dir, "output_dir": output_dir,
+            "export_dir": export_dir}
+
+
+def read_rows(path):
+    with open(path, encoding="utf-8") as reader:
+        return [line.split("\t") for line in reader.read().splitlines()]
+
+
+def eval_results(output_dir):
+    return dict(line.split(" = ") for line in open(
+        os.path.join(output_dir, "eval_results.txt")).read().splitlines())
+
+
+def test_eval_results_tuned_threshold_and_history(trained):
+    results = eval_results(trained["output_dir"])
+    from processors.multi_label import GOEMOTIONS_LABELS
+    expected = {"eval_%s_%s" % (average, name) for average in ("micro", "macro")
+                for name in ("precision", "recall", "f1")}
+    expected |= {"eval_f1_" + label for label in GOEMOTIONS_LABELS}
+    expected |= {"eval_exact_match", "eval_hamming_loss", "eval_loss",
+                 "eval_threshold", "eval_tuned_threshold", "eval_tuned_macro_f1",
+                 "global_step", "loss"}
+    assert set(results) == expected
+    assert float(results["eval_threshold"]) == 0.5
+    tuned = float(results["eval_tuned_threshold"])
+    saved = open(os.path.join(trained["output_dir"],
+                              "multi_label_threshold.txt")).read()
+    assert float(saved) == tuned and 0 < tuned < 1
+    assert float(results["eval_tuned_macro_f1"]) >= float(results["eval_macro_f1"])
+    assert float(results["eval_tuned_macro_f1"]) > 0.02  # it learned something
+    history = read_rows(os.path.join(trained["output_dir"], "eval_history.tsv"))
+    assert "eval_macro_f1" in history[0] and len(history) == 4  # steps 20, 40, 45
+    best = eval_results(os.path.join(trained["output_dir"], "best"))
+    column = history[0].index("eval_macro_f1")
+    assert float(best["eval_macro_f1"]) == max(float(row[column])
+                                                for row in history[1:])
+
+
+def test_predictions_are_the_labels_at_the_tuned_threshold(trained):
+    output_dir = trained["output_dir"]
+    tuned = np.float32(open(os.path.join(output_dir,
+                                         "multi_label_threshold.txt")).read())
+    probabilities = np.array(read_rows(os.path.join(output_dir, "test_results.tsv")),
+                             dtype=np.float32)
+    assert probabilities.shape == (ROWS["test.tsv"], 28)
+    rows = read_rows(os.path.join(output_dir, "test_predictions.tsv"))
+    names = rows[0][2:]
+    assert rows[0][:2] == ["guid", "prediction"] and len(names) == 28
+    expected = [",".join(name for name, p in zip(names, row) if p >= tuned)
+                for row in probabilities]
+    assert [row[1] for row in rows[1:]] == expected
+    assert all(0 < len(labels.split(",")) < 28 for labels in expected)
+
+
+def test_classify_gives_the_label_sets_of_do_predict(trained):
+    texts = [row[0] for row in read_rows(os.path.join(trained["data_dir"],
+                                                      "test.tsv"))]
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "classify.py"), trained["export_dir"],
+         "--batch_size=7"], input="\n".join(texts).encode("utf-8"),
+        capture_output=True, cwd=REPO, timeout=600)
+    assert process.returncode == 0, process.stderr.decode()[-2000:]
+    lines = [line.split("\t") for line in process.stdout.decode().splitlines()]
+    predicted = read_rows(os.path.join(trained["output_dir"], "test_predictions.tsv"))
+    assert lines[0][:3] == ["text_a", "text_b", "prediction"]
+    assert lines[0][3:] == predicted[0][2:]
+    assert [line[2] for line in lines[1:]] == [row[1] for row in predicted[1:]]
+    config = open(os.path.join(trained["export_dir"], "assets.extra",
+                               "classifier_config.json")).read()
+    assert '"multi_label": true' in config and '"threshold": ' in config
+
+
+def test_a_later_predict_uses_the_saved_threshold_unless_given(trained):
+    output_dir = trained["output_dir"]
+    before = open(os.path.join(output_dir, "test_predictions.tsv")).read()
+    common = ["--task_name=goemotions", "--data_dir=" + trained["data_dir"],
+              "--vocab_file=" + UNCASED_VOCAB,
+              "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
+              "--output_dir=" + output_dir, "--max_seq_length=32", "--do_predict"]
+    run_classifier(*common)
+    assert open(os.path.join(output_dir, "test_predictions.tsv")).read() == before
+    run_classifier(*common + ["--multi_label_threshold=0.99"])
+    rows = read_rows(os.path.join(output_dir, "test_predictions.tsv"))
+    assert all(row[1] == "" for row in rows[1:])  # nothing is that sure
+
+
+def test_own_tsv_with_the_labels_file_trains_the_same_model(trained, tmp_path):
+    """--task_name=tsv --multi_label --labels_file=emotions.txt on the same
+    files: the same features and seed, so the same eval_results.txt."""
+    output_dir = str(tmp_path / "own")
+    run_classifier(*train_args(
+        trained["root"], trained["data_dir"], str(tmp_path / "named"),
+        "--task_name=goemotions"))
+    run_classifier(*train_args(
+        trained["root"], trained["data_dir"], output_dir, "--task_name=tsv",
+        "--multi_label", "--text_a_column=0", "--label_column=1",
+        "--labels_file=" + os.path.join(GOEMOTIONS, "emotions.txt")))
+    assert eval_results(output_dir) == eval_results(str(tmp_path / "named"))
+
+
+def test_bad_multi_label_input_ends_in_one_line(trained, tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "train.tsv").write_text("good text\t2\nno label here\t\n")
+    process = run_classifier(
+        "--task_name=tsv", "--multi_label", "--text_a_column=0", "--label_column=1",
+        "--label_list=a,b,c", "--data_dir=" + str(data_dir),
+        "--vocab_file=" + UNCASED_VOCAB,
+        "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
+        "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32", "--do_train",
+        check=False)
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines()[-1].startswith(
+        "run_classifier: error: %s:2: the label field is empty" % (
+            data_dir / "train.tsv"))
+    assert not (tmp_path / "out").exists()
