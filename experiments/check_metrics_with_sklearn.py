@@ -73,8 +73,8 @@ def main():
     for key, value in sorted(sklearn_metrics(truth, predicted, label_list).items()):
         difference = abs(float(in_graph[key]) - value)
         worst = max(worst, difference)
-        print("%-28s %12.8f %12.8f %10.2e" % (key, float(in_graph[key]), value,
-                                             difference))
+        print("%-28s %12.8f %12.8f %10.2e"
+              % (key, float(in_graph[key]), value, difference))
     print("examples %d, threshold %s, largest difference %.2e"
           % (len(truth), threshold, worst))
     return 0 if worst <= args.tolerance else 1

@@ -160,7 +160,7 @@ def test_tuned_threshold_is_the_grid_point_with_the_best_macro_f1():
     real = weights > 0
     probabilities = 1 / (1 + np.exp(-logits[real]))
     scores = [sk.f1_score(truth[real], probabilities >= np.float32(threshold),
-                       average="macro", zero_division=0)
+                          average="macro", zero_division=0)
               for threshold in THRESHOLD_GRID]
     best = int(np.argmax(scores))
     assert result["eval_tuned_threshold"] == pytest.approx(THRESHOLD_GRID[best])

@@ -82,8 +82,8 @@ def test_eval_results_tuned_threshold_and_history(trained):
     assert "eval_macro_f1" in history[0] and len(history) == 4  # steps 20, 40, 45
     best = eval_results(os.path.join(trained["output_dir"], "best"))
     column = history[0].index("eval_macro_f1")
-    assert float(best["eval_macro_f1"]) == max(float(row[column])
-                                                for row in history[1:])
+    assert float(best["eval_macro_f1"]) == max(
+        float(row[column]) for row in history[1:])
 
 
 def test_predictions_are_the_labels_at_the_tuned_threshold(trained):

@@ -438,11 +438,11 @@ def test_numeric_label_ids_sort_as_numbers_and_stay_names():
 
 
 @pytest.mark.parametrize("content,message", [
-    ("\ttext\n", r"train.tsv:1: the label field is empty: a multi-label row "
-                   r"needs at least one label"),
+    ("\ttext\n",
+     r"train.tsv:1: the label field is empty: a multi-label row needs at least"),
     ("a,,b\ttext\n", r"train.tsv:1: the label field 'a,,b' has an empty label"),
-    ("a,z\ttext\n", r"train.tsv:1: label 'z' is neither a name in the label "
-                      r"list nor an id 0-1"),
+    ("a,z\ttext\n",
+     r"train.tsv:1: label 'z' is neither a name in the label list nor an id 0-1"),
 ])
 def test_own_multi_label_data_errors(tmp_path, content, message):
     write(tmp_path, "train.tsv", content)
