@@ -100,6 +100,9 @@ def check_label_options(config):
     if config.tune_threshold and not config.do_eval:
         raise InputError("--tune_threshold chooses the threshold on the dev set: "
                          "add --do_eval")
+    if config.per_label_thresholds and not config.tune_threshold:
+        raise InputError("--per_label_thresholds is a way to --tune_threshold: "
+                         "add --tune_threshold")
     if config.tune_threshold and threshold is not None:
         raise InputError("--tune_threshold chooses the threshold: drop "
                          "--multi_label_threshold=%s" % threshold)

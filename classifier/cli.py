@@ -131,6 +131,10 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "Multi-label tasks, with --do_eval: choose the threshold (0.01-0.99) with "
         "the best dev macro F1, save it in --output_dir and use it for predict "
         "and export from then on.")
+    define.bool(
+        "per_label_thresholds", False,
+        "With --tune_threshold: one threshold per label, each the one (0.01-0.99) "
+        "with that label's best dev F1.")
     define.string(
         "glue_submission_dir", None,
         "With --do_predict on a GLUE task: also write the file the GLUE server "

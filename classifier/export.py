@@ -27,8 +27,9 @@ CONFIG_FILE = "classifier_config.json"
 def build_serving_graph(bert_config, label_list, threshold=None):
     """Placeholders -> model outputs in the current graph: (inputs, outputs).
 
-    A threshold makes it a multi-label model whose label_set output holds 1
-    for each label with a probability of at least the threshold.
+    A threshold (a number, or a list with one per label) makes it a
+    multi-label model whose label_set output holds 1 for each label with a
+    probability of at least its threshold.
     """
     inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
               for name in SEQUENCE_FEATURES}
@@ -97,7 +98,7 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
         config["text_pairs"] = bool(text_pairs)
     if threshold is not None:
         config["multi_label"] = True
-        config["threshold"] = float(threshold)
+        config["threshold"] = threshold
     with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
         writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
 

@@ -8,6 +8,7 @@ Spearman metrics may collect every score of the eval set.
 
 import re
 
+import numpy as np
 import tensorflow as tf
 
 from classifier.multi_label import THRESHOLD_GRID, predicted_mask
@@ -162,17 +163,23 @@ def metric_key_names(label_list):
     return keys
 
 
-def multi_label_metric_fn_builder(label_list, threshold, tune_threshold=False):
+def multi_label_metric_fn_builder(label_list, threshold, tune_threshold=False,
+                                  per_label_thresholds=False):
     """Returns metric_fn(per_example_loss, label_ids, logits, is_real_example)
     of a multi-label task (label_ids multi-hot, logits one per label).
 
-    A label is predicted when its sigmoid probability is at least threshold.
-    Metrics, as scikit-learn defines them (0 where a ratio is undefined):
-    eval_micro_/eval_macro_ precision, recall and f1, eval_f1_<label> per
-    label, eval_exact_match (subset accuracy), eval_hamming_loss, eval_loss
-    and eval_threshold. With tune_threshold also eval_tuned_threshold, the
-    one threshold of THRESHOLD_GRID with the highest macro F1 (the lowest of
-    equals), and eval_tuned_macro_f1, that F1.
+    A label is predicted when its sigmoid probability is at least threshold
+    (a number, or a list with one per label). Metrics, as scikit-learn
+    defines them (0 where a ratio is undefined): eval_micro_/eval_macro_
+    precision, recall and f1, eval_f1_<label> per label, eval_exact_match
+    (subset accuracy), eval_hamming_loss, eval_loss, and eval_threshold when
+    the threshold is one number. With tune_threshold also
+    eval_tuned_threshold, the one threshold of THRESHOLD_GRID with the
+    highest macro F1, and eval_tuned_macro_f1, that F1; with
+    per_label_thresholds too, eval_per_label_threshold_<label>, the grid
+    point with the label's highest F1, and eval_per_label_macro_f1, the macro
+    F1 at those. Of equally good thresholds the one nearest 0.5 is chosen (a
+    label without a true or predicted positive in dev keeps 0.5).
     """
     label_keys = metric_key_names(label_list)
 
@@ -205,12 +212,15 @@ def multi_label_metric_fn_builder(label_list, threshold, tune_threshold=False):
             "exact_match": tf.math.divide_no_nan(matches, examples),
             "hamming_loss": tf.math.divide_no_nan(
                 wrong, examples * len(label_list)),
-            "threshold": tf.constant(threshold, tf.float64),
         }
+        if np.ndim(threshold) == 0:
+            values["threshold"] = tf.constant(threshold, tf.float64)
         for index, key in enumerate(label_keys):
             values["f1_" + key] = per_label_f1[index]
         if tune_threshold:
-            tuned, tune_update = _tuned_threshold(probabilities, truth, weights)
+            tuned, tune_update = _tuned_thresholds(
+                probabilities, truth, weights,
+                label_keys if per_label_thresholds else None)
             values.update(tuned)
             updates = tf.group(updates, tune_update)
         result = {"eval_" + name: (tf.cast(value, tf.float32), updates)
@@ -222,17 +232,34 @@ def multi_label_metric_fn_builder(label_list, threshold, tune_threshold=False):
     return metric_fn
 
 
-def _tuned_threshold(probabilities, truth, weights):
-    """The threshold of THRESHOLD_GRID with the highest macro F1: ({name:
-    value}, update)."""
+def _best_grid_point(scores):
+    """Per column of scores [thresholds, columns], the index of the highest
+    score; of equal ones, the threshold nearest 0.5."""
+    distance = tf.abs(tf.constant(THRESHOLD_GRID, tf.float64) - 0.5)[:, None]
+    is_best = tf.equal(scores, tf.reduce_max(scores, axis=0, keepdims=True))
+    return tf.argmin(tf.where(is_best, distance + tf.zeros_like(scores),
+                              tf.fill(tf.shape(scores), tf.constant(2.0, tf.float64))),
+                     axis=0)
+
+
+def _tuned_thresholds(probabilities, truth, weights, label_keys=None):
+    """The threshold of THRESHOLD_GRID with the highest macro F1, and with
+    label_keys each label's: ({name: value}, update)."""
     grid = tf.constant(THRESHOLD_GRID, tf.float32)
     predicted = tf.cast(probabilities[:, None, :] >= grid[None, :, None],
                         tf.float64)  # [batch, thresholds, labels]
     with tf1.variable_scope(None, default_name="tuned_threshold"):
         (tp, fp, fn), updates = _label_counts(
             truth[:, None, :], predicted, weights[:, :, None], "grid")
-    macro_f1 = tf.reduce_mean(_f1(tp, fp, fn), axis=1)
-    best = tf.argmax(macro_f1)
-    return ({"tuned_threshold": tf.cast(tf.gather(grid, best), tf.float64),
-             "tuned_macro_f1": tf.gather(macro_f1, best)},
-            tf.group(updates))
+    f1 = _f1(tp, fp, fn)  # [thresholds, labels]
+    macro_f1 = tf.reduce_mean(f1, axis=1)
+    best = _best_grid_point(macro_f1[:, None])[0]
+    values = {"tuned_threshold": tf.cast(tf.gather(grid, best), tf.float64),
+              "tuned_macro_f1": tf.gather(macro_f1, best)}
+    if label_keys is not None:
+        best_of_label = tf.gather(grid, _best_grid_point(f1))
+        values["per_label_macro_f1"] = tf.reduce_mean(tf.reduce_max(f1, axis=0))
+        for index, key in enumerate(label_keys):
+            values["per_label_threshold_" + key] = tf.cast(
+                best_of_label[index], tf.float64)
+    return values, tf.group(updates)

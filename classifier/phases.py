@@ -5,12 +5,13 @@ import os
 
 import tensorflow as tf
 
-from classifier import atomic, results
+from classifier import atomic, metrics, results
 from classifier.data import datasets
 from classifier.best_checkpoint import EvalHistory
 from classifier.runtime.divergence import DivergenceHook, is_divergence
 from classifier.export import export_classifier
-from classifier.multi_label import resolve_threshold, save_threshold
+from classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
+                                    save_threshold)
 from classifier.runtime.progress import ProgressHook, write_scalars
 from classifier.runtime.estimator import train_on_cluster
 from classifier.runtime.make import speed_hooks
@@ -134,16 +135,24 @@ def write_eval_results(output_dir, result):
                       results.format_eval_results(result))
 
 
-def save_tuned_threshold(output_dir, result):
-    """Saves the threshold --tune_threshold found in this evaluation."""
-    save_threshold(output_dir, round(float(result["eval_tuned_threshold"]), 2))
+def save_tuned_threshold(config, processor, result):
+    """Saves the threshold(s) --tune_threshold found in this evaluation."""
+    if not config.per_label_thresholds:
+        save_threshold(config.output_dir,
+                       round(float(result["eval_tuned_threshold"]), 2))
+        return
+    labels = processor.get_labels()
+    save_threshold(config.output_dir, [
+        round(float(result["eval_per_label_threshold_" + key]), 2)
+        for key in metrics.metric_key_names(labels)], labels)
 
 
 def multi_label_threshold(config, processor):
-    """The threshold of a multi-label task's predictions (None for others)."""
+    """The threshold(s) of a multi-label task's predictions (None for others)."""
     if not processor.multi_label:
         return None
-    return resolve_threshold(config.multi_label_threshold, config.output_dir)
+    return resolve_threshold(config.multi_label_threshold, config.output_dir,
+                             processor.get_labels())
 
 
 def eval_recorder(config, estimator, eval_sets, processor):
@@ -178,7 +187,9 @@ def predict(config, estimator, processor, tokenizer, real_examples):
     threshold = multi_label_threshold(config, processor)
     if threshold is not None:
         tf1.logging.info("predicted labels: those with a probability of at "
-                         "least %s", threshold)
+                         "least %s", "the label's threshold (%s)"
+                         % THRESHOLD_FILE if isinstance(threshold, list)
+                         else threshold)
     atomic.write_text(
         os.path.join(config.output_dir, "test_results.tsv"),
         results.format_test_results(predictions))

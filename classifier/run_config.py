@@ -82,6 +82,7 @@ class RunConfig(object):
     label_separator: str = ","
     multi_label_threshold: Optional[float] = None
     tune_threshold: bool = False
+    per_label_thresholds: bool = False
     glue_submission_dir: Optional[str] = None
     eval_every_steps: int = 0
     keep_checkpoint_max: int = 5

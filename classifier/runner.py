@@ -99,7 +99,7 @@ def run(config):
             result = phases.evaluate(estimator, eval_sets, config.output_dir)
             phases.write_eval_results(config.output_dir, result)
             if config.tune_threshold:
-                phases.save_tuned_threshold(config.output_dir, result)
+                phases.save_tuned_threshold(config, processor, result)
         if config.do_predict:
             phases.predict(config, estimator, processor, tokenizer, data["test"])
         if config.do_export:

@@ -4,8 +4,8 @@ same predictions.
 PREDICTION_DIR is a run_classifier output folder whose eval_results.txt and
 test_results.tsv come from one run over the same examples (--do_eval and
 --do_predict with dev.tsv as the test file too): the metrics are recomputed
-from test_results.tsv's probabilities at eval_results.txt's threshold and the
-dev labels. Prints each metric, both values and their difference; exit status
+from test_results.tsv's probabilities at the run's threshold(s) and the dev
+labels. Prints each metric, both values and their difference; exit status
 1 when one differs by more than --tolerance.
 
     python experiments/check_metrics_with_sklearn.py PREDICTION_DIR \
@@ -26,6 +26,7 @@ from classifier import startup  # noqa: E402
 startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
 from classifier.metrics import metric_key_names  # noqa: E402
+from classifier.multi_label import resolve_threshold  # noqa: E402
 from classifier.results import read_eval_results  # noqa: E402
 from processors import get_processor  # noqa: E402
 
@@ -63,7 +64,8 @@ def main():
                                   for line in reader.read().splitlines()],
                                  dtype=np.float32)
     in_graph = read_eval_results(args.prediction_dir)
-    threshold = np.float32(in_graph["eval_threshold"])
+    threshold = np.float32(in_graph.get("eval_threshold") or resolve_threshold(
+        None, args.prediction_dir, label_list))
     predicted = (probabilities >= threshold).astype(int)
     if truth.shape != predicted.shape:
         sys.exit("%d dev examples but %d predictions" % (len(truth), len(predicted)))
@@ -76,7 +78,7 @@ def main():
         print("%-28s %12.8f %12.8f %10.2e"
               % (key, float(in_graph[key]), value, difference))
     print("examples %d, threshold %s, largest difference %.2e"
-          % (len(truth), threshold, worst))
+          % (len(truth), "per label" if threshold.ndim else threshold, worst))
     return 0 if worst <= args.tolerance else 1
 
 

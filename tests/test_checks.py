@@ -73,6 +73,7 @@ def test_a_valid_config_gives_the_bert_config(config):
                                "set: add --do_eval"),
     ({"tune_threshold": True, "do_eval": True, "multi_label_threshold": 0.3},
      "drop --multi_label_threshold=0.3"),
+    ({"per_label_thresholds": True, "do_eval": True}, "add --tune_threshold"),
 ])
 def test_bad_settings_stop_before_anything_is_written(config, changes, message):
     bad = dataclasses.replace(config, **changes)

@@ -117,7 +117,7 @@ def multi_label_data(seed=7, examples=90, labels=6):
 
 
 def run_multi_label_metrics(truth, logits, weights, threshold, tune=False,
-                            batch_size=16):
+                            per_label=False, batch_size=16):
     """Streams the data through multi_label_metric_fn_builder's metric_fn in
     batches; returns {key: final value}."""
     label_list = ["label %d" % index for index in range(truth.shape[1])]
@@ -126,7 +126,8 @@ def run_multi_label_metrics(truth, logits, weights, threshold, tune=False,
         logits_in = tf1.placeholder(tf.float32, [None, truth.shape[1]])
         weights_in = tf1.placeholder(tf.float32, [None])
         loss_in = tf1.placeholder(tf.float32, [None])
-        metric_fn = metrics.multi_label_metric_fn_builder(label_list, threshold, tune)
+        metric_fn = metrics.multi_label_metric_fn_builder(
+            label_list, threshold, tune, per_label)
         result = metric_fn(loss_in, truth_in, logits_in, weights_in)
         update = tf.group(*[update for _, update in result.values()])
         with tf1.Session() as session:
@@ -137,6 +138,15 @@ def run_multi_label_metrics(truth, logits, weights, threshold, tune=False,
                                      weights_in: weights[part],
                                      loss_in: np.ones(len(truth[part]), np.float32)})
             return session.run({key: value for key, (value, _) in result.items()})
+
+
+def best_grid_point(scores):
+    """The threshold of THRESHOLD_GRID with the highest score; of equal ones,
+    the nearest to 0.5."""
+    best = max(scores)
+    return min((abs(threshold - 0.5), threshold)
+               for threshold, score in zip(THRESHOLD_GRID, scores)
+               if score == best)[1]
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.3])
@@ -162,10 +172,36 @@ def test_tuned_threshold_is_the_grid_point_with_the_best_macro_f1():
     scores = [sk.f1_score(truth[real], probabilities >= np.float32(threshold),
                           average="macro", zero_division=0)
               for threshold in THRESHOLD_GRID]
-    best = int(np.argmax(scores))
-    assert result["eval_tuned_threshold"] == pytest.approx(THRESHOLD_GRID[best])
-    assert result["eval_tuned_macro_f1"] == pytest.approx(scores[best], abs=1e-6)
+    assert result["eval_tuned_threshold"] == pytest.approx(best_grid_point(scores))
+    assert result["eval_tuned_macro_f1"] == pytest.approx(max(scores), abs=1e-6)
     assert result["eval_tuned_macro_f1"] >= result["eval_macro_f1"]
+    assert "eval_per_label_macro_f1" not in result
+
+
+def test_per_label_thresholds_are_each_labels_best_grid_point():
+    truth, logits, weights = multi_label_data(seed=13)
+    truth[:, 2] = 0  # without a positive: every threshold scores 0, 0.5 is kept
+    result = run_multi_label_metrics(truth, logits, weights, 0.5, tune=True,
+                                     per_label=True)
+    real = weights > 0
+    probabilities = 1 / (1 + np.exp(-logits[real]))
+    chosen = []
+    for label in range(truth.shape[1]):
+        scores = [sk.f1_score(truth[real][:, label],
+                              probabilities[:, label] >= np.float32(threshold),
+                              zero_division=0) for threshold in THRESHOLD_GRID]
+        chosen.append(best_grid_point(scores))
+        assert result["eval_per_label_threshold_label_%d" % label] == (
+            pytest.approx(chosen[-1]))
+    assert chosen[2] == 0.5 and len(set(chosen)) > 2
+    expected = sk.f1_score(truth[real], probabilities >= np.float32(chosen),
+                           average="macro", zero_division=0)
+    assert result["eval_per_label_macro_f1"] == pytest.approx(expected, abs=1e-6)
+    assert result["eval_per_label_macro_f1"] >= result["eval_tuned_macro_f1"]
+    # The metrics at those thresholds, as a later evaluation computes them.
+    at_chosen = run_multi_label_metrics(truth, logits, weights, chosen)
+    assert "eval_threshold" not in at_chosen
+    assert at_chosen["eval_macro_f1"] == pytest.approx(expected, abs=1e-6)
 
 
 def test_multi_label_padding_rows_count_for_nothing():

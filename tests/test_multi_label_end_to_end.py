@@ -134,6 +134,49 @@ def test_a_later_predict_uses_the_saved_threshold_unless_given(trained):
     assert all(row[1] == "" for row in rows[1:])  # nothing is that sure
 
 
+def test_per_label_thresholds_from_dev_to_predictions_and_export(trained, tmp_path):
+    output_dir = str(tmp_path / "per_label")
+    export_dir = str(tmp_path / "export")
+    common = ["--task_name=goemotions", "--data_dir=" + trained["data_dir"],
+              "--vocab_file=" + UNCASED_VOCAB,
+              "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
+              "--output_dir=" + output_dir, "--max_seq_length=32"]
+    run_classifier(*common + [
+        "--init_checkpoint=" + trained["output_dir"], "--do_eval", "--do_predict",
+        "--tune_threshold", "--per_label_thresholds", "--do_export",
+        "--export_dir=" + export_dir])
+    tuned = eval_results(output_dir)
+    lines = read_rows(os.path.join(output_dir, "multi_label_threshold.txt"))
+    from processors.multi_label import GOEMOTIONS_LABELS
+    assert [line[0] for line in lines] == list(GOEMOTIONS_LABELS)
+    thresholds = np.array([line[1] for line in lines], np.float32)
+    assert [float(tuned["eval_per_label_threshold_" + name])
+            for name in GOEMOTIONS_LABELS] == pytest.approx(thresholds.tolist())
+    assert len(set(thresholds.tolist())) > 1
+    probabilities = np.array(read_rows(os.path.join(output_dir, "test_results.tsv")),
+                             dtype=np.float32)
+    predicted = read_rows(os.path.join(output_dir, "test_predictions.tsv"))
+    assert [row[1] for row in predicted[1:]] == [
+        ",".join(name for name, p, cut in zip(GOEMOTIONS_LABELS, row, thresholds)
+                 if p >= cut) for row in probabilities]
+    texts = [row[0] for row in read_rows(os.path.join(trained["data_dir"],
+                                                      "test.tsv"))]
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "classify.py"), export_dir],
+        input="\n".join(texts).encode("utf-8"), capture_output=True, cwd=REPO,
+        timeout=600)
+    assert process.returncode == 0, process.stderr.decode()[-2000:]
+    assert [line.split("\t")[2] for line in process.stdout.decode().splitlines()[1:]
+            ] == [row[1] for row in predicted[1:]]
+    # A later evaluation in the folder uses the per-label thresholds.
+    run_classifier(*common + ["--init_checkpoint=" + trained["output_dir"],
+                              "--do_eval"])
+    later = eval_results(output_dir)
+    assert "eval_threshold" not in later
+    assert float(later["eval_macro_f1"]) == pytest.approx(
+        float(tuned["eval_per_label_macro_f1"]), abs=1e-6)
+
+
 def test_own_tsv_with_the_labels_file_trains_the_same_model(trained, tmp_path):
     """--task_name=tsv --multi_label --labels_file=emotions.txt on the same
     files: the same features and seed, so the same eval_results.txt."""

@@ -31,8 +31,8 @@ def model_arguments(config, bert_config, processor, num_train_steps,
     if processor.multi_label:
         metric_fn = metrics.multi_label_metric_fn_builder(
             label_list, resolve_threshold(config.multi_label_threshold,
-                                          config.output_dir),
-            config.tune_threshold)
+                                          config.output_dir, label_list),
+            config.tune_threshold, config.per_label_thresholds)
     else:
         metric_fn = metrics.metric_fn_builder(processor.metrics,
                                               processor.is_regression)
