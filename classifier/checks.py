@@ -7,6 +7,7 @@ import tensorflow as tf
 
 import modeling
 import tokenization
+from classifier.multi_label import resolve_threshold
 from classifier.run_config import RUN_CONFIG_FILE
 from classifier.runtime import choice, distribution
 from errors import InputError
@@ -155,6 +156,9 @@ def check_task_options(config, processor):
             "--multi_label: task %s has one label per example; for your own "
             "multi-label data use --task_name=tsv, csv or jsonl with "
             "--multi_label" % config.task_name)
+    if processor.multi_label:  # a bad saved threshold file stops the run here
+        resolve_threshold(config.multi_label_threshold, config.output_dir,
+                          processor.get_labels())
     for flag, given in (("tune_threshold", config.tune_threshold),
                         ("multi_label_threshold",
                          config.multi_label_threshold is not None)):
