@@ -236,10 +236,9 @@ def _best_grid_point(scores):
     """Per column of scores [thresholds, columns], the index of the highest
     score; of equal ones, the threshold nearest 0.5."""
     distance = tf.abs(tf.constant(THRESHOLD_GRID, tf.float64) - 0.5)[:, None]
+    distance = distance + tf.zeros_like(scores)  # one column per score column
     is_best = tf.equal(scores, tf.reduce_max(scores, axis=0, keepdims=True))
-    return tf.argmin(tf.where(is_best, distance + tf.zeros_like(scores),
-                              tf.fill(tf.shape(scores), tf.constant(2.0, tf.float64))),
-                     axis=0)
+    return tf.argmin(tf.where(is_best, distance, distance + 1.0), axis=0)
 
 
 def _tuned_thresholds(probabilities, truth, weights, label_keys=None):
