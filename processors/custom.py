@@ -106,15 +106,18 @@ class CustomDataProcessor(DataProcessor):
         for index, (text_a, text_b, field, where) in enumerate(
                 self._located_records(data_dir, set_type, need_label=not is_test)):
             examples.append(InputExample("%s-%d" % (set_type, index), text_a,
-                                         text_b, self._label(field, labels, where)))
+                                         text_b,
+                                         self._label(field, labels, where, is_test)))
         return examples
 
-    def _label(self, field, labels, where):
+    def _label(self, field, labels, where, is_test):
         """The example's label from its label field (None: a test row without
-        one, which gets the first label, or no label for multi-label data)."""
+        one, which gets the first label, or no label for multi-label data,
+        as does an empty field of a multi-label test file)."""
         if self.multi_label:
-            return () if field is None else label_set(
-                field, labels, self.label_separator, where)
+            if field is None or (is_test and not field):
+                return ()
+            return label_set(field, labels, self.label_separator, where)
         if field is None:
             return labels[0]
         label = str(field)

@@ -415,6 +415,7 @@ def test_own_multi_label_data_in_each_format(tmp_path):
     tsv.label_list = ["anger", "joy", "love"]
     assert [e.label for e in tsv.get_train_examples(str(tmp_path))] == [
         ("joy", "love"), ("anger",), ("joy", "love")]
+    assert [e.label for e in tsv.get_test_examples(str(tmp_path))] == [()]
     write(tmp_path, "train.jsonl",
           '{"t": "a", "y": ["b", "a"]}\n{"t": "b", "y": []}\n{"t": "c", "y": "b"}\n')
     jsonl = custom("jsonl", text_a_column="t", label_column="y", multi_label=True)
