@@ -102,8 +102,8 @@ def test_helpfull_documents_every_reference_flag():
         assert re.search(r"--(\[no\])?%s:" % flag, process.stdout), flag
     help_text = " ".join(process.stdout.split())
     task_help = help_text[help_text.index("--task_name:"):]
-    for task in ("cola, mnli, mnli-mm, mrpc, qnli, qqp, rte, sst-2, sst2, sts-b, "
-                 "stsb, wnli, xnli", "tsv, csv, jsonl"):
+    for task in ("cola, goemotions, mnli, mnli-mm, mrpc, qnli, qqp, rte, sst-2, sst2, "
+                 "sts-b, stsb, wnli, xnli", "tsv, csv, jsonl"):
         assert task in task_help[:400], task
 
 
