@@ -56,3 +56,17 @@ def test_fast_preset_per_device_and_explicit_flags_win():
     assert parsed("--fast", "--precision=fp32").precision == "fp32"
     assert not parsed("--fast", "--nofused_kernels").fused_kernels
     assert (parsed().precision, parsed().fused_kernels) == ("fp32", False)
+
+
+def test_a_saved_config_from_before_a_training_field_existed_still_matches():
+    """run_config.json of an older version lacks the fields added since:
+    they compare as their defaults, so such a folder still resumes."""
+    import json
+    config = parsed("--max_seq_length=64")
+    saved = json.loads(config.to_json())
+    for field in ("multi_label", "label_separator", "labels_file"):
+        del saved[field]
+    assert config.training_differences(json.dumps(saved)) == []
+    multi = parsed("--max_seq_length=64", "--multi_label")
+    assert multi.training_differences(json.dumps(saved)) == [
+        ("multi_label", False, True)]
