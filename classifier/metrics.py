@@ -49,13 +49,19 @@ def f1(labels, predictions, weights):
     return tf.cast(value, tf.float32), update
 
 
+def _metric_variable(initial_value, name, **options):
+    """A local variable of a streaming metric: reset with the local variables,
+    never trained or saved."""
+    return tf1.Variable(
+        initial_value, trainable=False, name=name,
+        collections=[tf1.GraphKeys.LOCAL_VARIABLES,
+                     tf1.GraphKeys.METRIC_VARIABLES], **options)
+
+
 def _collected(values, weights, name):
     """A local variable that gathers every real value seen: (variable, update)."""
-    buffer = tf1.Variable(
-        tf.zeros([0], tf.float64), trainable=False, validate_shape=False,
-        shape=tf.TensorShape([None]), name=name,
-        collections=[tf1.GraphKeys.LOCAL_VARIABLES,
-                     tf1.GraphKeys.METRIC_VARIABLES])
+    buffer = _metric_variable(tf.zeros([0], tf.float64), name,
+                              validate_shape=False, shape=tf.TensorShape([None]))
     real = tf.boolean_mask(tf.cast(values, tf.float64), weights > 0)
     update = buffer.assign(tf.concat([buffer, real], axis=0))
     return buffer, update
@@ -131,10 +137,7 @@ def accuracy_and_loss(per_example_loss, label_ids, logits, is_real_example):
 def _running_sum(values, name):
     """A local variable that adds up `values` over the batches: (variable,
     update)."""
-    total = tf1.Variable(
-        tf.zeros(values.shape, tf.float64), trainable=False, name=name,
-        collections=[tf1.GraphKeys.LOCAL_VARIABLES,
-                     tf1.GraphKeys.METRIC_VARIABLES])
+    total = _metric_variable(tf.zeros(values.shape, tf.float64), name)
     return total, total.assign_add(values)
 
 
