@@ -191,7 +191,7 @@ def predict(config, estimator, processor, tokenizer, real_examples):
                          % THRESHOLD_FILE if isinstance(threshold, list)
                          else threshold)
     atomic.write_text(
-        os.path.join(config.output_dir, "test_results.tsv"),
+        os.path.join(config.output_dir, results.TEST_RESULTS_FILE),
         results.format_test_results(predictions))
     atomic.write_text(
         os.path.join(config.output_dir, results.TEST_PREDICTIONS_FILE),

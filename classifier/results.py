@@ -9,6 +9,7 @@ import tensorflow as tf
 from classifier.multi_label import predicted_names
 
 EVAL_RESULTS_FILE = "eval_results.txt"
+TEST_RESULTS_FILE = "test_results.tsv"
 
 
 def format_eval_results(result):
@@ -52,6 +53,13 @@ def format_test_results(predictions):
     score, for regression)."""
     return "".join("\t".join(str(value) for value in _values(prediction)) + "\n"
                    for prediction in predictions)
+
+
+def read_test_results(folder):
+    """The rows of folder/test_results.tsv as lists of floats."""
+    with tf.io.gfile.GFile(os.path.join(folder, TEST_RESULTS_FILE)) as reader:
+        return [[float(value) for value in line.split("\t")]
+                for line in reader.read().splitlines()]
 
 
 def predicted_label(prediction, label_list, threshold=None):

@@ -27,7 +27,7 @@ startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
 from classifier.metrics import metric_key_names  # noqa: E402
 from classifier.multi_label import resolve_threshold  # noqa: E402
-from classifier.results import read_eval_results  # noqa: E402
+from classifier.results import read_eval_results, read_test_results  # noqa: E402
 from processors import get_processor  # noqa: E402
 
 
@@ -59,10 +59,7 @@ def main():
     examples = processor.get_dev_examples(args.data_dir)
     truth = np.array([[int(label in example.label) for label in label_list]
                       for example in examples])
-    with open(os.path.join(args.prediction_dir, "test_results.tsv")) as reader:
-        probabilities = np.array([[float(value) for value in line.split("\t")]
-                                  for line in reader.read().splitlines()],
-                                 dtype=np.float32)
+    probabilities = np.array(read_test_results(args.prediction_dir), np.float32)
     in_graph = read_eval_results(args.prediction_dir)
     threshold = np.float32(in_graph.get("eval_threshold") or resolve_threshold(
         None, args.prediction_dir, label_list))
