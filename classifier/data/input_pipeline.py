@@ -61,9 +61,9 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
 
     Training repeats forever and shuffles with a buffer of 100 examples.
     With regression, label_ids are float32 scores; with multi_hot_size (a
-    multi-label task), multi-hot vectors of that many labels. With dynamic_padding each
-    batch is cut to its longest real sequence, rounded up to a multiple of
-    length_multiple (not on TPU: shapes must be fixed).
+    multi-label task), multi-hot vectors of that many labels. With
+    dynamic_padding each batch is cut to its longest real sequence, rounded up
+    to a multiple of length_multiple (not on TPU: shapes must be fixed).
     With bucket_by_length (training only) a batch is drawn from examples whose
     lengths fall in the same 16-token bucket, so it holds less padding.
     Under a multi-worker tf.distribute strategy each worker reads its own
