@@ -193,7 +193,7 @@ def _accumulating_train_op(optimizer, grads, tvars, global_step, steps,
                            loss_scale=None):
     """Adds grads/steps to accumulators; every steps-th run clips and applies them."""
     accumulators = [
-        tf1.get_variable(var.op.name + "/grad_accumulator", var.shape, tf.float32,
+        tf1.get_variable(_variable_name(var) + "/grad_accumulator", var.shape, tf.float32,
                          initializer=tf1.zeros_initializer(), trainable=False)
         for var in tvars]
     micro_step = tf1.get_variable(
@@ -281,7 +281,7 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
         dtype = var.dtype.base_dtype
         learning_rate = tf.cast(self.learning_rate, dtype)
         decay_rate = (self.weight_decay_rate
-                      if self._do_use_weight_decay(var.op.name) else 0.0)
+                      if self._do_use_weight_decay(_variable_name(var)) else 0.0)
         if (self.fused_kernels and _is_resource_variable(var)
                 and var.shape.num_elements() >= FUSED_UPDATE_MIN_SIZE):
             return fused_kernels.adam_weight_decay_update(
@@ -318,6 +318,12 @@ class AdamWeightDecayOptimizer(tf1.train.Optimizer):
             if re.search(pattern, param_name) is not None:
                 return False
         return True
+
+
+def _variable_name(var):
+    """var's name without the output index ("bert/pooler/dense/kernel"), in
+    graph and in eager mode (where a variable has no op)."""
+    return var.name.split(":")[0]
 
 
 def _is_resource_variable(var):

@@ -68,7 +68,7 @@ def check_speed_options(config):
                          "with --use_tpu")
     if config.use_tpu and config.distribution_strategy != "none":
         raise InputError("--distribution_strategy is for GPUs and CPUs: with "
-                         "--use_tpu, TPUEstimator spreads over --num_tpu_cores")
+                         "--use_tpu, training spreads over the TPU's cores")
     if (config.distribution_strategy != "none"
             and config.gradient_accumulation_steps > 1):
         raise InputError("--gradient_accumulation_steps works only with "
@@ -111,28 +111,24 @@ def check_label_options(config):
 
 def check_runtime(config):
     """--runtime, --use_tpu and multi_worker_mirrored against this TensorFlow:
-    the last two need the estimator runtime (TensorFlow 2.15)."""
+    the session runtime runs on one host, without a TPU."""
     version = tf.version.VERSION
     if config.runtime == "estimator" and not choice.has_estimator():
         raise InputError(
             "--runtime=estimator needs TensorFlow 2.15 (the last release with "
             "Estimator); this is TensorFlow %s: leave --runtime out or use "
-            "--runtime=session" % version)
-    if choice.resolve(config.runtime) == "estimator":
+            "--runtime=session or --runtime=function" % version)
+    if choice.resolve(config.runtime, config.multi_worker,
+                      config.use_tpu) != "session":
         return
-    # On 2.15 the session runtime was asked for: say so.
-    this = "TensorFlow %s%s" % (
-        version, " with --runtime=session" if choice.has_estimator() else "")
     if config.use_tpu:
         raise InputError(
-            "--use_tpu needs TPUEstimator, which needs TensorFlow 2.15 (on "
-            "Cloud TPU, a tpu-vm-tf-2.15.* image on TPU v2-v4); this is " + this)
+            "--use_tpu does not run on --runtime=session: use "
+            "--runtime=function (or leave --runtime out)")
     if config.multi_worker:
         raise InputError(
-            "--distribution_strategy=multi_worker_mirrored needs TensorFlow 2.15 "
-            "(Estimator's multi-worker training); this is %s: "
-            "--distribution_strategy=mirrored trains on the GPUs of one machine"
-            % this)
+            "--distribution_strategy=multi_worker_mirrored does not run on "
+            "--runtime=session: use --runtime=function (or leave --runtime out)")
 
 
 def check_replica_split(train_batch_size, strategy, strategy_name):

@@ -17,6 +17,7 @@ UNACTIONABLE_NOTICES = (
     ("deprecation", ""),
     ("module_wrapper", ""),
     ("estimator", "Estimator's model_fn"),
+    ("saver", "Saver is deprecated"),
 )
 
 

@@ -25,6 +25,10 @@ CLASSIFIER_DROPOUT = 0.1
 # tf.estimator).
 TRAIN, EVAL, PREDICT = "train", "eval", "infer"
 
+# A params key: true when the runtime loads --init_checkpoint itself
+# (load_init_checkpoint) and the model function must leave it alone.
+INIT_CHECKPOINT_LOADED_BY_RUNTIME = "init_checkpoint_loaded_by_runtime"
+
 # What the model function builds for one mode: the TPUEstimatorSpec fields a
 # run uses. eval_metrics is (metric_fn, tensors).
 ModelSpec = collections.namedtuple(
@@ -93,9 +97,7 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
     """Maps trainable variables found in init_checkpoint onto it.
 
     Returns the scaffold_fn TPUEstimator wants (None off TPU, where the
-    variables are mapped at once). Logs one line: how many variables come
-    from the checkpoint and which are new; the reference's line per variable
-    is logged at DEBUG (--verbosity=1).
+    variables are mapped at once). Logs what log_initialisation logs.
     """
     tvars = tf1.trainable_variables()
     initialized_variable_names = {}
@@ -110,14 +112,38 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
             scaffold_fn = tpu_scaffold
         else:
             tf1.train.init_from_checkpoint(init_checkpoint, assignment_map)
+    log_initialisation(tvars, initialized_variable_names, init_checkpoint)
+    return scaffold_fn
 
+
+def load_init_checkpoint(tvars, init_checkpoint):
+    """Assigns init_checkpoint's values to the variables of tvars (made
+    already, in eager mode) found in it by name; logs as init_from_checkpoint.
+    For a runtime that makes the variables itself (params
+    INIT_CHECKPOINT_LOADED_BY_RUNTIME)."""
+    initialized_variable_names = {}
+    if init_checkpoint:
+        assignment_map, initialized_variable_names = (
+            modeling.get_assignment_map_from_checkpoint(tvars, init_checkpoint))
+        reader = tf.train.load_checkpoint(init_checkpoint)
+        for var in tvars:
+            name = var.name.split(":")[0]
+            if name in assignment_map:
+                var.assign(reader.get_tensor(assignment_map[name]))
+    log_initialisation(tvars, initialized_variable_names, init_checkpoint)
+
+
+def log_initialisation(tvars, initialized_variable_names, init_checkpoint):
+    """One line: how many variables come from the checkpoint and which are
+    new; the reference's line per variable is logged at DEBUG
+    (--verbosity=1)."""
     tf1.logging.debug("**** Trainable Variables ****")
     for var in tvars:
         init_string = (", *INIT_FROM_CKPT*"
                        if var.name in initialized_variable_names else "")
         tf1.logging.debug("  name = %s, shape = %s%s", var.name, var.shape,
                           init_string)
-    new = [var.op.name for var in tvars
+    new = [var.name.split(":")[0] for var in tvars
            if var.name not in initialized_variable_names]
     if init_checkpoint:
         tf1.logging.info(
@@ -127,7 +153,6 @@ def init_from_checkpoint(init_checkpoint, use_tpu):
     else:
         tf1.logging.info("%d trainable variables, all newly initialised "
                          "(no --init_checkpoint)", len(tvars))
-    return scaffold_fn
 
 
 def _replicas():
@@ -180,7 +205,7 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     metric_fn = metric_fn or metrics.accuracy_and_loss
 
     def spec_fn(features, labels, mode, params):
-        del labels, params
+        del labels
         tf1.logging.info("*** Features ***")
         for name in sorted(features):
             tf1.logging.info("  name = %s, shape = %s", name, features[name].shape)
@@ -198,7 +223,9 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             features["segment_ids"], label_ids, num_labels,
             use_one_hot_embeddings, regression, compute_dtype,
             fused_kernels and is_training, multi_label)
-        scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
+        scaffold_fn = None
+        if not (params or {}).get(INIT_CHECKPOINT_LOADED_BY_RUNTIME):
+            scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
 
         if mode == TRAIN:
             if not use_tpu:

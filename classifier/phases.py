@@ -14,7 +14,7 @@ from classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
                                     save_threshold)
 from classifier.runtime.progress import ProgressHook, write_scalars
 from classifier.runtime.estimator import train_on_cluster
-from classifier.runtime.make import speed_hooks
+from classifier.runtime.make import resolve_runtime, speed_hooks
 from errors import InputError
 from processors import CustomDataProcessor
 
@@ -80,7 +80,7 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
             num_train_steps, config.eval_every_steps) if stop > done]
     for stop in stops:
         try:
-            if config.multi_worker:
+            if config.multi_worker and resolve_runtime(config) == "estimator":
                 train_on_cluster(trainer, input_fn, stop, hooks)
             else:
                 trainer.train(input_fn=input_fn, max_steps=stop, hooks=hooks)

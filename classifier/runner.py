@@ -15,8 +15,7 @@ from classifier.data import labels
 from classifier.runtime import distribution
 from classifier.lock import OutputDirLock
 from classifier.run_config import RUN_CONFIG_FILE
-from classifier.runtime.choice import resolve as resolve_runtime
-from classifier.runtime.make import make_runtimes
+from classifier.runtime.make import make_runtimes, make_strategy
 from processors import CustomDataProcessor, get_processor
 
 tf1 = tf.compat.v1
@@ -66,8 +65,7 @@ def run(config):
     if config.do_train:
         num_train_steps, num_warmup_steps = phases.count_train_steps(
             config, len(data["train"]))
-    strategy = distribution.make_strategy(config.distribution_strategy,
-                                          resolve_runtime(config.runtime))
+    strategy = make_strategy(config)
     checks.check_replica_split(config.train_batch_size, strategy,
                                config.distribution_strategy)
 

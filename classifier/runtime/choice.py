@@ -1,14 +1,22 @@
 """Which runtime drives the model function: --runtime and what TensorFlow has.
 
-estimator: TPUEstimator (an Estimator under --distribution_strategy), the
-reference's runtime; TensorFlow 2.15 is the last release that has it.
-session: classifier/runtime/session.py, on tf.compat.v1 sessions; any
-TensorFlow 2. auto: estimator where TensorFlow has it, else session.
+estimator (estimator.py): TPUEstimator (an Estimator under
+--distribution_strategy), the reference's runtime; TensorFlow 2.15 is the
+last release that has it.
+session (session.py): tf.compat.v1 sessions; any TensorFlow 2, one host.
+function (function.py): tf.function under a tf.distribute strategy; any
+TensorFlow 2, several hosts (multi_worker_mirrored) and today's TPUs.
+auto: estimator where TensorFlow has it; else session on one host, and
+function for multi_worker_mirrored or --use_tpu.
+
+Each runtime is an object with train(input_fn, max_steps, hooks),
+evaluate(input_fn, steps, name), predict(input_fn) and latest_checkpoint(),
+as Estimator has them, built by make.py.
 """
 
 import tensorflow as tf
 
-RUNTIMES = ("auto", "estimator", "session")
+RUNTIMES = ("auto", "estimator", "session", "function")
 
 
 def has_estimator():
@@ -16,8 +24,10 @@ def has_estimator():
     return hasattr(tf.compat.v1, "estimator")
 
 
-def resolve(name):
-    """The runtime --runtime=name runs: "estimator" or "session"."""
-    if name == "auto":
-        return "estimator" if has_estimator() else "session"
-    return name
+def resolve(name, multi_worker=False, use_tpu=False):
+    """The runtime --runtime=name runs: "estimator", "session" or "function"."""
+    if name != "auto":
+        return name
+    if has_estimator():
+        return "estimator"
+    return "function" if multi_worker or use_tpu else "session"

@@ -1,8 +1,10 @@
-"""--distribution_strategy: training on several devices or hosts.
+"""--distribution_strategy and --use_tpu: training on several devices or hosts.
 
 Training runs under a tf.distribute strategy, in a plain Estimator
-(TPUEstimator takes no strategy) or in the session runtime; eval and predict
-stay on one device. The global batch is
+(TPUEstimator takes no strategy), the session runtime or the function runtime
+(the one that also runs on several hosts on TensorFlow 2.16+ and on a TPU
+through TPUStrategy); eval and predict stay on one device but on a TPU. The
+global batch is
 --train_batch_size, split evenly over the replicas, and the optimizer averages
 the gradients across them (optimization.create_optimizer).
 """
@@ -17,6 +19,9 @@ from errors import InputError
 tf1 = tf.compat.v1
 
 STRATEGIES = ["none", "mirrored", "multi_worker_mirrored"]
+# Seconds a collective (the gradients' all-reduce) waits for the other
+# workers before the run stops: a worker that died ends the run, not hangs it.
+COLLECTIVE_TIMEOUT_SECONDS = 120
 # Cross-device reductions block inter-op threads; a 2-core host running two
 # CPU replicas deadlocks with the default pool of one thread per core.
 CPU_REPLICA_INTER_OP_THREADS = 8
@@ -37,7 +42,34 @@ def make_strategy(name, runtime="estimator"):
         if runtime == "session":
             return tf1.distribute.MirroredStrategy(devices=replica_devices())
         return tf.distribute.MirroredStrategy(devices=replica_devices())
+    if runtime == "function":
+        return tf.distribute.MultiWorkerMirroredStrategy(
+            communication_options=tf.distribute.experimental.CommunicationOptions(
+                timeout_seconds=COLLECTIVE_TIMEOUT_SECONDS))
     return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
+
+
+def tpu_resolver_arguments(tpu_name, tpu_zone, gcp_project):
+    """TPUClusterResolver's arguments for --tpu_name/--tpu_zone/--gcp_project:
+    on a TPU VM the TPU is "local" (the default); a TPU node is named."""
+    return dict(tpu=tpu_name or "local", zone=tpu_zone, project=gcp_project)
+
+
+def make_tpu_strategy(tpu_name, tpu_zone, gcp_project):
+    """TPUStrategy on the TPU (TPU VMs of every generation, through PJRT where
+    the TensorFlow build has it); a clear error when there is none."""
+    arguments = tpu_resolver_arguments(tpu_name, tpu_zone, gcp_project)
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(**arguments)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        raise InputError(
+            "--use_tpu: no TPU could be reached at --tpu_name=%s (%s): run on a "
+            "Cloud TPU VM, or name the TPU with --tpu_name, --tpu_zone and "
+            "--gcp_project" % (arguments["tpu"],
+                               str(error).strip().splitlines()[0]))
+    return tf.distribute.TPUStrategy(resolver)
 
 
 def is_chief():

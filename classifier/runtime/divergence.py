@@ -7,6 +7,8 @@ written; `DivergenceHook` remembers the step so the error can name it.
 
 import tensorflow as tf
 
+from classifier.runtime.progress import StepListener
+
 tf1 = tf.compat.v1
 
 DIVERGED_MARKER = "classifier training loss is not finite"
@@ -27,7 +29,7 @@ def is_divergence(error):
             and DIVERGED_MARKER in error.message)
 
 
-class DivergenceHook(tf1.train.SessionRunHook):
+class DivergenceHook(tf1.train.SessionRunHook, StepListener):
     """Tracks the global step, for the error message when training diverges.
 
     The step is read after each run has finished: fetched within the run, it
@@ -45,6 +47,12 @@ class DivergenceHook(tf1.train.SessionRunHook):
 
     def after_run(self, run_context, run_values):
         self.last_step = int(run_context.session.run(self._global_step))
+
+    def start(self, step):
+        self.last_step = step
+
+    def record(self, step, loss, learning_rate):
+        self.last_step = step
 
     def error(self):
         return TrainingDivergedError(

@@ -1,5 +1,5 @@
 """The runtime a run uses, built from its RunConfig: the model function's
-arguments are set here once, for either runtime."""
+arguments are set here once, for every runtime (choice.py says which runs)."""
 
 import tensorflow as tf
 
@@ -8,6 +8,7 @@ from classifier.model_fn import model_fn_builder, spec_fn_builder
 from classifier.multi_label import resolve_threshold
 from classifier.runtime import choice, distribution
 from classifier.runtime.estimator import make_estimators
+from classifier.runtime.function import FunctionRuntime
 from classifier.runtime.progress import ExamplesPerSecondHook
 from classifier.runtime.session import SessionRuntime, default_session_config
 
@@ -53,16 +54,32 @@ def model_arguments(config, bert_config, processor, num_train_steps,
         multi_label=processor.multi_label)
 
 
+def make_strategy(config):
+    """The tf.distribute strategy of config's runtime (None: one device)."""
+    runtime = resolve_runtime(config)
+    if runtime == "function" and config.use_tpu:
+        return distribution.make_tpu_strategy(config.tpu_name, config.tpu_zone,
+                                              config.gcp_project)
+    return distribution.make_strategy(config.distribution_strategy, runtime)
+
+
+def resolve_runtime(config):
+    return choice.resolve(config.runtime, config.multi_worker, config.use_tpu)
+
+
 def make_runtimes(config, bert_config, processor, num_train_steps,
                   num_warmup_steps, strategy=None):
     """(evaluator, trainer) for config's runtime: objects with train(input_fn,
     max_steps, hooks), evaluate(input_fn, steps, name), predict(input_fn) and
     latest_checkpoint(), as Estimator has them. strategy comes from
-    distribution.make_strategy for the same runtime."""
-    runtime = choice.resolve(config.runtime)
+    make_strategy."""
+    runtime = resolve_runtime(config)
     tf1.logging.info("runtime: %s (TensorFlow %s)", runtime, tf.version.VERSION)
     arguments = model_arguments(config, bert_config, processor,
                                 num_train_steps, num_warmup_steps)
+    if runtime == "function":
+        function = make_function_runtime(config, arguments, strategy)
+        return function, function
     proto = session_config(config.use_xla)
     if runtime == "estimator":
         return make_estimators(config, model_fn_builder(**arguments), proto,
@@ -85,11 +102,38 @@ def make_runtimes(config, bert_config, processor, num_train_steps,
     return session, session
 
 
+def make_function_runtime(config, arguments, strategy):
+    """The function runtime. On TPU the model runs as TPUEstimator has it
+    (one-hot embedding lookups, iterations_per_loop steps per call) but
+    TPUStrategy, not CrossShardOptimizer, averages the gradients. --use_xla
+    compiles each step whole and runs iterations_per_loop of them per call,
+    the TPU's form of the step on any device."""
+    if strategy is not None:
+        distribution.log_replicas(strategy.num_replicas_in_sync,
+                                  config.train_batch_size)
+    arguments = dict(arguments, use_tpu=False)
+    return FunctionRuntime(
+        spec_fn_builder(**arguments), config.output_dir,
+        train_batch_size=config.train_batch_size // config.gradient_accumulation_steps,
+        eval_batch_size=config.eval_batch_size,
+        predict_batch_size=config.predict_batch_size,
+        init_checkpoint=config.init_checkpoint,
+        random_seed=config.random_seed,
+        save_checkpoints_steps=config.save_checkpoints_steps,
+        keep_checkpoint_max=config.keep_checkpoint_max,
+        iterations_per_loop=config.iterations_per_loop,
+        steps_per_call=(config.iterations_per_loop
+                        if config.use_xla or config.use_tpu else 1),
+        strategy=strategy, jit_compile=config.use_xla or config.use_tpu,
+        is_chief=distribution.is_chief() if config.multi_worker else True,
+        infer_on_strategy=config.use_tpu)
+
+
 def speed_hooks(trainer, config):
     """The hooks that make trainer log `examples/sec`: none for TPUEstimator
     and the session runtime, which log it; one for an Estimator under a
     strategy, which logs only `global_step/sec`."""
-    if isinstance(trainer, SessionRuntime) or isinstance(
+    if isinstance(trainer, (SessionRuntime, FunctionRuntime)) or isinstance(
             trainer, tf1.estimator.tpu.TPUEstimator):
         return []
     return [ExamplesPerSecondHook(config.train_batch_size,

@@ -52,7 +52,24 @@ class _Window(object):
         return (step - self.step) / max(now - self.time, 1e-9)
 
 
-class ProgressHook(tf1.train.SessionRunHook):
+class StepListener(object):
+    """What a runtime tells a listener as training goes: start(step) before
+    the first step, record(step, loss, learning_rate) after each run of
+    steps (loss and learning_rate None where the runtime cannot read them)
+    and finish(step) when it stops. The session and estimator runtimes tell
+    it through its session-hook methods; the function runtime calls these."""
+
+    def start(self, step):
+        pass
+
+    def record(self, step, loss, learning_rate):
+        pass
+
+    def finish(self, step):
+        pass
+
+
+class ProgressHook(tf1.train.SessionRunHook, StepListener):
     """Logs `progress: step S/N (P%), loss L, learning rate R, X examples/sec,
     T left` every every_secs seconds and at the last step; the loss is the
     mean since the previous line.
@@ -74,8 +91,6 @@ class ProgressHook(tf1.train.SessionRunHook):
 
     def begin(self):
         self._global_step = tf1.train.get_global_step()
-        self._log_window = self._summary_window = None
-        self._learning_rate = None
         self._fetches = None
         losses = tf1.get_collection(TRAINING_LOSS_COLLECTION)
         rates = tf1.get_collection(optimization.LEARNING_RATE_COLLECTION)
@@ -85,10 +100,7 @@ class ProgressHook(tf1.train.SessionRunHook):
                              "learning_rate": rates[0]}
 
     def after_create_session(self, session, coord):
-        step = int(session.run(self._global_step))
-        now = time.time()
-        self._log_window = _Window(step, now)
-        self._summary_window = _Window(step, now)
+        self.start(int(session.run(self._global_step)))
 
     def before_run(self, run_context):
         return tf1.train.SessionRunArgs(self._fetches)
@@ -97,11 +109,27 @@ class ProgressHook(tf1.train.SessionRunHook):
         # Read after the run: fetched within it, the step could be read
         # before or after the run's own increment.
         step = int(run_context.session.run(self._global_step))
+        if self._fetches is None:
+            self.record(step, None, None)
+        else:
+            self.record(step, float(run_values.results["loss"]),
+                        float(run_values.results["learning_rate"]))
+
+    def end(self, session):
+        self.finish(int(session.run(self._global_step)))
+
+    def start(self, step):
         now = time.time()
-        if self._fetches is not None:
+        self._log_window = _Window(step, now)
+        self._summary_window = _Window(step, now)
+        self._learning_rate = None
+
+    def record(self, step, loss, learning_rate):
+        now = time.time()
+        if loss is not None:
             for window in (self._log_window, self._summary_window):
-                window.add_loss(float(run_values.results["loss"]))
-            self._learning_rate = float(run_values.results["learning_rate"])
+                window.add_loss(loss)
+            self._learning_rate = learning_rate
         last = step >= self._total_steps
         if now - self._log_window.time >= self._every_secs or last:
             self._log(step, now)
@@ -109,8 +137,7 @@ class ProgressHook(tf1.train.SessionRunHook):
         if step - self._summary_window.step >= self._summary_steps or last:
             self._write_summary(step, now)
 
-    def end(self, session):
-        step = int(session.run(self._global_step))
+    def finish(self, step):
         if step > self._summary_window.step:
             self._write_summary(step, time.time())
 

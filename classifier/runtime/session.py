@@ -15,21 +15,17 @@ same --random_seed both runtimes draw the same dropout masks and shuffles.
 """
 
 import contextlib
-import inspect
-import math
-import os
 import time
 
 import tensorflow as tf
 
 from classifier.model_fn import EVAL, PREDICT, TRAIN
+from classifier.runtime.common import (SAVE_SUMMARY_STEPS, call_input_fn,
+                                       eval_dir, speed_every_steps,
+                                       training_done)
 from classifier.runtime.progress import ExamplesPerSecondHook, write_scalars
 
 tf1 = tf.compat.v1
-
-# Estimator's defaults (RunConfig, TPUEstimator) for what a run does not set.
-SAVE_SUMMARY_STEPS = 100
-LOG_STEP_COUNT_STEPS = 100
 
 
 def default_session_config():
@@ -48,14 +44,6 @@ class _InitializeInput(tf1.train.SessionRunHook):
 
     def after_create_session(self, session, coord):
         session.run(self._initializer)
-
-
-def _call_input_fn(input_fn, params, input_context):
-    """input_fn(params), with input_context where it takes one (as Estimator
-    calls it: the reference's input functions take params alone)."""
-    if "input_context" in inspect.signature(input_fn).parameters:
-        return input_fn(params, input_context=input_context)
-    return input_fn(params)
 
 
 def _scaffold(spec):
@@ -93,12 +81,8 @@ class SessionRuntime(object):
         self._random_seed = random_seed
         self._save_checkpoints_steps = save_checkpoints_steps
         self._keep_checkpoint_max = keep_checkpoint_max
-        # The speed lines come as often as on the estimator runtime: every
-        # ceil(100 / iterations_per_loop) steps (TPUEstimator), or every
-        # iterations_per_loop steps under a strategy (phases' hook for an
-        # Estimator).
-        self._speed_every_steps = iterations_per_loop if strategy else int(
-            math.ceil(float(LOG_STEP_COUNT_STEPS) / iterations_per_loop))
+        self._speed_every_steps = speed_every_steps(iterations_per_loop,
+                                                    strategy is not None)
         self._session_config = session_config or default_session_config()
         self._strategy = strategy
 
@@ -140,7 +124,7 @@ class SessionRuntime(object):
         replicas = strategy.num_replicas_in_sync
         params = {"batch_size": self._batch_sizes[TRAIN] // replicas}
         iterator = strategy.make_input_fn_iterator(
-            lambda input_context: _call_input_fn(input_fn, params, input_context))
+            lambda input_context: call_input_fn(input_fn, params, input_context))
         features = iterator.get_next()
 
         def replica_step(replica_features):
@@ -157,10 +141,7 @@ class SessionRuntime(object):
         """Trains until the global step reaches max_steps, resuming from the
         newest checkpoint in model_dir, saving every save_checkpoints_steps
         and at the end. Returns the last step's loss."""
-        checkpoint = self.latest_checkpoint()
-        if checkpoint and int(tf.train.load_variable(
-                checkpoint, "global_step")) >= max_steps:
-            tf1.logging.info("Skipping training since max_steps has already saved.")
+        if training_done(self.latest_checkpoint(), max_steps):
             return None
         with tf.Graph().as_default():
             scope = (self._strategy.scope() if self._strategy is not None
@@ -239,8 +220,7 @@ class SessionRuntime(object):
         result = read_finals.final_ops_values
         tf1.logging.info("evaluated %s: %d batches in %.1fs", checkpoint,
                          batches, time.time() - start)
-        eval_dir = os.path.join(self.model_dir, "eval_" + name if name else "eval")
-        write_scalars(eval_dir, int(result["global_step"]), {
+        write_scalars(eval_dir(self.model_dir, name), int(result["global_step"]), {
             key: value for key, value in result.items() if key != "global_step"})
         return result
 
