@@ -19,6 +19,7 @@ from absl import app  # noqa: E402
 from absl import flags  # noqa: E402
 
 from classifier import cli, logs, runner  # noqa: E402
+from classifier.runtime.distribution import ClusterError  # noqa: E402
 from classifier.runtime.divergence import TrainingDivergedError  # noqa: E402
 from classifier.data.features import (  # noqa: E402
     InputFeatures, PaddingInputExample, convert_examples_to_features,
@@ -50,7 +51,7 @@ for _required in cli.REQUIRED:
 
 def main(_):
     logs.configure(verbosity_given=FLAGS["verbosity"].present)
-    with reported_errors("run_classifier", TrainingDivergedError):
+    with reported_errors("run_classifier", TrainingDivergedError, ClusterError):
         runner.run(RunConfig.from_flags(FLAGS))
 
 

@@ -205,10 +205,17 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "GPU of every host listed in the TF_CONFIG environment variable. The "
         "global batch stays --train_batch_size, split evenly over the replicas. "
         "Eval and predict run on one device (on the chief).")
+    define.integer(
+        "cluster_timeout_secs", 600,
+        "multi_worker_mirrored on --runtime=function: how long a task waits for "
+        "the others, at the start and in each step's all-reduce, before the "
+        "run stops with an error (a task that died or never came).")
     define.enum(
         "runtime", "auto", list(RUNTIMES),
         "What drives the model: estimator = TPUEstimator (TensorFlow 2.15, the "
-        "reference's runtime); session = tf.compat.v1 sessions (any TensorFlow 2; "
-        "the only one on 2.16+, which has no Estimator); auto = estimator where "
-        "TensorFlow has it. Same checkpoints, logs and result files.")
+        "reference's runtime); session = tf.compat.v1 sessions (any TensorFlow 2, "
+        "one host); function = tf.function under tf.distribute (any TensorFlow "
+        "2; several hosts, today's TPUs); auto = estimator where TensorFlow has "
+        "it, else session, or function for multi_worker_mirrored and --use_tpu. "
+        "Same checkpoints, logs and result files.")
     return [name for name in flag_values if name not in before]

@@ -96,6 +96,7 @@ class RunConfig(object):
     fused_kernels: bool = False
     gradient_accumulation_steps: int = 1
     distribution_strategy: str = "none"
+    cluster_timeout_secs: int = 600
     early_stopping_evals: int = 0
     fast: bool = False
     runtime: str = "auto"

@@ -174,22 +174,22 @@ def test_runtime_against_this_tensorflow(config):
     session = dataclasses.replace(config, runtime="session")
     checks.check_run_config(session)
     for changes, message in [
-            ({"use_tpu": True}, "--use_tpu needs TPUEstimator, which needs "
-             "TensorFlow 2.15 (on Cloud TPU, a tpu-vm-tf-2.15.* image on TPU "
-             "v2-v4); this is TensorFlow " + version),
+            ({"use_tpu": True}, "--use_tpu does not run on --runtime=session: "
+             "use --runtime=function"),
             ({"distribution_strategy": "multi_worker_mirrored"},
-             "--distribution_strategy=multi_worker_mirrored needs TensorFlow "
-             "2.15")]:
+             "--distribution_strategy=multi_worker_mirrored does not run on "
+             "--runtime=session: use --runtime=function")]:
         with pytest.raises(InputError) as raised:
             checks.check_run_config(dataclasses.replace(session, **changes))
         assert str(raised.value).startswith(message)
+    function = dataclasses.replace(config, runtime="function")
+    checks.check_run_config(dataclasses.replace(function, use_tpu=True))
+    # Without --runtime, TPU and several hosts run where they can.
+    checks.check_run_config(dataclasses.replace(config, use_tpu=True))
     estimator = dataclasses.replace(config, runtime="estimator")
     if hasattr(tf1, "estimator"):
         checks.check_run_config(estimator)
-        checks.check_run_config(dataclasses.replace(config, use_tpu=True))
     else:
         with pytest.raises(InputError, match="--runtime=estimator needs "
                            "TensorFlow 2.15 .*; this is TensorFlow " + version):
             checks.check_run_config(estimator)
-        with pytest.raises(InputError, match="--use_tpu needs TPUEstimator"):
-            checks.check_run_config(dataclasses.replace(config, use_tpu=True))

@@ -9,8 +9,11 @@ global batch is
 the gradients across them (optimization.create_optimizer).
 """
 
+import contextlib
 import json
 import os
+import subprocess
+import sys
 
 import tensorflow as tf
 
@@ -19,12 +22,28 @@ from errors import InputError
 tf1 = tf.compat.v1
 
 STRATEGIES = ["none", "mirrored", "multi_worker_mirrored"]
-# Seconds a collective (the gradients' all-reduce) waits for the other
-# workers before the run stops: a worker that died ends the run, not hangs it.
-COLLECTIVE_TIMEOUT_SECONDS = 120
+
 # Cross-device reductions block inter-op threads; a 2-core host running two
 # CPU replicas deadlocks with the default pool of one thread per core.
 CPU_REPLICA_INTER_OP_THREADS = 8
+
+
+class ClusterError(RuntimeError):
+    """A task of a multi-worker cluster stopped answering (or never came)."""
+
+
+# What a collective raises when a peer is gone or late.
+PEER_LOST_ERRORS = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+                    tf.errors.CancelledError, tf.errors.AbortedError)
+
+
+def peer_lost(error, step, checkpoint):
+    """The ClusterError for a collective's error at step (a one-line message
+    naming the newest checkpoint, which a rerun resumes from)."""
+    return ClusterError(
+        "training stopped at step %d: another task of the cluster stopped "
+        "answering (%s); the newest checkpoint is %s: start every task again "
+        "to resume from it" % (step, type(error).__name__, checkpoint or "none"))
 
 
 def replica_devices():
@@ -33,9 +52,11 @@ def replica_devices():
     return [device.name for device in gpus or tf.config.list_logical_devices("CPU")]
 
 
-def make_strategy(name, runtime="estimator"):
+def make_strategy(name, runtime="estimator", cluster_timeout_secs=600):
     """The tf.distribute strategy for --distribution_strategy, or None; for
-    the session runtime, in its tf.compat.v1 form (graph-mode input)."""
+    the session runtime, in its tf.compat.v1 form (graph-mode input). On the
+    function runtime a multi-worker task waits cluster_timeout_secs for the
+    others, at the start and in each collective."""
     if name == "none":
         return None
     if name == "mirrored":
@@ -43,10 +64,49 @@ def make_strategy(name, runtime="estimator"):
             return tf1.distribute.MirroredStrategy(devices=replica_devices())
         return tf.distribute.MirroredStrategy(devices=replica_devices())
     if runtime == "function":
-        return tf.distribute.MultiWorkerMirroredStrategy(
-            communication_options=tf.distribute.experimental.CommunicationOptions(
-                timeout_seconds=COLLECTIVE_TIMEOUT_SECONDS))
+        options = tf.distribute.experimental.CommunicationOptions(
+            timeout_seconds=cluster_timeout_secs)
+        with _exit_unless_done_within(cluster_timeout_secs, (
+                "--distribution_strategy=multi_worker_mirrored: not every task "
+                "of TF_CONFIG's cluster came within --cluster_timeout_secs=%d: "
+                "start each of them (%s)" % (cluster_timeout_secs,
+                                             _cluster_addresses()))):
+            return tf.distribute.MultiWorkerMirroredStrategy(
+                communication_options=options)
     return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
+
+
+def _cluster_addresses():
+    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+    return ", ".join("%s %s" % (task, address)
+                     for task, addresses in sorted(cluster.items())
+                     for address in addresses)
+
+
+# Run as a separate process: TensorFlow holds Python's lock while it waits for
+# a cluster's tasks, so no thread of the waiting process could end it.
+_WATCHDOG = """
+import os, signal, sys, time
+time.sleep(float(sys.argv[2]))
+sys.stderr.write("run_classifier: error: %s\\n" % sys.argv[3])
+sys.stderr.flush()
+os.kill(int(sys.argv[1]), signal.SIGKILL)
+"""
+
+
+@contextlib.contextmanager
+def _exit_unless_done_within(seconds, message):
+    """Ends the program with `run_classifier: error: message` if the block
+    has not finished within seconds (TensorFlow waits for a cluster's tasks
+    without a limit). Nothing is written before the cluster is up."""
+    watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds),
+         message])
+    try:
+        yield
+    finally:
+        watchdog.kill()
+        watchdog.wait()
 
 
 def tpu_resolver_arguments(tpu_name, tpu_zone, gcp_project):

@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from classifier.model_fn import (EVAL, INIT_CHECKPOINT_LOADED_BY_RUNTIME,
                                  PREDICT, TRAIN, load_init_checkpoint)
+from classifier.runtime import distribution
 from classifier.runtime.common import (call_input_fn, checkpoint_step, eval_dir,
                                        speed_every_steps, training_done)
 from classifier.runtime.progress import write_scalars
@@ -97,6 +98,8 @@ class FunctionRuntime(object):
         self._steps_per_call = steps_per_call
         self._strategy = strategy or tf.distribute.get_strategy()
         self._distributed = strategy is not None
+        self._multi_worker = isinstance(
+            strategy, tf.distribute.MultiWorkerMirroredStrategy)
         self._speed_every_steps = speed_every_steps(iterations_per_loop,
                                                     self._distributed)
         self._jit_compile = jit_compile
@@ -224,9 +227,14 @@ class FunctionRuntime(object):
                 self._save_checkpoints_steps)
             steps = min(self._steps_per_call, max_steps - step,
                         next_save - step)
-            mean_loss, learning_rate = loop(iterator, tf.constant(steps))
-            step = int(global_step.numpy())
-            last_loss = float(mean_loss)
+            try:
+                mean_loss, learning_rate = loop(iterator, tf.constant(steps))
+                step = int(global_step.numpy())
+                last_loss = float(mean_loss)
+            except distribution.PEER_LOST_ERRORS as error:
+                if not self._multi_worker:
+                    raise
+                raise distribution.peer_lost(error, step, self.latest_checkpoint())
             for listener in listeners:
                 listener.record(step, last_loss, float(learning_rate))
             if step - speed_step >= self._speed_every_steps:

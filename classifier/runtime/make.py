@@ -60,7 +60,8 @@ def make_strategy(config):
     if runtime == "function" and config.use_tpu:
         return distribution.make_tpu_strategy(config.tpu_name, config.tpu_zone,
                                               config.gcp_project)
-    return distribution.make_strategy(config.distribution_strategy, runtime)
+    return distribution.make_strategy(config.distribution_strategy, runtime,
+                                      config.cluster_timeout_secs)
 
 
 def resolve_runtime(config):
