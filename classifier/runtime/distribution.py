@@ -128,7 +128,7 @@ def make_tpu_strategy(tpu_name, tpu_zone, gcp_project):
             "--use_tpu: no TPU could be reached at --tpu_name=%s (%s): run on a "
             "Cloud TPU VM, or name the TPU with --tpu_name, --tpu_zone and "
             "--gcp_project" % (arguments["tpu"],
-                               str(error).strip().splitlines()[0]))
+                               str(error).strip().split(". ")[0]))
     return tf.distribute.TPUStrategy(resolver)
 
 
