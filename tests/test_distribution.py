@@ -1,10 +1,12 @@
 """--distribution_strategy: the mirrored step equals the single-device step."""
 
+import glob
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -63,6 +65,85 @@ def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
                            single.get_tensor("output_weights"))
 
 
+FUNCTION_STEP_SCRIPT = os.path.join(REPO, "tests", "function_step.py")
+
+
+def function_step_command(strategy, output_dir, init_checkpoint, steps):
+    return [sys.executable, FUNCTION_STEP_SCRIPT, strategy, str(output_dir),
+            init_checkpoint, str(steps)]
+
+
+def cluster_env(cluster, task):
+    return dict(os.environ, TF_CONFIG=json.dumps(
+        {"cluster": cluster, "task": {"type": task, "index": 0}}))
+
+
+def run_tasks(commands_and_envs, timeout=600):
+    """Runs one process per (command, env) at once; returns their stderr."""
+    processes = [subprocess.Popen(command, cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+                 for command, env in commands_and_envs]
+    logs = []
+    try:
+        for process in processes:
+            logs.append(process.communicate(timeout=timeout)[1])
+            assert process.returncode == 0, logs[-1][-5000:]
+    finally:
+        for process in processes:
+            process.kill()
+    return logs
+
+
+@pytest.fixture(scope="module")
+def function_start_checkpoint(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("function_start")
+    run_tasks([(function_step_command("none", output_dir, "none", 1), None)])
+    return str(output_dir / "model.ckpt-1")
+
+
+def assert_same_variables(first_checkpoint, second_checkpoint, atol):
+    first = tf.train.load_checkpoint(first_checkpoint)
+    second = tf.train.load_checkpoint(second_checkpoint)
+    names = sorted(first.get_variable_to_shape_map())
+    assert names == sorted(second.get_variable_to_shape_map())
+    assert any(name.endswith("/adam_m") for name in names)
+    for name in names:
+        np.testing.assert_allclose(second.get_tensor(name), first.get_tensor(name),
+                                   rtol=0, atol=atol, err_msg=name)
+
+
+def test_function_runtime_mirrored_and_two_workers_equal_one_device(
+        tmp_path, function_start_checkpoint):
+    """10 steps with dropout off, from the same weights: on one device, on
+    two mirrored CPU devices, and on a two-process localhost cluster (each
+    worker reading its half of every global batch; the chief alone saves)."""
+    steps = 10
+    run_tasks([(function_step_command("none", tmp_path / "single",
+                                      function_start_checkpoint, steps), None)])
+    log, = run_tasks([(function_step_command(
+        "mirrored", tmp_path / "mirrored", function_start_checkpoint, steps), None)])
+    assert "training on 2 replicas, 4 examples each per step" in log
+    chief_port, worker_port = free_ports(2)
+    cluster = {"chief": ["127.0.0.1:%d" % chief_port],
+               "worker": ["127.0.0.1:%d" % worker_port]}
+    command = function_step_command("multi_worker", tmp_path / "cluster",
+                                    function_start_checkpoint, steps)
+    logs = run_tasks([(command, cluster_env(cluster, "chief")),
+                      (command, cluster_env(cluster, "worker"))])
+    for log in logs:
+        assert "training on 2 replicas, 4 examples each per step" in log
+    assert "Saving checkpoints for 10" in logs[0]
+    assert "Saving checkpoints" not in logs[1]
+    single = str(tmp_path / "single" / "model.ckpt-10")
+    assert_same_variables(single, str(tmp_path / "mirrored" / "model.ckpt-10"), 1e-5)
+    assert_same_variables(single, str(tmp_path / "cluster" / "model.ckpt-10"), 1e-5)
+    before = tf.train.load_checkpoint(function_start_checkpoint)
+    assert not np.allclose(before.get_tensor("output_weights"),
+                           tf.train.load_checkpoint(single).get_tensor(
+                               "output_weights"), atol=1e-4)
+
+
 @pytest.mark.parametrize("tf_config,chief", [
     (None, True),
     ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}},
@@ -117,93 +198,147 @@ def free_ports(count):
     return ports
 
 
-@pytest.mark.shared_data
-@pytest.mark.skipif(not choice.has_estimator(),
-                    reason="multi_worker_mirrored needs Estimator (TensorFlow 2.15)")
-def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path):
+# multi_worker_mirrored runs on the estimator runtime (TensorFlow 2.15) and
+# on the function runtime (every TensorFlow 2).
+CLUSTER_RUNTIMES = [
+    pytest.param("estimator", marks=pytest.mark.skipif(
+        not choice.has_estimator(), reason="the estimator runtime needs "
+        "TensorFlow 2.15")),
+    "function"]
+
+
+def mrpc_run(tmp_path, runtime, *extra):
+    """run_classifier's command for a tiny model on 32 real MRPC rows."""
     config_file = tmp_path / "bert_config.json"
     config_file.write_text(json.dumps(tiny_config_dict()))
-    data_dir = small_mrpc(tmp_path, 32)
-    output_dir = str(tmp_path / "out")
+    data_dir = tmp_path / "MRPC"
+    if not data_dir.exists():
+        small_mrpc(tmp_path, 32)
+    return [sys.executable, os.path.join(REPO, "run_classifier.py"),
+            "--task_name=MRPC", "--data_dir=" + str(data_dir),
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config_file),
+            "--max_seq_length=32", "--train_batch_size=8", "--runtime=" + runtime,
+            "--distribution_strategy=multi_worker_mirrored"] + list(extra)
+
+
+def local_cluster():
     chief_port, worker_port = free_ports(2)
-    cluster = {"chief": ["localhost:%d" % chief_port],
-               "worker": ["localhost:%d" % worker_port]}
-    processes = {}
-    for task in ("chief", "worker"):
-        env = dict(os.environ, TF_CONFIG=json.dumps(
-            {"cluster": cluster, "task": {"type": task, "index": 0}}))
-        processes[task] = subprocess.Popen(
-            [sys.executable, os.path.join(REPO, "run_classifier.py"),
-             "--task_name=MRPC", "--data_dir=" + data_dir,
-             "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config_file),
-             "--output_dir=" + output_dir, "--max_seq_length=32", "--do_train=true",
-             "--do_eval=true", "--do_predict=true", "--train_batch_size=8",
-             "--distribution_strategy=multi_worker_mirrored"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
-    logs = {}
-    try:
-        for task, process in processes.items():
-            logs[task] = process.communicate(timeout=600)[1]
-            assert process.returncode == 0, logs[task][-5000:]
-    finally:
-        for process in processes.values():
-            process.kill()
-    for log in logs.values():
+    return {"chief": ["127.0.0.1:%d" % chief_port],
+            "worker": ["127.0.0.1:%d" % worker_port]}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("runtime", CLUSTER_RUNTIMES)
+def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path, runtime):
+    output_dir = str(tmp_path / "out")
+    command = mrpc_run(tmp_path, runtime, "--output_dir=" + output_dir,
+                       "--do_train=true", "--do_eval=true", "--do_predict=true")
+    cluster = local_cluster()
+    chief_log, worker_log = run_tasks([(command, cluster_env(cluster, "chief")),
+                                       (command, cluster_env(cluster, "worker"))])
+    for log in (chief_log, worker_log):
         assert "training on 2 replicas, 4 examples each per step" in log
     # 32 examples, 3 epochs, global batch 8: 12 steps, on both.
     assert tf.train.latest_checkpoint(output_dir).endswith("model.ckpt-12")
-    assert "Loss for final step" in logs["worker"]
+    assert "Loss for final step" in worker_log
+    # The chief alone evaluates, predicts and writes output_dir.
+    assert chief_log.count("***** Eval results *****") == 1
+    assert "***** Eval results *****" not in worker_log
+    assert "Saving checkpoints" not in worker_log or runtime == "estimator"
     written = set(os.listdir(output_dir))
     assert {"eval_results.txt", "test_results.tsv", "train.tf_record"} <= written
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(choice.has_estimator(),
-                    reason="TensorFlow 2.15 has multi_worker_mirrored")
-def test_multi_worker_on_the_session_runtime_stops_naming_tensorflow_2_15(tmp_path):
-    config_file = tmp_path / "bert_config.json"
-    config_file.write_text(json.dumps(tiny_config_dict()))
+def test_a_killed_worker_ends_the_run_with_one_line_and_a_rerun_resumes(tmp_path):
+    output_dir = tmp_path / "out"
+    command = mrpc_run(tmp_path, "function", "--output_dir=" + str(output_dir),
+                       "--do_train=true", "--num_train_epochs=100",
+                       "--save_checkpoints_steps=20", "--cluster_timeout_secs=60")
+    cluster = local_cluster()
+    chief = subprocess.Popen(command, cwd=REPO, env=cluster_env(cluster, "chief"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    worker = subprocess.Popen(command, cwd=REPO, env=cluster_env(cluster, "worker"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 300
+        while not glob.glob(str(output_dir / "model.ckpt-20.index")):
+            assert time.time() < deadline and chief.poll() is None
+            time.sleep(0.2)
+        worker.kill()
+        log = chief.communicate(timeout=300)[1]
+    finally:
+        chief.kill()
+        worker.kill()
+    assert chief.returncode == 2
+    last = log.splitlines()[-1]
+    assert last.startswith("run_classifier: error: training stopped at step ")
+    assert "another task of the cluster stopped answering" in last
+    assert "the newest checkpoint is %s" % output_dir in last
+    assert "Traceback" not in log
+    assert not (output_dir / "run_classifier.lock").exists()
+    newest = tf.train.latest_checkpoint(str(output_dir))
+
+    # 32 examples, 100 epochs: 400 steps, from the newest checkpoint on.
+    cluster = local_cluster()
+    chief_log, _ = run_tasks([(command, cluster_env(cluster, "chief")),
+                              (command, cluster_env(cluster, "worker"))])
+    assert "resuming training at step %s of 400" % newest.rsplit("-", 1)[1] in chief_log
+    assert tf.train.latest_checkpoint(str(output_dir)).endswith("model.ckpt-400")
+
+
+@pytest.mark.shared_data
+def test_a_worker_that_never_comes_ends_the_run_with_one_line(tmp_path):
+    output_dir = tmp_path / "out"
+    process = subprocess.run(
+        mrpc_run(tmp_path, "function", "--output_dir=" + str(output_dir),
+                 "--do_train=true", "--cluster_timeout_secs=5"),
+        cwd=REPO, env=cluster_env(local_cluster(), "chief"), capture_output=True,
+        text=True, timeout=300)
+    # Killed by the watchdog: TensorFlow does not give the process back.
+    assert process.returncode != 0
+    assert process.stderr.splitlines()[-1].startswith(
+        "run_classifier: error: --distribution_strategy=multi_worker_mirrored: "
+        "not every task of TF_CONFIG's cluster came within "
+        "--cluster_timeout_secs=5: start each of them (chief 127.0.0.1:")
+    assert not output_dir.exists()
+
+
+@pytest.mark.shared_data
+def test_multi_worker_on_the_session_runtime_stops_pointing_to_function(tmp_path):
     output_dir = tmp_path / "out"
     cluster = {"chief": ["localhost:1"], "worker": ["localhost:2"]}
-    env = dict(os.environ, TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": "chief", "index": 0}}))
     process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "run_classifier.py"), "--task_name=MRPC",
-         "--data_dir=" + small_mrpc(tmp_path, 8), "--vocab_file=" + UNCASED_VOCAB,
-         "--bert_config_file=" + str(config_file), "--output_dir=" + str(output_dir),
-         "--do_train=true", "--distribution_strategy=multi_worker_mirrored"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        mrpc_run(tmp_path, "session", "--output_dir=" + str(output_dir),
+                 "--do_train=true"),
+        cwd=REPO, env=cluster_env(cluster, "chief"), capture_output=True,
+        text=True, timeout=600)
     assert process.returncode == 2
     assert process.stderr.splitlines()[-1].startswith(
         "run_classifier: error: --distribution_strategy=multi_worker_mirrored "
-        "needs TensorFlow 2.15")
+        "does not run on --runtime=session: use --runtime=function")
     assert "Traceback" not in process.stderr
     assert not output_dir.exists()
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not choice.has_estimator(),
-                    reason="multi_worker_mirrored needs Estimator (TensorFlow 2.15)")
+@pytest.mark.parametrize("runtime", CLUSTER_RUNTIMES)
 @pytest.mark.parametrize("tf_config", [
     None, "{not json",
     json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
                 "task": {"type": "worker", "index": 0}})])
-def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, tf_config):
-    config_file = tmp_path / "bert_config.json"
-    config_file.write_text(json.dumps(tiny_config_dict()))
-    data_dir = small_mrpc(tmp_path, 8)
+def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, tf_config,
+                                                         runtime):
     output_dir = tmp_path / "out"
     env = dict(os.environ)
     env.pop("TF_CONFIG", None)
     if tf_config is not None:
         env["TF_CONFIG"] = tf_config
     process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "run_classifier.py"), "--task_name=MRPC",
-         "--data_dir=" + data_dir, "--vocab_file=" + UNCASED_VOCAB,
-         "--bert_config_file=" + str(config_file), "--output_dir=" + str(output_dir),
-         "--do_train=true", "--distribution_strategy=multi_worker_mirrored"],
+        mrpc_run(tmp_path, runtime, "--output_dir=" + str(output_dir),
+                 "--do_train=true"),
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert process.returncode == 2
     assert "TF_CONFIG" in process.stderr.splitlines()[-1]

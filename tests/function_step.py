@@ -1,0 +1,74 @@
+"""Trains a tiny BERT for STEPS steps on the function runtime, on one device,
+mirrored on two logical CPU devices, or as one task of a multi-worker cluster
+(TF_CONFIG), for tests/test_distribution.py (run in a subprocess: devices and
+clusters are set before TensorFlow starts).
+
+usage: function_step.py none|mirrored|multi_worker OUTPUT_DIR INIT_CHECKPOINT STEPS
+
+Every step's global batch is the same BATCH_SIZE examples whatever the
+strategy: each worker reads its shard of them.
+"""
+
+import os
+import sys
+
+import tensorflow as tf
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from classifier import model_fn  # noqa: E402
+from classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # noqa: E402
+from classifier.runtime import distribution  # noqa: E402
+from classifier.runtime.function import FunctionRuntime  # noqa: E402
+from distributed_step import BATCH_SIZE, SEQ_LENGTH, tiny_features  # noqa: E402
+import modeling  # noqa: E402
+
+tf1 = tf.compat.v1
+
+
+def input_fn(params, input_context=None):
+    """The tiny features, repeated; a worker's shard under a cluster."""
+    features = tiny_features()
+    columns = {name: [getattr(f, name) for f in features]
+               for name in SEQUENCE_FEATURES}
+    columns[LABEL_FEATURE] = [f.label_id for f in features]
+    dataset = tf.data.Dataset.from_tensor_slices(
+        {name: tf.constant(values, tf.int32) for name, values in columns.items()})
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        dataset = dataset.shard(input_context.num_input_pipelines,
+                                input_context.input_pipeline_id)
+    return dataset.repeat().batch(params["batch_size"], drop_remainder=True)
+
+
+def main(strategy_name, output_dir, init_checkpoint, steps):
+    if strategy_name == "mirrored":
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    # Dropout off everywhere, the classifier's included, so that the
+    # replicas' steps can be compared with the single-device ones.
+    model_fn.CLASSIFIER_DROPOUT = 0.0
+    tf1.logging.set_verbosity(tf1.logging.INFO)
+    config = modeling.BertConfig(
+        vocab_size=99, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=32, hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
+    spec_fn = model_fn.spec_fn_builder(
+        bert_config=config, num_labels=2, init_checkpoint=None,
+        learning_rate=1e-3, num_train_steps=int(steps), num_warmup_steps=0,
+        use_tpu=False, use_one_hot_embeddings=False)
+    strategy = distribution.make_strategy(
+        {"multi_worker": "multi_worker_mirrored"}.get(strategy_name, strategy_name),
+        "function", cluster_timeout_secs=120)
+    if strategy is not None:
+        distribution.log_replicas(strategy.num_replicas_in_sync, BATCH_SIZE)
+    runtime = FunctionRuntime(
+        spec_fn, output_dir, BATCH_SIZE, BATCH_SIZE, BATCH_SIZE,
+        init_checkpoint=init_checkpoint if init_checkpoint != "none" else None,
+        random_seed=1, save_checkpoints_steps=int(steps), strategy=strategy,
+        is_chief=distribution.is_chief())
+    runtime.train(input_fn, max_steps=int(steps))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
