@@ -1,16 +1,17 @@
 """Training and prediction speed, side by side in one run: `make bench`.
 
 MiniLM (converted, build/minilm) on real MRPC (../shared/data/glue/MRPC), the
-tool's own runtime (--runtime: estimator on TensorFlow 2.15, session on any),
-model function and input pipeline. For each setting:
+tool's own runtimes (--runtime: one or several of estimator (TensorFlow 2.15),
+session and function, measured one after the other in this run), model
+function and input pipeline. For each setting and runtime:
 training examples/sec (median of per-step times after warm-up), prediction
 examples/sec on the dev set, the model FLOP rate as a fraction of this
 machine's matrix-product peak measured in the same precision in this run, and
 where a traced training step's op time goes (matrix products, optimizer,
-the rest).
+the rest; traced on the estimator and session runtimes).
 
     python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
-        [--runtime auto|estimator|session] [--only 1,8]
+        [--runtime auto|estimator|session|function[,...]] [--only 1,8]
 """
 
 import argparse
@@ -29,7 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import modeling  # noqa: E402
 import tokenization  # noqa: E402
 from classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
-from classifier.runtime.make import make_runtimes  # noqa: E402
+from classifier.runtime.make import make_runtime  # noqa: E402
+from classifier.runtime.progress import StepListener  # noqa: E402
 from classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
 from classifier.data import datasets  # noqa: E402
 from classifier.data.input_pipeline import (  # noqa: E402
@@ -118,17 +120,26 @@ def part_of(op_type, node_name):
     return "other"
 
 
-class StepTimer(tf1.train.SessionRunHook):
-    """Wall time of every training step."""
+class StepTimer(tf1.train.SessionRunHook, StepListener):
+    """Wall time of every training step (from one step's end to the next's),
+    told as a session hook or as a step listener."""
 
     def __init__(self):
         self.times = []
 
-    def before_run(self, run_context):
-        self._start = time.perf_counter()
+    def after_create_session(self, session, coord):
+        self.start(None)
 
     def after_run(self, run_context, run_values):
-        self.times.append(time.perf_counter() - self._start)
+        self.record(None, None, None)
+
+    def start(self, step):
+        self._last = time.perf_counter()
+
+    def record(self, step, loss, learning_rate):
+        now = time.perf_counter()
+        self.times.append(now - self._last)
+        self._last = now
 
 
 def matmul_peak(dtype, size=2048, repeats=20):
@@ -193,27 +204,27 @@ def run_config_for(setting, minilm_dir, model_dir, runtime):
 
 
 def runtime_for(run_config, config):
-    """run_classifier's own runtime for run_config (the one that evaluates
-    and predicts; without a strategy it also trains)."""
-    runtime, _ = make_runtimes(run_config, config, MrpcProcessor(),
-                               num_train_steps=1000, num_warmup_steps=100)
-    return runtime
+    """run_classifier's own runtime for run_config."""
+    return make_runtime(run_config, config, MrpcProcessor(),
+                        num_train_steps=1000, num_warmup_steps=100)
 
 
-def measure(setting, config, tokenizer, data, work, steps, warmup, args):
+def measure(setting, config, tokenizer, data, work, steps, warmup, args,
+            runtime_name):
     """(train examples/sec, predict examples/sec, op-time split of a step),
     with run_classifier's own input functions (classifier/data/datasets.py); the
     training features are written once to work and reused."""
     with tempfile.TemporaryDirectory() as model_dir:
         run_config = run_config_for(setting, args.minilm_dir, model_dir,
-                                    args.runtime)
+                                    runtime_name)
         runtime = runtime_for(run_config, config)
         timer = StepTimer()
         tracer = StepTracer(warmup=warmup + steps)
+        traced = resolve(runtime_name) != "function"
         runtime.train(datasets.training_input(run_config, MrpcProcessor(),
                                               tokenizer, data["train"], work),
-                      max_steps=warmup + steps + TRACED_STEPS,
-                      hooks=[timer, tracer])
+                      max_steps=warmup + steps + (TRACED_STEPS if traced else 0),
+                      hooks=[timer, tracer] if traced else [timer])
         train_rate = BATCH_SIZE / np.median(timer.times[warmup:warmup + steps])
         predict_fn, _ = datasets.inference_input(
             run_config, MrpcProcessor(), tokenizer, data["dev"], BATCH_SIZE,
@@ -252,8 +263,10 @@ def main():
     parser.add_argument("--warmup", type=int, default=WARMUP_STEPS,
                         help="training steps before the measured ones (the "
                         "fused kernels compile once per batch shape)")
-    parser.add_argument("--runtime", default="auto", choices=RUNTIMES,
-                        help="what drives the model (run_classifier's --runtime)")
+    parser.add_argument("--runtime", default="auto",
+                        help="what drives the model (run_classifier's --runtime): "
+                        "one of %s, or several comma-separated, measured one "
+                        "after the other" % ", ".join(RUNTIMES))
     parser.add_argument("--only", default=None,
                         help="comma-separated setting numbers (1-based) to run")
     args = parser.parse_args()
@@ -280,20 +293,31 @@ def main():
     chosen = SETTINGS
     if args.only:
         chosen = [SETTINGS[int(i) - 1] for i in args.only.split(",")]
+    runtimes = args.runtime.split(",")
+    unknown = [name for name in runtimes if name not in RUNTIMES]
+    if unknown:
+        parser.error("--runtime: unknown %s (choose from %s)"
+                     % (", ".join(unknown), ", ".join(RUNTIMES)))
     rows = []
     for setting in chosen:
-        train_rate, predict_rate, split = measure(
-            setting, config, tokenizer, data, work, args.steps, args.warmup, args)
-        length = mean_batch_length(lengths, setting, rng)
-        train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
-        rows.append((setting.name, train_rate, predict_rate, length, train_gflops,
-                     train_gflops / peaks[setting.precision], split))
-        print("done: %s" % setting.name, file=sys.stderr)
+        for runtime_name in runtimes:
+            train_rate, predict_rate, split = measure(
+                setting, config, tokenizer, data, work, args.steps, args.warmup,
+                args, runtime_name)
+            length = mean_batch_length(lengths, setting, rng)
+            train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
+            name = setting.name
+            if len(runtimes) > 1:
+                name += ", " + resolve(runtime_name)
+            rows.append((name, train_rate, predict_rate, length, train_gflops,
+                         train_gflops / peaks[setting.precision], split))
+            print("done: %s" % name, file=sys.stderr)
 
     base = rows[0][1] if chosen[0] is SETTINGS[0] else None
     print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores; "
           "runtime %s, TensorFlow %s, Python %d.%d"
-          % (BATCH_SIZE, SEQ_LENGTH, os.cpu_count(), resolve(args.runtime),
+          % (BATCH_SIZE, SEQ_LENGTH, os.cpu_count(),
+             ", ".join(resolve(name) for name in runtimes),
              tf.version.VERSION, *sys.version_info[:2]))
     print("matrix-product peak: fp32 %.0f GFLOP/s, bf16 %.0f GFLOP/s; feature "
           "conversion %.0f examples/sec\n" % (peaks["fp32"], peaks["bf16"],
@@ -305,11 +329,14 @@ def main():
     print("|" + "---|" * len(header))
     for name, train_rate, predict_rate, length, gflops, fraction, split in rows:
         ratio = "%.2fx" % (train_rate / base) if base else "-"
-        shares = tuple(100 * split.get(part, 0)
-                       for part in ("matrix products", "optimizer", "other"))
-        print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% | %.0f%% / %.0f%% / "
-              "%.0f%% |" % ((name, train_rate, ratio, predict_rate, length, gflops,
-                             100 * fraction) + shares))
+        shares = "-"
+        if split:
+            shares = "%.0f%% / %.0f%% / %.0f%%" % tuple(
+                100 * split.get(part, 0)
+                for part in ("matrix products", "optimizer", "other"))
+        print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% | %s |"
+              % (name, train_rate, ratio, predict_rate, length, gflops,
+                 100 * fraction, shares))
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ from classifier.export import export_classifier
 from classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
                                     save_threshold)
 from classifier.runtime.progress import ProgressHook, write_scalars
-from classifier.runtime.estimator import train_on_cluster
-from classifier.runtime.make import resolve_runtime, speed_hooks
 from errors import InputError
 from processors import CustomDataProcessor
 
@@ -47,7 +45,7 @@ def steps_done(output_dir):
     return int(tf.train.load_variable(checkpoint, "global_step"))
 
 
-def train(config, trainer, processor, tokenizer, train_examples, num_train_steps,
+def train(config, runtime, processor, tokenizer, train_examples, num_train_steps,
           feature_dir, after_each_stop=None):
     """Trains to num_train_steps, resuming from output_dir's checkpoints.
 
@@ -73,17 +71,14 @@ def train(config, trainer, processor, tokenizer, train_examples, num_train_steps
     divergence = DivergenceHook()
     progress = ProgressHook(num_train_steps, config.train_batch_size,
                             summary_dir=feature_dir)
-    hooks = [progress, divergence] + speed_hooks(trainer, config)
+    hooks = [progress, divergence]
     stops = [num_train_steps]
     if config.eval_every_steps:
         stops = [stop for stop in evaluation_points(
             num_train_steps, config.eval_every_steps) if stop > done]
     for stop in stops:
         try:
-            if config.multi_worker and resolve_runtime(config) == "estimator":
-                train_on_cluster(trainer, input_fn, stop, hooks)
-            else:
-                trainer.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+            runtime.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
         except tf.errors.InvalidArgumentError as error:
             if is_divergence(error):
                 raise divergence.error()
@@ -105,7 +100,7 @@ def prepare_eval_sets(config, processor, tokenizer, dev_sets):
     return eval_sets
 
 
-def evaluate(estimator, eval_sets, summary_dir=None):
+def evaluate(runtime, eval_sets, summary_dir=None):
     """Evaluates every set; an extra set's keys become eval_<name>_<metric>.
 
     With summary_dir the metrics also go to its TensorBoard events as
@@ -113,7 +108,7 @@ def evaluate(estimator, eval_sets, summary_dir=None):
     """
     merged = {}
     for name, input_fn, steps in eval_sets:
-        result = estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+        result = runtime.evaluate(input_fn=input_fn, steps=steps, name=name)
         if name is None:
             merged.update(result)
             continue
@@ -155,7 +150,7 @@ def multi_label_threshold(config, processor):
                              processor.get_labels())
 
 
-def eval_recorder(config, estimator, eval_sets, processor):
+def eval_recorder(config, runtime, eval_sets, processor):
     """With eval_every_steps, what records an evaluation in eval_history.tsv
     (and best/) and says whether to stop early; else None."""
     if not config.eval_every_steps:
@@ -163,8 +158,8 @@ def eval_recorder(config, estimator, eval_sets, processor):
     history = EvalHistory(config.output_dir, processor.main_metric)
 
     def record_eval():
-        history.record(evaluate(estimator, eval_sets, config.output_dir),
-                       estimator.latest_checkpoint())
+        history.record(evaluate(runtime, eval_sets, config.output_dir),
+                       runtime.latest_checkpoint())
         stale = history.evaluations_since_best()
         if config.early_stopping_evals and stale >= config.early_stopping_evals:
             tf1.logging.warning(
@@ -176,13 +171,13 @@ def eval_recorder(config, estimator, eval_sets, processor):
     return record_eval
 
 
-def predict(config, estimator, processor, tokenizer, real_examples):
+def predict(config, runtime, processor, tokenizer, real_examples):
     """test_results.tsv, test_predictions.tsv and the GLUE file if asked."""
     input_fn, _ = datasets.inference_input(
         config, processor, tokenizer, real_examples, config.predict_batch_size,
         "predict.tf_record", "prediction")
     predictions = results.real_predictions(
-        estimator.predict(input_fn=input_fn), len(real_examples))
+        runtime.predict(input_fn=input_fn), len(real_examples))
     label_list = processor.get_labels()
     threshold = multi_label_threshold(config, processor)
     if threshold is not None:

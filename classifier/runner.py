@@ -15,7 +15,7 @@ from classifier.data import labels
 from classifier.runtime import distribution
 from classifier.lock import OutputDirLock
 from classifier.run_config import RUN_CONFIG_FILE
-from classifier.runtime.make import make_runtimes, make_strategy
+from classifier.runtime.make import make_runtime, make_strategy
 from processors import CustomDataProcessor, get_processor
 
 tf1 = tf.compat.v1
@@ -85,21 +85,20 @@ def run(config):
         if "dev" in data:
             eval_sets = phases.prepare_eval_sets(config, processor, tokenizer,
                                                  data["dev"])
-        estimator, trainer = make_runtimes(
-            config, bert_config, processor, num_train_steps, num_warmup_steps,
-            strategy)
+        runtime = make_runtime(config, bert_config, processor, num_train_steps,
+                               num_warmup_steps, strategy)
         if config.do_train:
-            phases.train(config, trainer, processor, tokenizer, data["train"],
+            phases.train(config, runtime, processor, tokenizer, data["train"],
                          num_train_steps, config.output_dir,
-                         phases.eval_recorder(config, estimator, eval_sets,
+                         phases.eval_recorder(config, runtime, eval_sets,
                                               processor))
         if config.do_eval:
-            result = phases.evaluate(estimator, eval_sets, config.output_dir)
+            result = phases.evaluate(runtime, eval_sets, config.output_dir)
             phases.write_eval_results(config.output_dir, result)
             if config.tune_threshold:
                 phases.save_tuned_threshold(config, processor, result)
         if config.do_predict:
-            phases.predict(config, estimator, processor, tokenizer, data["test"])
+            phases.predict(config, runtime, processor, tokenizer, data["test"])
         if config.do_export:
             phases.export(config, bert_config, processor)
 
@@ -114,8 +113,8 @@ def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,
     if not config.do_train:
         tf1.logging.info("not the chief and no --do_train: nothing to do")
         return
-    _, trainer = make_runtimes(config, bert_config, processor,
-                               num_train_steps, num_warmup_steps, strategy)
+    runtime = make_runtime(config, bert_config, processor, num_train_steps,
+                           num_warmup_steps, strategy)
     feature_dir = tempfile.mkdtemp(prefix="run_classifier_worker_")
-    phases.train(config, trainer, processor, tokenizer, data["train"],
+    phases.train(config, runtime, processor, tokenizer, data["train"],
                  num_train_steps, feature_dir)

@@ -1,19 +1,57 @@
-"""The estimator runtime (TensorFlow 2.15): the TPUEstimator a run evaluates
-and predicts with, and the Estimator that trains under a tf.distribute
-strategy."""
+"""The estimator runtime (TensorFlow 2.15), the reference's: a TPUEstimator
+that trains, evaluates and predicts, and under a tf.distribute strategy an
+Estimator that trains."""
 
 import tensorflow as tf
 
 from classifier.runtime import distribution
+from classifier.runtime.progress import ExamplesPerSecondHook
 
 tf1 = tf.compat.v1
 
 
-def make_estimators(config, model_fn, session_config, strategy=None):
-    """(estimator, trainer): a TPUEstimator (on the TPU with use_tpu, on
-    CPU/GPU otherwise) that evaluates and predicts, and the Estimator that
-    trains: the same one, or with a tf.distribute strategy an Estimator
-    running it."""
+class EstimatorRuntime(object):
+    """train / evaluate / predict / latest_checkpoint on Estimators.
+
+    estimator (a TPUEstimator) evaluates and predicts; trainer trains: the
+    same one, or an Estimator under a strategy, which logs `examples/sec`
+    only through the hook added here and joins a TF_CONFIG cluster through
+    train_on_cluster when multi_worker.
+    """
+
+    def __init__(self, estimator, trainer, multi_worker=False, batch_size=None,
+                 iterations_per_loop=None):
+        self.estimator = estimator
+        self._trainer = trainer
+        self._multi_worker = multi_worker
+        self._speed_hooks = []
+        if trainer is not estimator:
+            self._speed_hooks = [ExamplesPerSecondHook(batch_size,
+                                                       iterations_per_loop)]
+        self.model_dir = estimator.model_dir
+
+    def latest_checkpoint(self):
+        return self.estimator.latest_checkpoint()
+
+    def train(self, input_fn, max_steps, hooks=()):
+        hooks = list(hooks) + self._speed_hooks
+        if self._multi_worker:
+            train_on_cluster(self._trainer, input_fn, max_steps, hooks)
+        else:
+            self._trainer.train(input_fn=input_fn, max_steps=max_steps,
+                                hooks=hooks)
+
+    def evaluate(self, input_fn, steps=None, name=None):
+        return self.estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+
+    def predict(self, input_fn):
+        return self.estimator.predict(input_fn=input_fn)
+
+
+def make_estimator_runtime(config, model_fn, session_config, strategy=None):
+    """The EstimatorRuntime of config: a TPUEstimator (on the TPU with
+    use_tpu, on CPU/GPU otherwise), training through an Estimator running
+    it under a tf.distribute strategy if there is one."""
     cluster_resolver = None
     if config.use_tpu and config.tpu_name:
         cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
@@ -45,11 +83,12 @@ def make_estimators(config, model_fn, session_config, strategy=None):
         eval_batch_size=config.eval_batch_size,
         predict_batch_size=config.predict_batch_size)
     if strategy is None:
-        return estimator, estimator
+        return EstimatorRuntime(estimator, estimator)
     trainer = distributed_estimator(
         model_fn, strategy, config.train_batch_size, config.output_dir,
         session_config, **run_config_args)
-    return estimator, trainer
+    return EstimatorRuntime(estimator, trainer, config.multi_worker,
+                            config.train_batch_size, config.iterations_per_loop)
 
 
 def distributed_estimator(model_fn, strategy, train_batch_size, model_dir,

@@ -7,9 +7,8 @@ from classifier import metrics
 from classifier.model_fn import model_fn_builder, spec_fn_builder
 from classifier.multi_label import resolve_threshold
 from classifier.runtime import choice, distribution
-from classifier.runtime.estimator import make_estimators
+from classifier.runtime.estimator import make_estimator_runtime
 from classifier.runtime.function import FunctionRuntime
-from classifier.runtime.progress import ExamplesPerSecondHook
 from classifier.runtime.session import SessionRuntime, default_session_config
 
 tf1 = tf.compat.v1
@@ -68,10 +67,10 @@ def resolve_runtime(config):
     return choice.resolve(config.runtime, config.multi_worker, config.use_tpu)
 
 
-def make_runtimes(config, bert_config, processor, num_train_steps,
-                  num_warmup_steps, strategy=None):
-    """(evaluator, trainer) for config's runtime: objects with train(input_fn,
-    max_steps, hooks), evaluate(input_fn, steps, name), predict(input_fn) and
+def make_runtime(config, bert_config, processor, num_train_steps,
+                 num_warmup_steps, strategy=None):
+    """config's runtime (choice.py): an object with train(input_fn, max_steps,
+    hooks), evaluate(input_fn, steps, name), predict(input_fn) and
     latest_checkpoint(), as Estimator has them. strategy comes from
     make_strategy."""
     runtime = resolve_runtime(config)
@@ -79,18 +78,17 @@ def make_runtimes(config, bert_config, processor, num_train_steps,
     arguments = model_arguments(config, bert_config, processor,
                                 num_train_steps, num_warmup_steps)
     if runtime == "function":
-        function = make_function_runtime(config, arguments, strategy)
-        return function, function
+        return make_function_runtime(config, arguments, strategy)
     proto = session_config(config.use_xla)
     if runtime == "estimator":
-        return make_estimators(config, model_fn_builder(**arguments), proto,
-                               strategy)
+        return make_estimator_runtime(config, model_fn_builder(**arguments),
+                                      proto, strategy)
     if strategy is not None:
         distribution.log_replicas(strategy.num_replicas_in_sync,
                                   config.train_batch_size)
         proto = distribution.session_config(
             proto or default_session_config())
-    session = SessionRuntime(
+    return SessionRuntime(
         spec_fn_builder(**arguments), config.output_dir,
         train_batch_size=config.train_batch_size // config.gradient_accumulation_steps,
         eval_batch_size=config.eval_batch_size,
@@ -100,7 +98,6 @@ def make_runtimes(config, bert_config, processor, num_train_steps,
         keep_checkpoint_max=config.keep_checkpoint_max,
         iterations_per_loop=config.iterations_per_loop,
         session_config=proto, strategy=strategy)
-    return session, session
 
 
 def make_function_runtime(config, arguments, strategy):
@@ -128,14 +125,3 @@ def make_function_runtime(config, arguments, strategy):
         strategy=strategy, jit_compile=config.use_xla or config.use_tpu,
         is_chief=distribution.is_chief() if config.multi_worker else True,
         infer_on_strategy=config.use_tpu)
-
-
-def speed_hooks(trainer, config):
-    """The hooks that make trainer log `examples/sec`: none for TPUEstimator
-    and the session runtime, which log it; one for an Estimator under a
-    strategy, which logs only `global_step/sec`."""
-    if isinstance(trainer, (SessionRuntime, FunctionRuntime)) or isinstance(
-            trainer, tf1.estimator.tpu.TPUEstimator):
-        return []
-    return [ExamplesPerSecondHook(config.train_batch_size,
-                                  config.iterations_per_loop)]
