@@ -41,19 +41,24 @@ def tiny_features():
     return features
 
 
-def main(strategy_name, precision, output_dir, init_checkpoint=None):
+def tiny_model_without_dropout(strategy_name):
+    """The tiny BertConfig, with dropout off everywhere (the classifier's
+    included) so that the replicas' steps can be compared with a single
+    device's; two logical CPU devices for "mirrored"."""
     if strategy_name == "mirrored":
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    # Dropout off everywhere, the classifier's included, so that the replicas'
-    # step can be compared with the single-device one.
     model_fn.CLASSIFIER_DROPOUT = 0.0
     tf1.logging.set_verbosity(tf1.logging.INFO)
-    config = modeling.BertConfig(
+    return modeling.BertConfig(
         vocab_size=99, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
         intermediate_size=32, hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
+
+
+def main(strategy_name, precision, output_dir, init_checkpoint=None):
+    config = tiny_model_without_dropout(strategy_name)
     model_arguments = dict(
         bert_config=config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,

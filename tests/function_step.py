@@ -20,8 +20,8 @@ from classifier import model_fn  # noqa: E402
 from classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # noqa: E402
 from classifier.runtime import distribution  # noqa: E402
 from classifier.runtime.function import FunctionRuntime  # noqa: E402
-from distributed_step import BATCH_SIZE, SEQ_LENGTH, tiny_features  # noqa: E402
-import modeling  # noqa: E402
+from distributed_step import (  # noqa: E402
+    BATCH_SIZE, tiny_features, tiny_model_without_dropout)
 
 tf1 = tf.compat.v1
 
@@ -41,18 +41,7 @@ def input_fn(params, input_context=None):
 
 
 def main(strategy_name, output_dir, init_checkpoint, steps):
-    if strategy_name == "mirrored":
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    # Dropout off everywhere, the classifier's included, so that the
-    # replicas' steps can be compared with the single-device ones.
-    model_fn.CLASSIFIER_DROPOUT = 0.0
-    tf1.logging.set_verbosity(tf1.logging.INFO)
-    config = modeling.BertConfig(
-        vocab_size=99, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
+    config = tiny_model_without_dropout(strategy_name)
     spec_fn = model_fn.spec_fn_builder(
         bert_config=config, num_labels=2, init_checkpoint=None,
         learning_rate=1e-3, num_train_steps=int(steps), num_warmup_steps=0,

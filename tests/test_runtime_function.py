@@ -22,6 +22,7 @@ from conftest import (UNCASED_VOCAB, run_classifier, small_mrpc,
                       tiny_config_dict)
 from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
                                   tiny_features)
+from test_runtime_session import check_evaluate_and_predict
 from test_runtime_session import make_runtime as make_session_runtime
 import modeling
 
@@ -107,23 +108,7 @@ def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path, jit_compile):
     features = tiny_features(10)
     runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=4)
     assert runtime.latest_checkpoint().endswith("model.ckpt-4")
-    evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
-    result = runtime.evaluate(evaluation)
-    assert sorted(result) == ["eval_accuracy", "eval_f1", "eval_loss",
-                              "global_step", "loss"]
-    assert result["global_step"] == 4
-    predictions = list(runtime.predict(evaluation))
-    assert len(predictions) == 10
-    probabilities = np.array([p["probabilities"] for p in predictions])
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
-    labels = np.array([f.label_id for f in features])
-    accuracy = np.mean(np.argmax(probabilities, axis=1) == labels)
-    assert result["eval_accuracy"] == pytest.approx(accuracy)
-    first = runtime.evaluate(evaluation, steps=1, name="first")
-    assert first["eval_accuracy"] == pytest.approx(
-        np.mean(np.argmax(probabilities[:4], axis=1) == labels[:4]))
-    for folder in ("eval", "eval_first"):
-        assert glob.glob(str(tmp_path / folder / "events.out.tfevents.*"))
+    check_evaluate_and_predict(runtime, features, tmp_path, 4)
 
 
 def test_without_a_checkpoint_it_evaluates_the_initial_weights(tmp_path):

@@ -87,17 +87,16 @@ def test_same_seed_same_variables(tmp_path):
                                       second.get_tensor(name), err_msg=name)
 
 
-def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
-    runtime = make_runtime(tmp_path)
-    features = tiny_features(10)
-    runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
+def check_evaluate_and_predict(runtime, features, model_dir, global_step):
+    """evaluate's keys and accuracy against predict's probabilities, steps,
+    the event folders: the same for every runtime."""
     evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
     result = runtime.evaluate(evaluation)
     assert sorted(result) == ["eval_accuracy", "eval_f1", "eval_loss",
                               "global_step", "loss"]
-    assert result["global_step"] == 2
+    assert result["global_step"] == global_step
     predictions = list(runtime.predict(evaluation))
-    assert len(predictions) == 10
+    assert len(predictions) == len(features)
     probabilities = np.array([p["probabilities"] for p in predictions])
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
     labels = np.array([f.label_id for f in features])
@@ -108,7 +107,14 @@ def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
     assert first["eval_accuracy"] == pytest.approx(
         np.mean(np.argmax(probabilities[:4], axis=1) == labels[:4]))
     for folder in ("eval", "eval_first"):
-        assert glob.glob(str(tmp_path / folder / "events.out.tfevents.*"))
+        assert glob.glob(str(model_dir / folder / "events.out.tfevents.*"))
+
+
+def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
+    runtime = make_runtime(tmp_path)
+    features = tiny_features(10)
+    runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
+    check_evaluate_and_predict(runtime, features, tmp_path, 2)
 
 
 def test_without_a_checkpoint_it_evaluates_the_initial_weights(tmp_path):

@@ -7,11 +7,33 @@ import os
 
 import tensorflow as tf
 
+from classifier.model_fn import EVAL, PREDICT, TRAIN
+
 tf1 = tf.compat.v1
 
 # Estimator's defaults (RunConfig, TPUEstimator) for what a run does not set.
 SAVE_SUMMARY_STEPS = 100
 LOG_STEP_COUNT_STEPS = 100
+
+
+class Runtime(object):
+    """What the session and function runtimes keep alike: the model function
+    (spec_fn(features, labels, mode, params) -> ModelSpec), the model folder,
+    each phase's batch size and the checkpointing settings."""
+
+    def __init__(self, spec_fn, model_dir, train_batch_size, eval_batch_size,
+                 predict_batch_size, random_seed=None, save_checkpoints_steps=1000,
+                 keep_checkpoint_max=5):
+        self._spec_fn = spec_fn
+        self.model_dir = model_dir
+        self._batch_sizes = {TRAIN: train_batch_size, EVAL: eval_batch_size,
+                             PREDICT: predict_batch_size}
+        self._random_seed = random_seed
+        self._save_checkpoints_steps = save_checkpoints_steps
+        self._keep_checkpoint_max = keep_checkpoint_max
+
+    def latest_checkpoint(self):
+        return tf.train.latest_checkpoint(self.model_dir)
 
 
 def call_input_fn(input_fn, params, input_context=None):

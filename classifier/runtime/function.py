@@ -25,8 +25,8 @@ import tensorflow as tf
 from classifier.model_fn import (EVAL, INIT_CHECKPOINT_LOADED_BY_RUNTIME,
                                  PREDICT, TRAIN, load_init_checkpoint)
 from classifier.runtime import distribution
-from classifier.runtime.common import (call_input_fn, checkpoint_step, eval_dir,
-                                       speed_every_steps, training_done)
+from classifier.runtime.common import (Runtime, call_input_fn, checkpoint_step,
+                                       eval_dir, speed_every_steps, training_done)
 from classifier.runtime.progress import write_scalars
 from classifier.runtime.variable_store import VariableStore, fresh_variable_scopes
 
@@ -68,7 +68,7 @@ class _Tracer(object):
         self._traces += 1
 
 
-class FunctionRuntime(object):
+class FunctionRuntime(Runtime):
     """train / evaluate / predict / latest_checkpoint over a spec_fn, with
     tf.function under strategy (a tf.distribute strategy; None: one device).
 
@@ -85,16 +85,12 @@ class FunctionRuntime(object):
                  predict_batch_size, init_checkpoint=None, random_seed=None,
                  save_checkpoints_steps=1000, keep_checkpoint_max=5,
                  iterations_per_loop=1000, steps_per_call=1, strategy=None,
-                 jit_compile=False,
-                 is_chief=True, infer_on_strategy=False):
-        self._spec_fn = spec_fn
-        self.model_dir = model_dir
-        self._batch_sizes = {TRAIN: train_batch_size, EVAL: eval_batch_size,
-                             PREDICT: predict_batch_size}
+                 jit_compile=False, is_chief=True, infer_on_strategy=False):
+        super(FunctionRuntime, self).__init__(
+            spec_fn, model_dir, train_batch_size, eval_batch_size,
+            predict_batch_size, random_seed, save_checkpoints_steps,
+            keep_checkpoint_max)
         self._init_checkpoint = init_checkpoint
-        self._random_seed = random_seed
-        self._save_checkpoints_steps = save_checkpoints_steps
-        self._keep_checkpoint_max = keep_checkpoint_max
         self._steps_per_call = steps_per_call
         self._strategy = strategy or tf.distribute.get_strategy()
         self._distributed = strategy is not None
@@ -105,9 +101,6 @@ class FunctionRuntime(object):
         self._jit_compile = jit_compile
         self._is_chief = is_chief
         self._infer_on_strategy = infer_on_strategy
-
-    def latest_checkpoint(self):
-        return tf.train.latest_checkpoint(self.model_dir)
 
     def _dataset(self, input_fn, mode, strategy):
         """input_fn's dataset for mode, split over strategy's replicas."""

@@ -77,8 +77,6 @@ def make_runtime(config, bert_config, processor, num_train_steps,
     tf1.logging.info("runtime: %s (TensorFlow %s)", runtime, tf.version.VERSION)
     arguments = model_arguments(config, bert_config, processor,
                                 num_train_steps, num_warmup_steps)
-    if runtime == "function":
-        return make_function_runtime(config, arguments, strategy)
     proto = session_config(config.use_xla)
     if runtime == "estimator":
         return make_estimator_runtime(config, model_fn_builder(**arguments),
@@ -86,18 +84,27 @@ def make_runtime(config, bert_config, processor, num_train_steps,
     if strategy is not None:
         distribution.log_replicas(strategy.num_replicas_in_sync,
                                   config.train_batch_size)
-        proto = distribution.session_config(
-            proto or default_session_config())
+    if runtime == "function":
+        return make_function_runtime(config, arguments, strategy)
+    if strategy is not None:
+        proto = distribution.session_config(proto or default_session_config())
     return SessionRuntime(
-        spec_fn_builder(**arguments), config.output_dir,
+        spec_fn_builder(**arguments), session_config=proto, strategy=strategy,
+        **runtime_arguments(config))
+
+
+def runtime_arguments(config):
+    """The session and function runtimes' common arguments (common.Runtime's,
+    and the pace of the speed lines)."""
+    return dict(
+        model_dir=config.output_dir,
         train_batch_size=config.train_batch_size // config.gradient_accumulation_steps,
         eval_batch_size=config.eval_batch_size,
         predict_batch_size=config.predict_batch_size,
         random_seed=config.random_seed,
         save_checkpoints_steps=config.save_checkpoints_steps,
         keep_checkpoint_max=config.keep_checkpoint_max,
-        iterations_per_loop=config.iterations_per_loop,
-        session_config=proto, strategy=strategy)
+        iterations_per_loop=config.iterations_per_loop)
 
 
 def make_function_runtime(config, arguments, strategy):
@@ -106,22 +113,11 @@ def make_function_runtime(config, arguments, strategy):
     TPUStrategy, not CrossShardOptimizer, averages the gradients. --use_xla
     compiles each step whole and runs iterations_per_loop of them per call,
     the TPU's form of the step on any device."""
-    if strategy is not None:
-        distribution.log_replicas(strategy.num_replicas_in_sync,
-                                  config.train_batch_size)
     arguments = dict(arguments, use_tpu=False)
     return FunctionRuntime(
-        spec_fn_builder(**arguments), config.output_dir,
-        train_batch_size=config.train_batch_size // config.gradient_accumulation_steps,
-        eval_batch_size=config.eval_batch_size,
-        predict_batch_size=config.predict_batch_size,
-        init_checkpoint=config.init_checkpoint,
-        random_seed=config.random_seed,
-        save_checkpoints_steps=config.save_checkpoints_steps,
-        keep_checkpoint_max=config.keep_checkpoint_max,
-        iterations_per_loop=config.iterations_per_loop,
+        spec_fn_builder(**arguments), init_checkpoint=config.init_checkpoint,
         steps_per_call=(config.iterations_per_loop
                         if config.use_xla or config.use_tpu else 1),
         strategy=strategy, jit_compile=config.use_xla or config.use_tpu,
         is_chief=distribution.is_chief() if config.multi_worker else True,
-        infer_on_strategy=config.use_tpu)
+        infer_on_strategy=config.use_tpu, **runtime_arguments(config))

@@ -20,7 +20,7 @@ import time
 import tensorflow as tf
 
 from classifier.model_fn import EVAL, PREDICT, TRAIN
-from classifier.runtime.common import (SAVE_SUMMARY_STEPS, call_input_fn,
+from classifier.runtime.common import (SAVE_SUMMARY_STEPS, Runtime, call_input_fn,
                                        eval_dir, speed_every_steps,
                                        training_done)
 from classifier.runtime.progress import ExamplesPerSecondHook, write_scalars
@@ -60,7 +60,7 @@ def _global_step_read(global_step):
         return value + 0
 
 
-class SessionRuntime(object):
+class SessionRuntime(Runtime):
     """train / evaluate / predict / latest_checkpoint over a spec_fn.
 
     spec_fn(features, labels, mode, params) returns a ModelSpec (see
@@ -74,20 +74,14 @@ class SessionRuntime(object):
                  predict_batch_size, random_seed=None, save_checkpoints_steps=1000,
                  keep_checkpoint_max=5, iterations_per_loop=1000,
                  session_config=None, strategy=None):
-        self._spec_fn = spec_fn
-        self.model_dir = model_dir
-        self._batch_sizes = {TRAIN: train_batch_size, EVAL: eval_batch_size,
-                             PREDICT: predict_batch_size}
-        self._random_seed = random_seed
-        self._save_checkpoints_steps = save_checkpoints_steps
-        self._keep_checkpoint_max = keep_checkpoint_max
+        super(SessionRuntime, self).__init__(
+            spec_fn, model_dir, train_batch_size, eval_batch_size,
+            predict_batch_size, random_seed, save_checkpoints_steps,
+            keep_checkpoint_max)
         self._speed_every_steps = speed_every_steps(iterations_per_loop,
                                                     strategy is not None)
         self._session_config = session_config or default_session_config()
         self._strategy = strategy
-
-    def latest_checkpoint(self):
-        return tf.train.latest_checkpoint(self.model_dir)
 
     def _start_graph(self):
         """Seeds the default graph and creates its global step."""
