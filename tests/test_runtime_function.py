@@ -5,6 +5,7 @@ through run_classifier on real MRPC; and how a run picks it."""
 
 import dataclasses
 import glob
+import json
 import os
 
 import numpy as np
@@ -18,13 +19,15 @@ from classifier.run_config import RunConfig
 from classifier.runtime import choice, distribution, make
 from classifier.runtime.function import FunctionRuntime
 from classifier.runtime.progress import StepListener
-from conftest import (UNCASED_VOCAB, run_classifier, small_mrpc,
-                      tiny_config_dict)
+from conftest import (UNCASED_VOCAB, run_classifier, small_glue_copy,
+                      small_mrpc, tiny_config_dict)
+from test_multi_label_end_to_end import goemotions_slice
 from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
                                   tiny_features)
 from test_runtime_session import check_evaluate_and_predict
 from test_runtime_session import make_runtime as make_session_runtime
 import modeling
+from processors import get_processor
 
 
 def make_runtime(model_dir, **options):
@@ -138,7 +141,7 @@ def test_the_tpu_form_of_the_step():
     assert not config.pads_dynamically
     arguments = make.model_arguments(
         config, modeling.BertConfig(vocab_size=99),
-        __import__("processors").get_processor("MRPC"), 10, 1)
+        get_processor("MRPC"), 10, 1)
     assert arguments["use_tpu"] and arguments["use_one_hot_embeddings"]
     runtime = make.make_function_runtime(config, arguments, strategy=None)
     assert runtime._jit_compile and runtime._steps_per_call == 50
@@ -152,14 +155,21 @@ def test_the_tpu_form_of_the_step():
         "tpu": "my-tpu", "zone": "us-central2-b", "project": "p"}
 
 
-def mrpc_args(tmp_path, output_dir, runtime, *extra):
+def task_args(tmp_path, task, output_dir, runtime, *extra):
+    """run_classifier's flags for a tiny model on a few real rows of task."""
     config_file = tmp_path / "bert_config.json"
     if not config_file.exists():
-        config_file.write_text(__import__("json").dumps(tiny_config_dict()))
-    data_dir = tmp_path / "MRPC"
+        config_file.write_text(json.dumps(tiny_config_dict()))
+    folder = {"goemotions": "goemotions"}.get(task, task)
+    data_dir = tmp_path / folder
     if not data_dir.exists():
-        small_mrpc(tmp_path, 40)
-    return ["--task_name=MRPC", "--data_dir=" + str(data_dir),
+        if task == "MRPC":
+            small_mrpc(tmp_path, 40)
+        elif task == "goemotions":
+            goemotions_slice(tmp_path)
+        else:
+            small_glue_copy(tmp_path, folder, 40)
+    return ["--task_name=" + task, "--data_dir=" + str(data_dir),
             "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config_file),
             "--output_dir=" + str(output_dir), "--max_seq_length=32",
             "--train_batch_size=8", "--eval_batch_size=8", "--predict_batch_size=8",
@@ -167,29 +177,49 @@ def mrpc_args(tmp_path, output_dir, runtime, *extra):
             "--random_seed=1", "--runtime=" + runtime] + list(extra)
 
 
+def mrpc_args(tmp_path, output_dir, runtime, *extra):
+    return task_args(tmp_path, "MRPC", output_dir, runtime, *extra)
+
+
+RESULT_FILES = ("eval_results.txt", "test_results.tsv", "test_predictions.tsv",
+                "multi_label_threshold.txt")
+
+
 def result_files(output_dir):
-    return {name: (output_dir / name).read_bytes()
-            for name in ("eval_results.txt", "test_results.tsv")}
+    return {name: (output_dir / name).read_bytes() for name in RESULT_FILES
+            if (output_dir / name).exists()}
 
 
+def the_other_runtimes():
+    return ["session"] + (["estimator"] if choice.has_estimator() else [])
+
+
+# Each task's metrics: accuracy and F1, MCC, Pearson/Spearman (regression),
+# multi-label F1s with tuned per-label thresholds.
 @pytest.mark.shared_data
-def test_a_checkpoint_of_any_runtime_evaluates_the_same_in_any_other(tmp_path):
+@pytest.mark.parametrize("task,extra", [
+    ("MRPC", ()), ("CoLA", ()), ("STS-B", ()),
+    ("goemotions", ("--tune_threshold", "--per_label_thresholds"))])
+def test_a_checkpoint_of_any_runtime_evaluates_the_same_in_any_other(
+        tmp_path, task, extra):
     """Trained by one runtime, evaluated and predicted by each: the same
-    result files, both ways."""
-    others = ["session"] + (["estimator"] if choice.has_estimator() else [])
-    for trainer in ["function"] + others:
+    result files; for MRPC both ways."""
+    trainers = ["function"] + (the_other_runtimes() if task == "MRPC" else [])
+    for trainer in trainers:
         trained = tmp_path / ("trained_" + trainer)
-        run_classifier(*mrpc_args(tmp_path, trained, trainer, "--do_train",
-                                  "--do_eval", "--do_predict"))
+        run_classifier(*task_args(tmp_path, task, trained, trainer, "--do_train",
+                                  "--do_eval", "--do_predict", *extra))
         expected = result_files(trained)
-        for reader in ["function"] if trainer != "function" else others:
+        assert "eval_results.txt" in expected
+        readers = the_other_runtimes() if trainer == "function" else ["function"]
+        for reader in readers:
             again = tmp_path / ("%s_by_%s" % (trainer, reader))
             again.mkdir()
-            for path in glob.glob(str(trained / "model.ckpt-5.*")) + [
+            for path in glob.glob(str(trained / "model.ckpt-*")) + [
                     str(trained / "checkpoint")]:
                 os.link(path, again / os.path.basename(path))
-            run_classifier(*mrpc_args(tmp_path, again, reader, "--do_eval",
-                                      "--do_predict"))
+            run_classifier(*task_args(tmp_path, task, again, reader, "--do_eval",
+                                      "--do_predict", *extra))
             assert result_files(again) == expected, (trainer, reader)
 
 
