@@ -22,6 +22,7 @@ from classifier.runtime.progress import StepListener
 from conftest import (UNCASED_VOCAB, run_classifier, small_glue_copy,
                       small_mrpc, tiny_config_dict)
 from test_multi_label_end_to_end import goemotions_slice
+import test_classify
 from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
                                   tiny_features)
 from test_runtime_session import check_evaluate_and_predict
@@ -229,9 +230,11 @@ def test_run_classifier_on_the_function_runtime(tmp_path):
     files, the runtime named once; the TPU form of the step (--use_xla,
     fixed shapes) trains, evaluates and predicts on CPU."""
     output_dir = tmp_path / "out"
+    export_dir = tmp_path / "export"
     process = run_classifier(*mrpc_args(
         tmp_path, output_dir, "function", "--do_train", "--do_eval",
-        "--do_predict", "--eval_every_steps=3"))
+        "--do_predict", "--eval_every_steps=3", "--do_export",
+        "--export_dir=" + str(export_dir)))
     log = process.stderr
     assert log.count("runtime: function (TensorFlow ") == 1
     # Once per phase, as on the session runtime: training to step 3 and to
@@ -246,6 +249,18 @@ def test_run_classifier_on_the_function_runtime(tmp_path):
     assert {"loss", "learning_rate", "examples_per_sec", "global_step/sec",
             "examples/sec", "eval/accuracy"} <= event_tags(output_dir)
     assert "eval_accuracy" in event_tags(output_dir / "eval")
+    # The export classifies as --do_predict predicted.
+    with open(tmp_path / "MRPC" / "test.tsv", encoding="utf-8") as reader:
+        rows = [line.split("\t") for line in reader.read().splitlines()[1:]]
+    classified = test_classify.classify(
+        str(export_dir), "".join("%s\t%s\n" % (row[3], row[4])
+                                 for row in rows).encode("utf-8"))
+    assert classified.returncode == 0, classified.stderr.decode()[-2000:]
+    got = [[float(value) for value in line.split("\t")[3:]]
+           for line in classified.stdout.decode("utf-8").splitlines()[1:]]
+    expected = [[float(value) for value in line.split("\t")] for line in
+                (output_dir / "test_results.tsv").read_text().splitlines()]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
 
     tpu_form = tmp_path / "xla"
     run_classifier(*mrpc_args(tmp_path, tpu_form, "function", "--do_train",
