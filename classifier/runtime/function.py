@@ -103,10 +103,11 @@ class FunctionRuntime(Runtime):
         self._infer_on_strategy = infer_on_strategy
 
     def _dataset(self, input_fn, mode, strategy):
-        """input_fn's dataset for mode, split over strategy's replicas."""
+        """input_fn's dataset for mode, split over strategy's replicas (each
+        input pipeline, a worker's, reads its shard)."""
         replicas = strategy.num_replicas_in_sync
         params = {"batch_size": self._batch_sizes[mode] // replicas}
-        if strategy is tf.distribute.get_strategy() and replicas == 1:
+        if replicas == 1:
             return call_input_fn(input_fn, params)
         return strategy.distribute_datasets_from_function(
             lambda input_context: call_input_fn(input_fn, params, input_context))
