@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier import metrics
 from classifier.data.input_pipeline import input_fn_builder
-from classifier.model_fn import spec_fn_builder
 from classifier.run_config import RunConfig
 from classifier.runtime import choice, distribution, make
 from classifier.runtime.function import FunctionRuntime
@@ -25,20 +23,14 @@ from test_multi_label_end_to_end import goemotions_slice
 import test_classify
 from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
                                   tiny_features)
-from test_runtime_session import check_evaluate_and_predict
+from test_runtime_session import check_evaluate_and_predict, tiny_spec_fn
 from test_runtime_session import make_runtime as make_session_runtime
 import modeling
 from processors import get_processor
 
 
 def make_runtime(model_dir, **options):
-    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=99))
-    spec_fn = spec_fn_builder(
-        config, num_labels=2, init_checkpoint=None, learning_rate=1e-3,
-        num_train_steps=10, num_warmup_steps=0, use_tpu=False,
-        use_one_hot_embeddings=False,
-        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False))
-    return FunctionRuntime(spec_fn, str(model_dir), BATCH_SIZE, BATCH_SIZE,
+    return FunctionRuntime(tiny_spec_fn(), str(model_dir), BATCH_SIZE, BATCH_SIZE,
                            BATCH_SIZE, random_seed=3, **options)
 
 

@@ -4,10 +4,12 @@ function, where evaluations' events go, how often the speed lines come."""
 import inspect
 import math
 import os
+import time
 
 import tensorflow as tf
 
 from classifier.model_fn import EVAL, PREDICT, TRAIN
+from classifier.runtime.progress import write_scalars
 
 tf1 = tf.compat.v1
 
@@ -34,6 +36,21 @@ class Runtime(object):
 
     def latest_checkpoint(self):
         return tf.train.latest_checkpoint(self.model_dir)
+
+    def _report_evaluation(self, result, checkpoint, batches, start, name):
+        """Logs an evaluation and writes its metrics to model_dir/eval
+        (eval_<name> for a named set) as TensorBoard scalars."""
+        tf1.logging.info("evaluated %s: %d batches in %.1fs", checkpoint,
+                         batches, time.time() - start)
+        write_scalars(eval_dir(self.model_dir, name), int(result["global_step"]), {
+            key: value for key, value in result.items() if key != "global_step"})
+
+
+def examples_of(batch):
+    """One {name: value} per example of a batch of {name: array}."""
+    size = len(next(iter(batch.values())))
+    for index in range(size):
+        yield {key: value[index] for key, value in batch.items()}
 
 
 def call_input_fn(input_fn, params, input_context=None):

@@ -22,11 +22,13 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from optimization import LEARNING_RATE_COLLECTION
 from classifier.model_fn import (EVAL, INIT_CHECKPOINT_LOADED_BY_RUNTIME,
                                  PREDICT, TRAIN, load_init_checkpoint)
 from classifier.runtime import distribution
 from classifier.runtime.common import (Runtime, call_input_fn, checkpoint_step,
-                                       eval_dir, speed_every_steps, training_done)
+                                       examples_of, speed_every_steps,
+                                       training_done)
 from classifier.runtime.progress import write_scalars
 from classifier.runtime.variable_store import VariableStore, fresh_variable_scopes
 
@@ -135,7 +137,7 @@ class FunctionRuntime(Runtime):
 
         def replica_step(features):
             spec = tracer(features)
-            learning_rate = tf1.get_collection("learning_rate")[-1]
+            learning_rate = tf1.get_collection(LEARNING_RATE_COLLECTION)[-1]
             with tf.control_dependencies([spec.train_op]):
                 return tf.identity(spec.loss), tf.identity(learning_rate)
 
@@ -325,19 +327,14 @@ class FunctionRuntime(Runtime):
             batches += 1
         result = metrics.result() if metrics is not None else {}
         result["global_step"] = np.int64(checkpoint_step(checkpoint))
-        tf1.logging.info("evaluated %s: %d batches in %.1fs", checkpoint,
-                         batches, time.time() - start)
-        write_scalars(eval_dir(self.model_dir, name), int(result["global_step"]), {
-            key: value for key, value in result.items() if key != "global_step"})
+        self._report_evaluation(result, checkpoint, batches, start, name)
         return result
 
     def predict(self, input_fn):
         """Yields one {name: value} per example, on the newest checkpoint."""
         for batch in self._inference_outputs(
                 input_fn, PREDICT, lambda spec: dict(spec.predictions)):
-            size = len(next(iter(batch.values())))
-            for index in range(size):
-                yield {key: value[index] for key, value in batch.items()}
+            yield from examples_of(batch)
 
 
 def _batch_shape(value):

@@ -21,9 +21,9 @@ import tensorflow as tf
 
 from classifier.model_fn import EVAL, PREDICT, TRAIN
 from classifier.runtime.common import (SAVE_SUMMARY_STEPS, Runtime, call_input_fn,
-                                       eval_dir, speed_every_steps,
+                                       examples_of, speed_every_steps,
                                        training_done)
-from classifier.runtime.progress import ExamplesPerSecondHook, write_scalars
+from classifier.runtime.progress import ExamplesPerSecondHook
 
 tf1 = tf.compat.v1
 
@@ -212,10 +212,7 @@ class SessionRuntime(Runtime):
                     session.run(update)
                     batches += 1
         result = read_finals.final_ops_values
-        tf1.logging.info("evaluated %s: %d batches in %.1fs", checkpoint,
-                         batches, time.time() - start)
-        write_scalars(eval_dir(self.model_dir, name), int(result["global_step"]), {
-            key: value for key, value in result.items() if key != "global_step"})
+        self._report_evaluation(result, checkpoint, batches, start, name)
         return result
 
     def predict(self, input_fn):
@@ -226,7 +223,4 @@ class SessionRuntime(Runtime):
             scaffold = _scaffold(spec)
             with self._session(checkpoint, scaffold, [initialize]) as session:
                 while not session.should_stop():
-                    batch = session.run(spec.predictions)
-                    size = len(next(iter(batch.values())))
-                    for index in range(size):
-                        yield {key: value[index] for key, value in batch.items()}
+                    yield from examples_of(session.run(spec.predictions))
