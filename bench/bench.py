@@ -27,17 +27,17 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import modeling  # noqa: E402
-import tokenization  # noqa: E402
-from classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
-from classifier.runtime.make import make_runtime  # noqa: E402
-from classifier.runtime.progress import StepListener  # noqa: E402
-from classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
-from classifier.data import datasets  # noqa: E402
-from classifier.data.input_pipeline import (  # noqa: E402
+from bert import modeling  # noqa: E402
+from bert import tokenization  # noqa: E402
+from bert.classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
+from bert.classifier.runtime.make import make_runtime  # noqa: E402
+from bert.classifier.runtime.progress import StepListener  # noqa: E402
+from bert.classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
+from bert.classifier.data import datasets  # noqa: E402
+from bert.classifier.data.input_pipeline import (  # noqa: E402
     FUSED_LENGTH_MULTIPLE, length_buckets)
-from classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
-from processors import MrpcProcessor  # noqa: E402
+from bert.classifier.run_config import COMPUTE_DTYPES, RunConfig  # noqa: E402
+from bert.processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
 BATCH_SIZE = 32

@@ -19,8 +19,8 @@ import tensorflow as tf
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench  # noqa: E402
-from classifier.data import datasets  # noqa: E402
-from processors import MrpcProcessor  # noqa: E402
+from bert.classifier.data import datasets  # noqa: E402
+from bert.processors import MrpcProcessor  # noqa: E402
 
 tf1 = tf.compat.v1
 

@@ -21,14 +21,14 @@ from sklearn import metrics as sk
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from classifier import startup  # noqa: E402
+from bert.classifier import startup  # noqa: E402
 
 startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
-from classifier.metrics import metric_key_names  # noqa: E402
-from classifier.multi_label import resolve_threshold  # noqa: E402
-from classifier.results import read_eval_results, read_test_results  # noqa: E402
-from processors import get_processor  # noqa: E402
+from bert.classifier.metrics import metric_key_names  # noqa: E402
+from bert.classifier.multi_label import resolve_threshold  # noqa: E402
+from bert.classifier.results import read_eval_results, read_test_results  # noqa: E402
+from bert.processors import get_processor  # noqa: E402
 
 
 def sklearn_metrics(truth, predicted, label_list):

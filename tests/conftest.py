@@ -97,7 +97,7 @@ def tiny_bert_dir(tmp_path_factory):
     holding a tiny randomly initialised BERT with the real uncased vocab."""
     import shutil
     import tensorflow as tf
-    import modeling
+    from bert import modeling
     folder = tmp_path_factory.mktemp("tiny_bert")
     config = tiny_config_dict()
     (folder / "bert_config.json").write_text(json.dumps(config))

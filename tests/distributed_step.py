@@ -15,14 +15,14 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from classifier import model_fn  # noqa: E402
-from classifier.runtime import distribution  # noqa: E402
-from classifier.runtime import choice, estimator  # noqa: E402
-from classifier.runtime.session import (  # noqa: E402
+from bert.classifier import model_fn  # noqa: E402
+from bert.classifier.runtime import distribution  # noqa: E402
+from bert.classifier.runtime import choice, estimator  # noqa: E402
+from bert.classifier.runtime.session import (  # noqa: E402
     SessionRuntime, default_session_config)
-from classifier.data.features import InputFeatures  # noqa: E402
-from classifier.data.input_pipeline import input_fn_builder  # noqa: E402
-import modeling  # noqa: E402
+from bert.classifier.data.features import InputFeatures  # noqa: E402
+from bert.classifier.data.input_pipeline import input_fn_builder  # noqa: E402
+from bert import modeling  # noqa: E402
 
 tf1 = tf.compat.v1
 BATCH_SIZE = 8

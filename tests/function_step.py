@@ -16,10 +16,10 @@ import tensorflow as tf
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from classifier import model_fn  # noqa: E402
-from classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # noqa: E402
-from classifier.runtime import distribution  # noqa: E402
-from classifier.runtime.function import FunctionRuntime  # noqa: E402
+from bert.classifier import model_fn  # noqa: E402
+from bert.classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # noqa: E402
+from bert.classifier.runtime import distribution  # noqa: E402
+from bert.classifier.runtime.function import FunctionRuntime  # noqa: E402
 from distributed_step import (  # noqa: E402
     BATCH_SIZE, tiny_features, tiny_model_without_dropout)
 

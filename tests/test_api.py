@@ -6,10 +6,10 @@ import json
 import pytest
 import tensorflow as tf
 
-import modeling
-import optimization
-import run_classifier
-import tokenization
+from bert import modeling
+from bert import optimization
+from bert import run_classifier
+from bert import tokenization
 
 
 @pytest.mark.parametrize("function,expected", [

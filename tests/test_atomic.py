@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from classifier import atomic
+from bert.classifier import atomic
 
 
 def test_write_text_replaces_whole(tmp_path):

@@ -5,7 +5,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from classifier.best_checkpoint import EvalHistory
+from bert.classifier.best_checkpoint import EvalHistory
 
 tf1 = tf.compat.v1
 

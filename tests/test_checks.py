@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
-from classifier import checks
-from classifier.run_config import RunConfig
+from bert import modeling
+from bert.classifier import checks
+from bert.classifier.run_config import RunConfig
 from conftest import tiny_config_dict
-from errors import InputError
+from bert.errors import InputError
 
 tf1 = tf.compat.v1
 
@@ -146,7 +146,7 @@ def test_replica_split_and_task_options(config):
 
 
 def test_multi_label_flags_need_a_multi_label_task(config):
-    import processors
+    from bert import processors
     mrpc = processors.get_processor("mrpc")
     for changes, message in (
             ({"multi_label": True}, "--multi_label: task mrpc has one label per "

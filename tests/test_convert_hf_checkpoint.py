@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 from safetensors.numpy import load_file
 
-import convert_hf_checkpoint as converter
-import modeling
-import tokenization
+from bert import convert_hf_checkpoint as converter
+from bert import modeling
+from bert import tokenization
 
 tf1 = tf.compat.v1
 

@@ -5,10 +5,10 @@ import os
 
 import tensorflow as tf
 
-import tokenization
-from classifier.data import datasets
-from classifier.run_config import RunConfig
-from processors import InputExample, MrpcProcessor
+from bert import tokenization
+from bert.classifier.data import datasets
+from bert.classifier.run_config import RunConfig
+from bert.processors import InputExample, MrpcProcessor
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "cat", "sat", "on", "mat"]
 

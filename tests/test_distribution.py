@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier.runtime import distribution
-from classifier.runtime import choice
+from bert.classifier.runtime import distribution
+from bert.classifier.runtime import choice
 from conftest import REPO, run_classifier, small_mrpc, tiny_config_dict, UNCASED_VOCAB
 
 STEP_SCRIPT = os.path.join(REPO, "tests", "distributed_step.py")

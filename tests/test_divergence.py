@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier.runtime.divergence import (DivergenceHook, TrainingDivergedError,
-                                           guard_loss, is_divergence)
+from bert.classifier.runtime.divergence import (DivergenceHook, TrainingDivergedError,
+                                                guard_loss, is_divergence)
 
 tf1 = tf.compat.v1
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from errors import ERROR_FILE_VARIABLE, InputError, reported_errors
+from bert.errors import ERROR_FILE_VARIABLE, InputError, reported_errors
 
 
 def test_input_error_becomes_one_line_and_status_2(capsys):

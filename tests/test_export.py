@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
-from classifier import export
-from classifier.model_fn import create_model
+from bert import modeling
+from bert.classifier import export
+from bert.classifier.model_fn import create_model
 from conftest import tiny_config_dict
-from errors import InputError
+from bert.errors import InputError
 
 tf1 = tf.compat.v1
 LABELS = ["no", "yes", "maybe"]

@@ -4,10 +4,10 @@ import os
 
 import pytest
 
-import tokenization
-from classifier.data.feature_cache import convert_with_cache
+from bert import tokenization
+from bert.classifier.data.feature_cache import convert_with_cache
 from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
-from processors import InputExample
+from bert.processors import InputExample
 
 pytestmark = pytest.mark.shared_data
 

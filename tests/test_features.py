@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import tokenization
-from classifier.data import features
+from bert import tokenization
+from bert.classifier.data import features
 from conftest import UNCASED_VOCAB
-from errors import InputError
-from processors import InputExample
+from bert.errors import InputError
+from bert.processors import InputExample
 
 
 class WordTokenizer(object):

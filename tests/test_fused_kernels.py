@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import fused_kernels
-import modeling
+from bert import fused_kernels
+from bert import modeling
 from conftest import tiny_config_dict
 
 tf1 = tf.compat.v1

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from classifier.data import features
-from classifier.data.input_pipeline import file_based_input_fn_builder, input_fn_builder
-from processors import InputExample
+from bert.classifier.data import features
+from bert.classifier.data.input_pipeline import file_based_input_fn_builder, input_fn_builder
+from bert.processors import InputExample
 
 
 class CharTokenizer(object):

@@ -2,10 +2,10 @@
 
 import pytest
 
-from classifier.data import labels
-from classifier.run_config import RunConfig
-from errors import InputError
-from processors import CustomDataProcessor
+from bert.classifier.data import labels
+from bert.classifier.run_config import RunConfig
+from bert.errors import InputError
+from bert.processors import CustomDataProcessor
 
 
 def own_data(tmp_path, rows="a\tpos\nb\tneg\nc\tpos\n"):

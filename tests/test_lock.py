@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from classifier.lock import LOCK_FILE, OutputDirLock
-from errors import InputError
+from bert.classifier.lock import LOCK_FILE, OutputDirLock
+from bert.errors import InputError
 
 
 def test_the_lock_is_held_inside_and_released_after(tmp_path):

@@ -10,8 +10,8 @@ from absl import logging as absl_logging
 import pytest
 import tensorflow as tf
 
-from classifier import logs, startup
-from classifier.runtime import choice
+from bert.classifier import logs, startup
+from bert.classifier.runtime import choice
 from conftest import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
 
 pytestmark = pytest.mark.shared_data

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
-from classifier import model_fn
-from classifier.runtime import choice
+from bert import modeling
+from bert.classifier import model_fn
+from bert.classifier.runtime import choice
 from conftest import tiny_config_dict
 
 tf1 = tf.compat.v1
@@ -60,7 +60,7 @@ def test_regression_predicts_scores():
 
 
 def test_multi_label_loss_is_binary_cross_entropy_over_labels_and_examples():
-    from classifier.metrics import multi_label_metric_fn_builder
+    from bert.classifier.metrics import multi_label_metric_fn_builder
     labels = ["a", "b", "c"]
     with tf.Graph().as_default():
         arguments = dict(ARGUMENTS, multi_label=True, metric_fn=(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
+from bert import modeling
 from conftest import FIXTURE_CKPT_DIR, tiny_config_dict
 
 tf1 = tf.compat.v1

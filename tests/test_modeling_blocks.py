@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
+from bert import modeling
 from conftest import tiny_config_dict
 
 tf1 = tf.compat.v1

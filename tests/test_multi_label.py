@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier import multi_label
-from errors import InputError
+from bert.classifier import multi_label
+from bert.errors import InputError
 
 
 def test_graph_and_python_predict_the_same_labels_at_the_threshold():

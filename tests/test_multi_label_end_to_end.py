@@ -63,7 +63,7 @@ def eval_results(output_dir):
 
 def test_eval_results_tuned_threshold_and_history(trained):
     results = eval_results(trained["output_dir"])
-    from processors.multi_label import GOEMOTIONS_LABELS
+    from bert.processors.multi_label import GOEMOTIONS_LABELS
     expected = {"eval_%s_%s" % (average, name) for average in ("micro", "macro")
                 for name in ("precision", "recall", "f1")}
     expected |= {"eval_f1_" + label for label in GOEMOTIONS_LABELS}
@@ -147,7 +147,7 @@ def test_per_label_thresholds_from_dev_to_predictions_and_export(trained, tmp_pa
         "--export_dir=" + export_dir])
     tuned = eval_results(output_dir)
     lines = read_rows(os.path.join(output_dir, "multi_label_threshold.txt"))
-    from processors.multi_label import GOEMOTIONS_LABELS
+    from bert.processors.multi_label import GOEMOTIONS_LABELS
     assert [line[0] for line in lines] == list(GOEMOTIONS_LABELS)
     thresholds = np.array([line[1] for line in lines], np.float32)
     assert [float(tuned["eval_per_label_threshold_" + name])

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
-from classifier import metrics, phases
-from classifier.data.features import InputFeatures
-from classifier.data.input_pipeline import input_fn_builder
-from classifier.model_fn import spec_fn_builder
-from classifier.run_config import RunConfig
-from classifier.runtime.session import SessionRuntime
+from bert import modeling
+from bert.classifier import metrics, phases
+from bert.classifier.data.features import InputFeatures
+from bert.classifier.data.input_pipeline import input_fn_builder
+from bert.classifier.model_fn import spec_fn_builder
+from bert.classifier.run_config import RunConfig
+from bert.classifier.runtime.session import SessionRuntime
 from conftest import tiny_config_dict
-from errors import InputError
+from bert.errors import InputError
 
 SEQ_LENGTH = 6
 

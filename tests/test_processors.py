@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-import processors
+from bert import processors
 from conftest import GLUE, SHARED_DATA
-from errors import InputError
+from bert.errors import InputError
 
 MRPC = os.path.join(GLUE, "MRPC")
 COLA = os.path.join(GLUE, "CoLA")
@@ -396,7 +396,7 @@ def test_goemotions_label_errors_name_file_and_line(tmp_path):
 def test_own_tsv_with_a_labels_file_reads_goemotions_as_the_named_task():
     """GoEmotions' ids with its emotions.txt, through --task_name=tsv
     --multi_label --labels_file: the same examples as --task_name=goemotions."""
-    from processors.multi_label import read_label_names
+    from bert.processors.multi_label import read_label_names
     own = custom("tsv", text_a_column="0", label_column="1", multi_label=True,
                  label_list=read_label_names(os.path.join(GOEMOTIONS, "emotions.txt")))
     named = processors.get_processor("goemotions")
@@ -431,7 +431,7 @@ def test_own_multi_label_data_in_each_format(tmp_path):
 
 
 def test_numeric_label_ids_sort_as_numbers_and_stay_names():
-    from processors.multi_label import label_name, label_order
+    from bert.processors.multi_label import label_name, label_order
     assert label_order(["10", "2", "1"]) == ["1", "2", "10"]
     # Names that are numbers are never read as ids: "0" is not names[0].
     with pytest.raises(InputError, match="neither a name"):

@@ -4,9 +4,10 @@ import logging
 
 import tensorflow as tf
 
-import optimization
-from classifier.runtime.progress import (TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook,
-                                         ProgressHook, format_duration)
+from bert import optimization
+from bert.classifier.runtime.progress import (
+    TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, ProgressHook, SpeedLines,
+    format_duration)
 
 tf1 = tf.compat.v1
 
@@ -74,10 +75,48 @@ def test_tensorboard_scalars(tmp_path):
     assert [step for step, _ in scalars["examples_per_sec"]] == [2, 4, 5]
 
 
-def test_examples_per_second_line(caplog):
+def speed_lines(caplog):
+    return [r.getMessage() for r in caplog.records
+            if r.getMessage().startswith(("global_step/sec: ", "examples/sec: "))]
+
+
+def test_speed_lines_come_first_then_at_the_progress_pace(caplog):
+    lines = SpeedLines(batch_size=10, every_secs=3.0)
     with caplog.at_level(logging.INFO, logger="tensorflow"):
-        run_steps([ExamplesPerSecondHook(batch_size=16, every_n_steps=2)], 5)
-    lines = [r.getMessage() for r in caplog.records
-             if r.getMessage().startswith("examples/sec: ")]
-    assert len(lines) == 2
+        lines.add(2, 1.0)  # the first measurement: logged
+        lines.add(2, 1.0)  # 1 s since: held
+        lines.add(4, 1.5)  # 2.5 s since: held
+        lines.add(2, 0.5)  # 3 s since: logged, over those 8 steps
+        lines.flush()  # nothing since
+        lines.add(1, 0.5)
+        lines.flush()  # the rest, when training stops
+    assert speed_lines(caplog) == [
+        "global_step/sec: 2", "examples/sec: 20",
+        "global_step/sec: 2.66667", "examples/sec: 26.6667",
+        "global_step/sec: 2", "examples/sec: 20"]
+
+
+def test_speed_lines_without_a_batch_size_give_the_step_rate_alone(caplog):
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        SpeedLines(batch_size=None).add(3, 1.5)
+    assert speed_lines(caplog) == ["global_step/sec: 2"]
+
+
+def test_the_speed_hook_records_every_measurement_and_logs_fewer(
+        tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        run_steps([ExamplesPerSecondHook(batch_size=16, every_n_steps=1,
+                                         output_dir=str(tmp_path))], 8)
+    steps = {}
+    for path in tf.io.gfile.glob(str(tmp_path / "events.out.tfevents.*")):
+        for event in tf1.train.summary_iterator(path):
+            for value in event.summary.value:
+                steps.setdefault(value.tag, []).append(event.step)
+    # Measured from the second step on: every step's value is kept.
+    assert sorted(steps["global_step/sec"]) == list(range(2, 9))
+    assert sorted(steps["examples/sec"]) == list(range(2, 9))
+    # Logged: the first measurement, and the rest when training stops.
+    lines = speed_lines(caplog)
+    assert [line.split(":")[0] for line in lines] == [
+        "global_step/sec", "examples/sec"] * 2
     assert all(float(line.split(": ")[1]) > 0 for line in lines)

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from classifier import results
+from bert.classifier import results
 from conftest import GLUE, REPO, SHARED_DATA, small_glue_copy
 
 pytestmark = pytest.mark.shared_data

@@ -4,12 +4,14 @@ import json
 import os
 import re
 import shutil
+import time
 
 from google.protobuf import text_format
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert.classifier.runtime import choice
 from conftest import (FIXTURE_CKPT_DIR, UNCASED_VOCAB, run_classifier,
                       small_mrpc, tiny_config_dict)
 
@@ -72,6 +74,38 @@ def test_train_eval_predict_with_a_tiny_random_model(tmp_path, tiny_config_file)
     assert again.returncode == 0
     with open(os.path.join(output_dir, "eval_results.txt")) as reader:
         assert reader.read().splitlines() == lines
+
+
+def event_steps(folder, tag):
+    """The steps at which folder's TensorBoard events hold tag."""
+    steps = []
+    for path in tf.io.gfile.glob(os.path.join(folder, "events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            steps += [event.step for value in event.summary.value
+                      if value.tag == tag]
+    return steps
+
+
+@pytest.mark.parametrize("runtime", (["estimator"] if choice.has_estimator()
+                                     else []) + ["session", "function"])
+def test_a_demo_length_run_logs_the_speed_at_the_progress_pace(
+        tmp_path, tiny_config_file, runtime):
+    """200 steps, as make demo trains: the speed lines come with the progress
+    lines (the first, then every 30 s), and TensorBoard gets every step's."""
+    data_dir = small_mrpc(tmp_path, 40)
+    output_dir = str(tmp_path / "out")
+    start = time.time()
+    process = run_classifier(
+        *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+        "--do_train=true", "--train_batch_size=8", "--num_train_epochs=40",
+        "--runtime=" + runtime)
+    seconds = time.time() - start
+    assert "Num steps = 200" in process.stderr
+    lines = process.stderr.splitlines()
+    for name in ("global_step/sec", "examples/sec"):
+        logged = [line for line in lines if "] %s: " % name in line]
+        assert 1 <= len(logged) <= 2 + seconds / 30, (name, len(logged), seconds)
+        assert len(set(event_steps(output_dir, name))) >= 195, name
 
 
 def test_init_from_released_layout_checkpoint_is_logged(tmp_path):

@@ -7,8 +7,8 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
-import run_classifier
-from classifier.run_config import RunConfig
+from bert import run_classifier
+from bert.classifier.run_config import RunConfig
 
 
 def parsed(*args):

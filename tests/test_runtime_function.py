@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier.data.input_pipeline import input_fn_builder
-from classifier.run_config import RunConfig
-from classifier.runtime import choice, distribution, make
-from classifier.runtime.function import FunctionRuntime
-from classifier.runtime.progress import StepListener
+from bert.classifier.data.input_pipeline import input_fn_builder
+from bert.classifier.run_config import RunConfig
+from bert.classifier.runtime import choice, distribution, make
+from bert.classifier.runtime.function import FunctionRuntime
+from bert.classifier.runtime.progress import StepListener
 from conftest import (UNCASED_VOCAB, run_classifier, small_glue_copy,
                       small_mrpc, tiny_config_dict)
 from test_multi_label_end_to_end import goemotions_slice
@@ -25,8 +25,8 @@ from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
                                   tiny_features)
 from test_runtime_session import check_evaluate_and_predict, tiny_spec_fn
 from test_runtime_session import make_runtime as make_session_runtime
-import modeling
-from processors import get_processor
+from bert import modeling
+from bert.processors import get_processor
 
 
 def make_runtime(model_dir, **options):

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from classifier import metrics
-from classifier.data.features import InputFeatures
-from classifier.data.input_pipeline import input_fn_builder
-from classifier.model_fn import spec_fn_builder
-from classifier.runtime import choice
-from classifier.runtime.session import SessionRuntime
+from bert.classifier import metrics
+from bert.classifier.data.features import InputFeatures
+from bert.classifier.data.input_pipeline import input_fn_builder
+from bert.classifier.model_fn import spec_fn_builder
+from bert.classifier.runtime import choice
+from bert.classifier.runtime.session import SessionRuntime
 from conftest import GLUE, model_args, run_classifier, tiny_config_dict
-import modeling
+from bert import modeling
 
 SEQ_LENGTH = 8
 BATCH_SIZE = 4

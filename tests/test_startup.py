@@ -5,10 +5,12 @@ import os
 import subprocess
 import sys
 
-from classifier import startup
+import pytest
+
+from bert.classifier import startup
 from conftest import REPO
 
-SCRIPT = ("import sys; from classifier import startup; "
+SCRIPT = ("import sys; from bert.classifier import startup; "
           "print('before', file=sys.stderr, flush=True); "
           "startup.start_tensorflow(); print('after', file=sys.stderr)")
 
@@ -26,6 +28,20 @@ def start(**env):
 def test_tensorflow_starts_quietly_and_other_lines_stay():
     lines = start().splitlines()
     assert lines == ["before", "after"]
+
+
+@pytest.mark.parametrize("program", [
+    "run_classifier.py", "reproduce.py", "classify.py", "convert_hf_checkpoint.py"])
+def test_every_program_starts_tensorflow_quietly(program):
+    environment = {name: value for name, value in os.environ.items()
+                   if name != "TF_CPP_MIN_LOG_LEVEL"}
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, program), "--help"], cwd=REPO,
+        env=environment, capture_output=True, text=True, timeout=300)
+    assert "--" in process.stdout  # its usage
+    notices = [line for line in (process.stdout + process.stderr).splitlines()
+               if startup.is_start_up_notice(line)]
+    assert notices == []
 
 
 def test_tf_cpp_min_log_level_0_shows_everything():

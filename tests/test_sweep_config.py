@@ -8,10 +8,10 @@ import shutil
 import pytest
 
 from conftest import SHARED_DATA, small_glue_copy
-from errors import InputError
-from sweep import config as sweep_config
-from sweep import glue, xnli
-from sweep.config import SweepConfig
+from bert.errors import InputError
+from bert.sweep import config as sweep_config
+from bert.sweep import glue, xnli
+from bert.sweep.config import SweepConfig
 
 pytestmark = pytest.mark.shared_data
 

@@ -7,11 +7,11 @@ import sys
 
 from absl import flags
 
-from classifier import cli
+from bert.classifier import cli
 from conftest import REPO
-from sweep import jobs, trials
-from sweep.config import SweepConfig
-from sweep.plan import Trial
+from bert.sweep import jobs, trials
+from bert.sweep.config import SweepConfig
+from bert.sweep.plan import Trial
 
 CONFIG = SweepConfig(
     benchmark="glue", data_dir="/data", output_dir="/out", vocab_file="/m/vocab.txt",

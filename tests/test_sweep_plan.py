@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from errors import InputError
-from sweep import plan
+from bert.errors import InputError
+from bert.sweep import plan
 
 
 def test_learning_rates_and_shard_flags():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sweep import plan, report
-from sweep.tasks import GLUE_BY_NAME
+from bert.sweep import plan, report
+from bert.sweep.tasks import GLUE_BY_NAME
 
 
 def test_the_best_main_metric_is_chosen_and_ties_keep_the_first():

@@ -4,8 +4,8 @@ import zipfile
 
 import pytest
 
-from errors import InputError
-from sweep import submission
+from bert.errors import InputError
+from bert.sweep import submission
 
 
 def write(tmp_path, name, rows, header="index\tprediction"):

@@ -3,15 +3,15 @@
 import json
 import os
 
-from sweep import trials
+from bert.sweep import trials
+from conftest import REPO
 
 
 def test_the_command_runs_run_classifier_into_the_jobs_folder():
     job = trials.Job("MRPC lr2e-05_r1", "/out/MRPC/lr2e-05_r1",
                      ["--task_name=MRPC"], "eval_results.txt")
     command = trials.command(job)
-    assert command[1] == trials.RUN_CLASSIFIER
-    assert os.path.basename(command[1]) == "run_classifier.py"
+    assert command[1] == os.path.join(REPO, "run_classifier.py")
     assert command[2:] == ["--task_name=MRPC", "--output_dir=/out/MRPC/lr2e-05_r1"]
 
 

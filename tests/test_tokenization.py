@@ -6,8 +6,8 @@ import unicodedata
 import pytest
 from hypothesis import given, settings, strategies as st
 
-import processors
-import tokenization
+from bert import processors
+from bert import tokenization
 from conftest import CHINESE_DIR, GLUE, UNCASED_VOCAB
 
 SPEC_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un",

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import modeling
-from classifier import metrics, results
-from classifier.data import features
-from classifier.data.input_pipeline import file_based_input_fn_builder
-from processors import InputExample
+from bert import modeling
+from bert.classifier import metrics, results
+from bert.classifier.data import features
+from bert.classifier.data.input_pipeline import file_based_input_fn_builder
+from bert.processors import InputExample
 
 tf1 = tf.compat.v1
 

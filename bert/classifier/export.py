@@ -1,0 +1,119 @@
+"""Exports a fine-tuned classifier as a SavedModel for TensorFlow Serving and classify.py.
+
+The folder holds the `serving_default` signature (int32 input_ids, input_mask,
+segment_ids of shape [batch, length] -> probabilities and label_ids; scores for
+regression; probabilities and label_set, 1 for each predicted label, for a
+multi-label task) and assets.extra/ with what turns raw text into those
+inputs: vocab.txt, label_list.txt and classifier_config.json.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from bert.classifier import atomic, checks
+from bert.classifier.data.features import SEQUENCE_FEATURES
+from bert.classifier.model_fn import create_model
+from bert.classifier.multi_label import predicted_mask
+from bert.errors import InputError
+
+tf1 = tf.compat.v1
+
+ASSETS_DIR = "assets.extra"
+CONFIG_FILE = "classifier_config.json"
+
+
+def build_serving_graph(bert_config, label_list, threshold=None):
+    """Placeholders -> model outputs in the current graph: (inputs, outputs).
+
+    A threshold (a number, or a list with one per label) makes it a
+    multi-label model whose label_set output holds 1 for each label with a
+    probability of at least its threshold.
+    """
+    inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
+              for name in SEQUENCE_FEATURES}
+    regression = label_list is None
+    multi_label = threshold is not None
+    batch_size = tf.shape(inputs["input_ids"])[0]
+    label_shape = [batch_size, len(label_list)] if multi_label else [batch_size]
+    _, _, _, output = create_model(
+        bert_config, is_training=False, input_ids=inputs["input_ids"],
+        input_mask=inputs["input_mask"], segment_ids=inputs["segment_ids"],
+        labels=tf.zeros(label_shape, tf.float32 if regression else tf.int32),
+        num_labels=1 if regression else len(label_list),
+        use_one_hot_embeddings=False, regression=regression,
+        multi_label=multi_label)
+    if regression:
+        return inputs, {"scores": output}
+    if multi_label:
+        return inputs, {"probabilities": output,
+                        "label_set": predicted_mask(output, threshold)}
+    return inputs, {"probabilities": output,
+                    "label_ids": tf.argmax(output, axis=-1, output_type=tf.int32)}
+
+
+def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
+                      do_lower_case, max_seq_length, task_name, text_pairs=None,
+                      threshold=None):
+    """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
+
+    text_pairs says whether the model was trained on sentence pairs; it is
+    recorded where the task's name does not tell (your own data), and
+    classify.py warns about inputs of the other kind. threshold: a
+    multi-label model's (see build_serving_graph).
+
+    The folder is built under a temporary name and renamed when complete.
+    """
+    checks.check_export_dir(export_dir)
+    with atomic.replaced_when_done(export_dir, overwrite=False) as temporary_dir:
+        with tf.Graph().as_default() as graph:
+            inputs, outputs = build_serving_graph(bert_config, label_list,
+                                                  threshold)
+            saver = tf1.train.Saver()
+            with tf1.Session(graph=graph) as session:
+                saver.restore(session, checkpoint)
+                builder = tf1.saved_model.Builder(temporary_dir)
+                signature = tf1.saved_model.predict_signature_def(inputs, outputs)
+                builder.add_meta_graph_and_variables(
+                    session, [tf1.saved_model.tag_constants.SERVING],
+                    signature_def_map={"serving_default": signature},
+                    strip_default_attrs=True)
+                builder.save()
+        write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
+                     max_seq_length, task_name, text_pairs, threshold)
+
+
+def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
+                 max_seq_length, task_name, text_pairs=None, threshold=None):
+    assets = os.path.join(saved_model_dir, ASSETS_DIR)
+    tf.io.gfile.makedirs(assets)
+    tf.io.gfile.copy(vocab_file, os.path.join(assets, "vocab.txt"))
+    with tf.io.gfile.GFile(os.path.join(assets, "label_list.txt"), "w") as writer:
+        writer.write("".join(label + "\n" for label in label_list or []))
+    config = {"task_name": task_name, "do_lower_case": bool(do_lower_case),
+              "max_seq_length": int(max_seq_length),
+              "label_list": label_list, "regression": label_list is None}
+    if text_pairs is not None:
+        config["text_pairs"] = bool(text_pairs)
+    if threshold is not None:
+        config["multi_label"] = True
+        config["threshold"] = threshold
+    with tf.io.gfile.GFile(os.path.join(assets, CONFIG_FILE), "w") as writer:
+        writer.write(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def read_assets(saved_model_dir):
+    """The classifier_config.json of an exported folder, with the vocab path."""
+    if not tf.io.gfile.isdir(saved_model_dir):
+        raise InputError("%s is not a folder: pass the folder written by "
+                         "run_classifier.py --do_export" % saved_model_dir)
+    config_path = os.path.join(saved_model_dir, ASSETS_DIR, CONFIG_FILE)
+    if not tf.io.gfile.exists(config_path):
+        raise InputError("%s is not an export of run_classifier.py (%s is "
+                         "missing): pass the folder written by --do_export"
+                         % (saved_model_dir, config_path))
+    with tf.io.gfile.GFile(config_path) as reader:
+        config = json.load(reader)
+    config["vocab_file"] = os.path.join(saved_model_dir, ASSETS_DIR, "vocab.txt")
+    return config

@@ -1,0 +1,91 @@
+"""What the session and function runtimes share: how they call an input
+function, where evaluations' events go, how often the speed is measured."""
+
+import inspect
+import math
+import os
+import time
+
+import tensorflow as tf
+
+from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
+from bert.classifier.runtime.progress import write_scalars
+
+tf1 = tf.compat.v1
+
+# Estimator's defaults (RunConfig, TPUEstimator) for what a run does not set.
+SAVE_SUMMARY_STEPS = 100
+LOG_STEP_COUNT_STEPS = 100
+
+
+class Runtime(object):
+    """What the session and function runtimes keep alike: the model function
+    (spec_fn(features, labels, mode, params) -> ModelSpec), the model folder,
+    each phase's batch size and the checkpointing settings."""
+
+    def __init__(self, spec_fn, model_dir, train_batch_size, eval_batch_size,
+                 predict_batch_size, random_seed=None, save_checkpoints_steps=1000,
+                 keep_checkpoint_max=5):
+        self._spec_fn = spec_fn
+        self.model_dir = model_dir
+        self._batch_sizes = {TRAIN: train_batch_size, EVAL: eval_batch_size,
+                             PREDICT: predict_batch_size}
+        self._random_seed = random_seed
+        self._save_checkpoints_steps = save_checkpoints_steps
+        self._keep_checkpoint_max = keep_checkpoint_max
+
+    def latest_checkpoint(self):
+        return tf.train.latest_checkpoint(self.model_dir)
+
+    def _report_evaluation(self, result, checkpoint, batches, start, name):
+        """Logs an evaluation and writes its metrics to model_dir/eval
+        (eval_<name> for a named set) as TensorBoard scalars."""
+        tf1.logging.info("evaluated %s: %d batches in %.1fs", checkpoint,
+                         batches, time.time() - start)
+        write_scalars(eval_dir(self.model_dir, name), int(result["global_step"]), {
+            key: value for key, value in result.items() if key != "global_step"})
+
+
+def examples_of(batch):
+    """One {name: value} per example of a batch of {name: array}."""
+    size = len(next(iter(batch.values())))
+    for index in range(size):
+        yield {key: value[index] for key, value in batch.items()}
+
+
+def call_input_fn(input_fn, params, input_context=None):
+    """input_fn(params), with input_context where it takes one (as Estimator
+    calls it: the reference's input functions take params alone)."""
+    if "input_context" in inspect.signature(input_fn).parameters:
+        return input_fn(params, input_context=input_context)
+    return input_fn(params)
+
+
+def checkpoint_step(checkpoint):
+    """The global step a checkpoint was saved at (0 for None)."""
+    if checkpoint is None:
+        return 0
+    return int(tf.train.load_variable(checkpoint, "global_step"))
+
+
+def training_done(checkpoint, max_steps):
+    """Whether checkpoint has reached max_steps; logs Estimator's line if so."""
+    if checkpoint_step(checkpoint) < max_steps:
+        return False
+    tf1.logging.info("Skipping training since max_steps has already saved.")
+    return True
+
+
+def eval_dir(model_dir, name):
+    """Where an evaluation's TensorBoard events go: eval/, or eval_<name>/."""
+    return os.path.join(model_dir, "eval_" + name if name else "eval")
+
+
+def speed_every_steps(iterations_per_loop, distributed):
+    """How often the speed is measured (the `global_step/sec` /
+    `examples/sec` events; the lines come at the progress pace, SpeedLines):
+    every ceil(100 / iterations_per_loop) steps, as TPUEstimator does, or
+    every iterations_per_loop steps under a strategy."""
+    if distributed:
+        return iterations_per_loop
+    return int(math.ceil(float(LOG_STEP_COUNT_STEPS) / iterations_per_loop))

@@ -1,0 +1,137 @@
+"""The estimator runtime (TensorFlow 2.15), the reference's: a TPUEstimator
+that trains, evaluates and predicts, and under a tf.distribute strategy an
+Estimator that trains."""
+
+import tensorflow as tf
+
+from bert.classifier.runtime import distribution
+from bert.classifier.runtime.common import speed_every_steps
+from bert.classifier.runtime.progress import ExamplesPerSecondHook
+
+tf1 = tf.compat.v1
+
+
+class EstimatorRuntime(object):
+    """train / evaluate / predict / latest_checkpoint on Estimators.
+
+    estimator (a TPUEstimator) evaluates and predicts; trainer trains: the
+    same one, or an Estimator under a strategy, which joins a TF_CONFIG
+    cluster through train_on_cluster when multi_worker. Off TPU the speed
+    lines and events come from the hook added here (the Estimators' own are
+    off: they log at every step on CPU), every speed_every_steps steps.
+    """
+
+    def __init__(self, estimator, trainer, multi_worker=False, batch_size=None,
+                 speed_every_steps=None):
+        self.estimator = estimator
+        self._trainer = trainer
+        self._multi_worker = multi_worker
+        self._speed_hooks = []
+        if speed_every_steps is not None:
+            self._speed_hooks = [ExamplesPerSecondHook(
+                batch_size, speed_every_steps, output_dir=estimator.model_dir)]
+        self.model_dir = estimator.model_dir
+
+    def latest_checkpoint(self):
+        return self.estimator.latest_checkpoint()
+
+    def train(self, input_fn, max_steps, hooks=()):
+        hooks = list(hooks) + self._speed_hooks
+        if self._multi_worker:
+            train_on_cluster(self._trainer, input_fn, max_steps, hooks)
+        else:
+            self._trainer.train(input_fn=input_fn, max_steps=max_steps,
+                                hooks=hooks)
+
+    def evaluate(self, input_fn, steps=None, name=None):
+        return self.estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+
+    def predict(self, input_fn):
+        return self.estimator.predict(input_fn=input_fn)
+
+
+def make_estimator_runtime(config, model_fn, session_config, strategy=None):
+    """The EstimatorRuntime of config: a TPUEstimator (on the TPU with
+    use_tpu, on CPU/GPU otherwise), training through an Estimator running
+    it under a tf.distribute strategy if there is one."""
+    cluster_resolver = None
+    if config.use_tpu and config.tpu_name:
+        cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
+            config.tpu_name, zone=config.tpu_zone, project=config.gcp_project)
+    run_config_args = dict(
+        save_checkpoints_steps=config.save_checkpoints_steps,
+        keep_checkpoint_max=config.keep_checkpoint_max,
+        tf_random_seed=config.random_seed)
+    if not config.use_tpu:
+        # EstimatorRuntime's hook logs the speed instead (on TPU, once per
+        # loop of iterations_per_loop steps, TPUEstimator's is readable).
+        run_config_args["log_step_count_steps"] = None
+    # On a multi-worker cluster the chief evaluates and predicts by itself.
+    local_only = config.multi_worker
+    tpu_run_config = tf1.estimator.tpu.RunConfig(
+        cluster=cluster_resolver,
+        session_config=session_config,
+        master="" if local_only else config.master,
+        evaluation_master="" if local_only else None,
+        model_dir=config.output_dir,
+        tpu_config=tf1.estimator.tpu.TPUConfig(
+            iterations_per_loop=config.iterations_per_loop,
+            num_shards=config.num_tpu_cores,
+            per_host_input_for_training=(
+                tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)),
+        **run_config_args)
+    batch_size = config.train_batch_size // config.gradient_accumulation_steps
+    estimator = tf1.estimator.tpu.TPUEstimator(
+        use_tpu=config.use_tpu,
+        model_fn=model_fn,
+        config=tpu_run_config,
+        train_batch_size=batch_size,
+        eval_batch_size=config.eval_batch_size,
+        predict_batch_size=config.predict_batch_size)
+    if strategy is None:
+        return EstimatorRuntime(
+            estimator, estimator, batch_size=batch_size,
+            speed_every_steps=None if config.use_tpu else speed_every_steps(
+                config.iterations_per_loop, distributed=False))
+    trainer = distributed_estimator(
+        model_fn, strategy, config.train_batch_size, config.output_dir,
+        session_config, **run_config_args)
+    return EstimatorRuntime(
+        estimator, trainer, config.multi_worker, config.train_batch_size,
+        speed_every_steps(config.iterations_per_loop, distributed=True))
+
+
+def distributed_estimator(model_fn, strategy, train_batch_size, model_dir,
+                          session_config_proto=None, **run_config_args):
+    """An Estimator training model_fn (which returns TPUEstimatorSpecs) under strategy.
+
+    Its input_fn gets params["batch_size"] = train_batch_size / replicas
+    (train_batch_size must be a multiple of the replicas).
+    """
+    replicas = strategy.num_replicas_in_sync
+    config = tf1.estimator.RunConfig(
+        model_dir=model_dir, train_distribute=strategy,
+        session_config=distribution.session_config(session_config_proto),
+        **run_config_args)
+
+    def estimator_model_fn(features, labels, mode, params):
+        return model_fn(features, labels, mode, params).as_estimator_spec()
+
+    distribution.log_replicas(replicas, train_batch_size)
+    return tf1.estimator.Estimator(
+        model_fn=estimator_model_fn, config=config,
+        params={"batch_size": train_batch_size // replicas})
+
+
+def train_on_cluster(estimator, input_fn, max_steps, hooks):
+    """estimator.train for a multi_worker_mirrored worker.
+
+    Estimator lets the workers of a TF_CONFIG cluster train only through
+    train_and_evaluate; it evaluates on an "evaluator" task alone, which
+    run_classifier does not use (the chief evaluates after training), so the
+    EvalSpec is never run.
+    """
+    tf1.estimator.train_and_evaluate(
+        estimator,
+        tf1.estimator.TrainSpec(input_fn, max_steps=max_steps, hooks=hooks),
+        tf1.estimator.EvalSpec(input_fn, steps=1))
