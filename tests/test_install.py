@@ -83,6 +83,9 @@ def test_pip_install_keeps_tensorflow_and_runs_from_anywhere(
                       check=False)
         assert "ModuleNotFoundError" in process.stderr, clone_module
     # absl's --help ends with status 1, argparse's with 0.
+    module = run([python, "-m", "bert.run_classifier", "--help"], elsewhere,
+                 check=False)
+    assert "--task_name" in module.stdout, module.stderr[-2000:]
     for command, expected in (("bert_reproduce", "--benchmark"),
                               ("bert_classify", "export_dir"),
                               ("bert_convert_hf_checkpoint", "--hf_dir")):

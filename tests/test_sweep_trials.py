@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 from bert.sweep import trials
 from conftest import REPO
@@ -13,6 +14,13 @@ def test_the_command_runs_run_classifier_into_the_jobs_folder():
     command = trials.command(job)
     assert command[1] == os.path.join(REPO, "run_classifier.py")
     assert command[2:] == ["--task_name=MRPC", "--output_dir=/out/MRPC/lr2e-05_r1"]
+
+
+def test_an_installed_package_runs_run_classifier_as_its_module(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(trials, "_PACKAGE_PARENT", str(tmp_path))
+    assert trials.run_classifier_command() == [
+        sys.executable, "-m", "bert.run_classifier"]
 
 
 def test_a_bad_input_failure_is_its_message(tmp_path):
