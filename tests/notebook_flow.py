@@ -141,7 +141,7 @@ num_train_steps = int(len(train_features) / BATCH_SIZE * NUM_TRAIN_EPOCHS)
 num_warmup_steps = int(num_train_steps * WARMUP_PROPORTION)
 run_config = tf.estimator.RunConfig(
     model_dir=OUTPUT_DIR, save_summary_steps=SAVE_SUMMARY_STEPS,
-    save_checkpoints_steps=SAVE_CHECKPOINTS_STEPS)
+    save_checkpoints_steps=SAVE_CHECKPOINTS_STEPS, tf_random_seed=1)
 model_fn = model_fn_builder(num_labels=len(label_list),
                             learning_rate=LEARNING_RATE,
                             num_train_steps=num_train_steps,
@@ -180,6 +180,7 @@ predictions = getPrediction(pred_sentences)
 print(json.dumps({
     "num_train_steps": num_train_steps,
     "evaluation": {key: float(value) for key, value in evaluation.items()},
+    "test_labels": [label for _, label in test],
     "predictions": [[sentence, [float(p) for p in probabilities], label]
                     for sentence, probabilities, label in predictions],
     "optimization_module": optimization.__name__,
