@@ -132,7 +132,9 @@ class BertModel(object):
             config.hidden_dropout_prob = 0.0
             config.attention_probs_dropout_prob = 0.0
         activation = get_activation(config.hidden_act)
-        if is_training:
+        if is_training and compute_dtype != tf.float32:
+            # A speed path (bf16, fp16): GELU's gradient written out. The
+            # float32 graph takes the formula's gradient, as the release's.
             activation = training_activation(activation)
 
         assert_rank(input_ids, 2, "input_ids")
@@ -260,9 +262,9 @@ def gelu_with_written_gradient(x):
     """gelu(x) for graphs that train: the same output, with the gradient
     written out, 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715
     x^2) with t the tanh above, reusing t: about half the elementwise passes
-    of differentiating the formula op by op. BertModel uses it when
-    is_training; a graph that takes no gradient keeps plain gelu, so it holds
-    no op for the gradient."""
+    of differentiating the formula op by op. BertModel uses it to train in
+    bfloat16 or float16; a float32 graph, and one that takes no gradient,
+    keep plain gelu (its forward side is ops that only the gradient needs)."""
     cdf = _gelu_cdf(x)
     tanh = 2.0 * cdf - 1.0
 

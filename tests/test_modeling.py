@@ -222,7 +222,7 @@ def test_gelu_is_a_plain_function_and_its_training_form_the_same_values():
     assert modeling.training_activation(tf.nn.relu) is tf.nn.relu
 
 
-def bert_graph_ops(is_training):
+def bert_graph_ops(is_training, compute_dtype=tf.float32):
     """(every op, the ops that none of the outputs nor a variable's
     initialisation depends on, variables' own bookkeeping ops apart) of a
     BertModel graph."""
@@ -231,7 +231,8 @@ def bert_graph_ops(is_training):
         model = modeling.BertModel(
             tiny_config(), is_training, tf.constant(random_ids(2, 5, 99)),
             input_mask=tf.ones([2, 5], tf.int32),
-            token_type_ids=tf.zeros([2, 5], tf.int32))
+            token_type_ids=tf.zeros([2, 5], tf.int32),
+            compute_dtype=compute_dtype)
         outputs = [model.get_pooled_output(), model.get_sequence_output(),
                    model.get_embedding_output(), model.get_embedding_table()]
         outputs += model.get_all_encoder_layers()
@@ -255,14 +256,17 @@ def custom_gradients(ops):
     return [op for op in ops if op.type == "IdentityN" and "intermediate" in op.name]
 
 
-def test_a_forward_only_graph_holds_no_op_that_no_output_needs():
-    ops, unneeded = bert_graph_ops(is_training=False)
+@pytest.mark.parametrize("is_training", [False, True])
+def test_a_float32_graph_holds_no_op_that_no_output_needs(is_training):
+    """SPEC §9, for training graphs too: GELU's gradient is the formula's,
+    as the release's."""
+    ops, unneeded = bert_graph_ops(is_training)
     assert unneeded == []
     assert custom_gradients(ops) == []
 
 
-def test_a_training_graph_has_the_written_gelu_gradient():
-    ops, _ = bert_graph_ops(is_training=True)
+def test_a_bfloat16_training_graph_has_the_written_gelu_gradient():
+    ops, _ = bert_graph_ops(is_training=True, compute_dtype=tf.bfloat16)
     assert len(custom_gradients(ops)) == tiny_config().num_hidden_layers
 
 
