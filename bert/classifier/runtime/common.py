@@ -1,5 +1,6 @@
-"""What the session and function runtimes share: how they call an input
-function, where evaluations' events go, how often the speed is measured."""
+"""What the runtimes share: how the session and function runtimes call an
+input function and where their evaluations' events go; how often every
+runtime measures the speed."""
 
 import inspect
 import math
