@@ -11,12 +11,10 @@ import importlib
 
 __version__ = "1.1.0"
 
-_MODULES = ("classify", "convert_hf_checkpoint", "errors", "estimator",
-            "fused_kernels", "modeling", "optimization", "reproduce",
-            "run_classifier", "tokenization")
-
-
 def __getattr__(name):
-    if name in _MODULES:
+    try:
         return importlib.import_module("bert." + name)
-    raise AttributeError("module 'bert' has no attribute %r" % name)
+    except ModuleNotFoundError as error:
+        if error.name != "bert." + name:
+            raise  # the module exists, and something it imports does not
+        raise AttributeError("module 'bert' has no attribute %r" % name)
