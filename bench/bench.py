@@ -5,19 +5,28 @@ tool's own runtimes (--runtime: one or several of estimator (TensorFlow 2.15),
 session and function, measured one after the other in this run), model
 function and input pipeline. For each setting and runtime:
 training examples/sec (median of per-step times after warm-up), prediction
-examples/sec on the dev set, the model FLOP rate as a fraction of this
-machine's matrix-product peak measured in the same precision in this run, and
-where a traced training step's op time goes (matrix products, optimizer,
-the rest; traced on the estimator and session runtimes).
+examples/sec on the dev set (after its first batch: without the graph's
+building, the session's start and the checkpoint's restore), the model FLOP
+rate as a fraction of this machine's matrix-product peak measured in the same
+precision in this run, and where a traced training step's op time goes
+(matrix products, optimizer, the rest; traced on the estimator and session
+runtimes). With
+--peer_python (`make bench-peer`), the peer's rows (bench/peer.py:
+HuggingFace transformers + PyTorch on the same weights, data and batch) join
+the table, measured in the same run, and the --fast rows are compared with
+the peer's best.
 
     python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
         [--runtime auto|estimator|session|function[,...]] [--only 1,8]
+        [--peer_python .venv-peer/bin/python [--peer_only 4,5]]
 """
 
 import argparse
 import collections
+import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +52,7 @@ tf1 = tf.compat.v1
 BATCH_SIZE = 32
 SEQ_LENGTH = 128
 PRECISIONS = ("fp32", "bf16")
+FAST_NAME = "--fast"
 Setting = collections.namedtuple(
     "Setting", "name precision dynamic_padding bucket_by_length fused_kernels "
     "use_xla")
@@ -55,8 +65,8 @@ SETTINGS = [
     Setting("fp32 padded + fused kernels", "fp32", False, False, True, False),
     Setting("fp32 dynamic padding + fused kernels", "fp32", True, False, True, False),
     Setting("bf16 dynamic padding + fused kernels", "bf16", True, False, True, False),
-    Setting("bf16 + bucketing + fused kernels (--fast)", "bf16", True, True, True,
-            False),
+    Setting("bf16 + bucketing + fused kernels (%s)" % FAST_NAME, "bf16", True, True,
+            True, False),
     Setting("bf16 + bucketing + fused kernels + XLA", "bf16", True, True, True,
             True),
 ]
@@ -231,11 +241,38 @@ def measure(setting, config, tokenizer, data, work, steps, warmup, args,
             "dev.tf_record", "prediction")
         rates = []
         for _ in range(2):  # the first pass builds and warms the graph
-            start = time.perf_counter()
-            count = sum(1 for _ in runtime.predict(predict_fn))
-            rates.append(count / (time.perf_counter() - start))
+            count, rate = steady_rate(runtime.predict(predict_fn), BATCH_SIZE)
+            rates.append(rate)
         assert count == len(data["dev"])
     return train_rate, max(rates), tracer.split()
+
+
+def steady_rate(predictions, batch_size):
+    """(how many predictions, examples/sec from the end of the first batch to
+    the last): the rate without building the graph, starting the session and
+    restoring the checkpoint, which come before the first batch."""
+    count, first_batch_done = 0, None
+    for _ in predictions:
+        count += 1
+        if count == batch_size:
+            first_batch_done = time.perf_counter()
+    return count, (count - batch_size) / (time.perf_counter() - first_batch_done)
+
+
+def peer_rows(peer_python, args):
+    """[(setting, train examples/sec, predict examples/sec, mean length,
+    precision)] of bench/peer.py (HuggingFace + PyTorch) run by peer_python
+    on the same data, after this script's own settings."""
+    command = [peer_python, os.path.join(os.path.dirname(__file__), "peer.py"),
+               "--json", "--glue_dir", args.glue_dir, "--steps", str(args.steps),
+               "--warmup", str(args.warmup)]
+    if args.peer_only:
+        command += ["--only", args.peer_only]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE,
+                            universal_newlines=True).stdout
+    rows = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [(row["setting"], row["train"], row["predict"], row["mean_length"],
+             row["precision"]) for row in rows]
 
 
 def argument_parser(doc):
@@ -269,6 +306,12 @@ def main():
                         "after the other" % ", ".join(RUNTIMES))
     parser.add_argument("--only", default=None,
                         help="comma-separated setting numbers (1-based) to run")
+    parser.add_argument("--peer_python", default=None,
+                        help="a Python with PyTorch and transformers (make "
+                        "bench-peer's virtualenv): also measure bench/peer.py, "
+                        "the peer, in this run and table")
+    parser.add_argument("--peer_only", default=None,
+                        help="comma-separated peer setting numbers to run")
     args = parser.parse_args()
     tf1.logging.set_verbosity(tf1.logging.ERROR)
 
@@ -312,6 +355,13 @@ def main():
             rows.append((name, train_rate, predict_rate, length, train_gflops,
                          train_gflops / peaks[setting.precision], split))
             print("done: %s" % name, file=sys.stderr)
+    peer = []
+    if args.peer_python:
+        for name, train_rate, predict_rate, length, precision in peer_rows(
+                args.peer_python, args):
+            train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
+            peer.append((name, train_rate, predict_rate, length, train_gflops,
+                         train_gflops / peaks[precision], None))
 
     base = rows[0][1] if chosen[0] is SETTINGS[0] else None
     print("\nMiniLM (L6, H384) on MRPC, batch %d, max_seq_length %d, %d cores; "
@@ -327,7 +377,7 @@ def main():
               "op time: matrix / optimizer / other")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for name, train_rate, predict_rate, length, gflops, fraction, split in rows:
+    for name, train_rate, predict_rate, length, gflops, fraction, split in rows + peer:
         ratio = "%.2fx" % (train_rate / base) if base else "-"
         shares = "-"
         if split:
@@ -337,6 +387,19 @@ def main():
         print("| %s | %.1f | %s | %.1f | %.0f | %.0f | %.0f%% | %s |"
               % (name, train_rate, ratio, predict_rate, length, gflops,
                  100 * fraction, shares))
+    print_fast_vs_peer(rows, peer)
+
+
+def print_fast_vs_peer(rows, peer):
+    """The --fast row(s) against the peer's fastest training row, if both ran."""
+    fast = [row for row in rows if FAST_NAME in row[0]]
+    if not (peer and fast):
+        return
+    best = max(peer, key=lambda row: row[1])
+    print()
+    for row in fast:
+        print("%s: %.2fx the peer's best (%s, %.1f examples/sec)"
+              % (row[0], row[1] / best[1], best[0], best[1]))
 
 
 if __name__ == "__main__":
