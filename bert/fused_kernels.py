@@ -11,9 +11,14 @@ pass or two instead. Arithmetic is float32
 inside, whatever the input type; results differ from the op-by-op graph only
 by rounding.
 
-Dropout draws the same seeded uniform numbers as tf.nn.dropout and keeps an
-element where the number is >= the drop rate, scaling kept ones by
-1 / (1 - rate). The kernels compile once per input shape.
+Dropout's random bits are made where they are used: each kernel hashes
+every element's index with a seed (an int32 drawn per call and step by a
+stateful op, so the graph's seed makes runs repeatable), and the backward
+kernel remakes the same bits from the same seed instead of reading a tensor
+of random numbers back. An element is kept where its 32 bits are >= the
+drop rate times 2^32, and kept ones are scaled by 1 / (1 - rate), as
+tf.nn.dropout keeps and scales them (its random stream is another). The
+kernels compile once per input shape.
 """
 
 import tensorflow as tf
@@ -25,19 +30,40 @@ def _compiled(function):
     return tf.function(function, jit_compile=True, autograph=False)
 
 
-def _uniform_for(tensor, dropout_prob):
-    """Seeded uniform [0, 1) numbers shaped like tensor, or None without dropout."""
+def _dropout_seed(dropout_prob):
+    """A random int32 scalar, new at every run of the graph, that seeds one
+    dropout's bits; None without dropout."""
     if not dropout_prob:
         return None
-    return tf.random.uniform(tf.shape(tensor), dtype=_FLOAT)
+    return tf.random.uniform([], maxval=2 ** 31 - 1, dtype=tf.int32)
 
 
-def _drop(values, uniform, dropout_prob):
-    """tf.nn.dropout's arithmetic given its uniform numbers."""
-    if uniform is None:
+def _mix(bits):
+    """A bijective 32-bit integer hash (two multiply-xorshift rounds)."""
+    for shift, multiplier in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+        bits = tf.bitwise.bitwise_xor(bits, tf.bitwise.right_shift(
+            bits, tf.constant(shift, tf.uint32))) * tf.constant(multiplier, tf.uint32)
+    return tf.bitwise.bitwise_xor(bits, tf.bitwise.right_shift(
+        bits, tf.constant(16, tf.uint32)))
+
+
+def _kept(shape, seed, dropout_prob):
+    """Where dropout keeps an element of a tensor shaped `shape` (fewer than
+    2^31 elements): the hash of its index and the seed is >= rate * 2^32."""
+    index = tf.cast(tf.reshape(tf.range(tf.reduce_prod(shape)), shape), tf.uint32)
+    bits = _mix(_mix(index) + _mix(tf.cast(seed, tf.uint32)))
+    threshold = min(int(round(dropout_prob * 2 ** 32)), 2 ** 32 - 1)
+    return bits >= tf.constant(threshold, tf.uint32)
+
+
+def _drop(values, seed, dropout_prob):
+    """Dropout of float32 values with the bits that seed gives (none without
+    a seed)."""
+    if seed is None:
         return values
     kept = values * tf.constant(1.0 / (1.0 - dropout_prob), _FLOAT)
-    return tf.where(uniform >= dropout_prob, kept, tf.zeros_like(kept))
+    return tf.where(_kept(tf.shape(values), seed, dropout_prob), kept,
+                    tf.zeros_like(kept))
 
 
 # The tanh GELU of product + bias: y * 0.5 * (1 + tanh(scale * (y + cubic * y^3))).
@@ -81,9 +107,9 @@ def bias_gelu(product, bias, scale, cubic):
 
 # LayerNorm over the last axis of dropout(product + bias) + residual.
 
-def _normalized(product, bias, residual, uniform, dropout_prob, epsilon):
+def _normalized(product, bias, residual, seed, dropout_prob, epsilon):
     """(summed input, its mean, 1 / its standard deviation) per row."""
-    summed = _drop(tf.cast(product, _FLOAT) + bias, uniform, dropout_prob) + residual
+    summed = _drop(tf.cast(product, _FLOAT) + bias, seed, dropout_prob) + residual
     mean = tf.reduce_mean(summed, axis=-1, keepdims=True)
     variance = tf.reduce_mean(tf.math.squared_difference(summed, mean),
                               axis=-1, keepdims=True)
@@ -91,18 +117,23 @@ def _normalized(product, bias, residual, uniform, dropout_prob, epsilon):
 
 
 @_compiled
-def _add_norm_forward(product, bias, residual, uniform, gamma, beta,
-                      dropout_prob, epsilon):
-    summed, mean, inverse_std = _normalized(product, bias, residual, uniform,
+def _add_norm_forward(product, bias, residual, seed, gamma, beta,
+                      dropout_prob, epsilon, copy_dtype):
+    summed, mean, inverse_std = _normalized(product, bias, residual, seed,
                                             dropout_prob, epsilon)
     scale = inverse_std * gamma
-    return summed * scale + (beta - mean * scale)
+    output = summed * scale + (beta - mean * scale)
+    if copy_dtype is None:
+        return output
+    return output, tf.cast(output, copy_dtype)
 
 
 @_compiled
-def _add_norm_backward(product, bias, residual, uniform, gamma, upstream,
-                       dropout_prob, epsilon):
-    summed, mean, inverse_std = _normalized(product, bias, residual, uniform,
+def _add_norm_backward(product, bias, residual, seed, gamma, upstream,
+                       copy_upstream, dropout_prob, epsilon):
+    if copy_upstream is not None:
+        upstream = upstream + tf.cast(copy_upstream, _FLOAT)
+    summed, mean, inverse_std = _normalized(product, bias, residual, seed,
                                             dropout_prob, epsilon)
     normalized = (summed - mean) * inverse_std
     rows = _rows(upstream)
@@ -112,28 +143,32 @@ def _add_norm_backward(product, bias, residual, uniform, gamma, upstream,
     summed_gradient = inverse_std * (
         scaled - tf.reduce_mean(scaled, axis=-1, keepdims=True)
         - normalized * tf.reduce_mean(scaled * normalized, axis=-1, keepdims=True))
-    biased_gradient = _drop(summed_gradient, uniform, dropout_prob)
+    biased_gradient = _drop(summed_gradient, seed, dropout_prob)
     return (tf.cast(biased_gradient, product.dtype),
             tf.reduce_sum(biased_gradient, axis=rows),
             summed_gradient, gamma_gradient, beta_gradient)
 
 
 def bias_dropout_add_layer_norm(product, bias, residual, dropout_prob, gamma,
-                                beta, epsilon):
+                                beta, epsilon, copy_dtype=None):
     """gamma * normalize(dropout(product + bias) + residual) + beta, normalized
     over the last axis: a dense layer's output, its dropout, the residual
     connection and LayerNorm. product in any float type; bias, residual,
-    gamma, beta and the result float32."""
-    uniform = _uniform_for(product, dropout_prob)
+    gamma, beta and the result float32. With copy_dtype, (the result, the
+    result cast to copy_dtype): the input of the next matrix products, made in
+    the same pass (and its gradient summed into the result's in the backward
+    one) instead of by a cast of its own."""
+    seed = _dropout_seed(dropout_prob)
 
     @tf.custom_gradient
     def fused(product, bias, residual, gamma, beta):
-        def gradient(upstream):
-            return _add_norm_backward(product, bias, residual, uniform, gamma,
-                                      upstream, dropout_prob, epsilon)
+        def gradient(upstream, copy_upstream=None):
+            return _add_norm_backward(product, bias, residual, seed, gamma,
+                                      upstream, copy_upstream, dropout_prob,
+                                      epsilon)
 
-        return _add_norm_forward(product, bias, residual, uniform, gamma, beta,
-                                 dropout_prob, epsilon), gradient
+        return _add_norm_forward(product, bias, residual, seed, gamma, beta,
+                                 dropout_prob, epsilon, copy_dtype), gradient
 
     return fused(product, *[tf.convert_to_tensor(tensor)
                             for tensor in (bias, residual, gamma, beta)])
@@ -149,16 +184,16 @@ def _probabilities(scores, adder, scale):
 
 
 @_compiled
-def _attention_forward(scores, adder, uniform, scale, dropout_prob):
+def _attention_forward(scores, adder, seed, scale, dropout_prob):
     probabilities = _probabilities(scores, adder, scale)
-    return (tf.cast(_drop(probabilities, uniform, dropout_prob), scores.dtype),
+    return (tf.cast(_drop(probabilities, seed, dropout_prob), scores.dtype),
             probabilities)
 
 
 @_compiled
-def _attention_backward(probabilities, uniform, upstream, scale, dropout_prob,
+def _attention_backward(probabilities, seed, upstream, scale, dropout_prob,
                         dtype):
-    dropped_gradient = _drop(tf.cast(upstream, _FLOAT), uniform, dropout_prob)
+    dropped_gradient = _drop(tf.cast(upstream, _FLOAT), seed, dropout_prob)
     logits_gradient = probabilities * (dropped_gradient - tf.reduce_sum(
         dropped_gradient * probabilities, axis=-1, keepdims=True))
     return tf.cast(logits_gradient * scale, dtype)
@@ -170,14 +205,14 @@ def attention_probabilities(scores, scale, mask_adder, dropout_prob):
     holds 0 where attending and a large negative number elsewhere. The float32
     probabilities are kept for the gradient (recomputing the softmax costs
     more than reading them back)."""
-    uniform = _uniform_for(scores, dropout_prob)
+    seed = _dropout_seed(dropout_prob)
 
     @tf.custom_gradient
     def fused(scores):
         dropped, probabilities = _attention_forward(
-            scores, mask_adder, uniform, scale, dropout_prob)
+            scores, mask_adder, seed, scale, dropout_prob)
         return dropped, (lambda upstream: _attention_backward(
-            probabilities, uniform, upstream, scale, dropout_prob, scores.dtype))
+            probabilities, seed, upstream, scale, dropout_prob, scores.dtype))
 
     return fused(scores)
 

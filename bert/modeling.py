@@ -351,21 +351,30 @@ def create_initializer(initializer_range=0.02):
 
 def _output_layer_norm(input_tensor, residual, units, initializer_range,
                        dropout_prob, compute_dtype, fused):
-    """layer_norm(dropout(dense(input_tensor)) + residual) in float32, with
+    """(output, the output as the next products read it): output =
+    layer_norm(dropout(dense(input_tensor)) + residual) in float32, with
     variables dense/ and LayerNorm/; fused: bias, dropout, sum and LayerNorm
-    in one kernel."""
+    in one kernel, which in bf16/fp16 also gives the output's copy in that
+    type (else the output itself is returned twice)."""
     if not fused:
         output = dense(input_tensor, units, "dense", initializer_range,
                        compute_dtype=compute_dtype)
-        return layer_norm(
+        output = layer_norm(
             dropout(tf.cast(output, tf.float32), dropout_prob) + residual)
+        return output, output
     with tf1.variable_scope("dense"):
         product, bias = _product_and_bias(input_tensor, units, initializer_range,
                                           compute_dtype)
     with tf1.variable_scope("LayerNorm"):
         beta, gamma = _layer_norm_variables(units)
+    if compute_dtype == tf.float32:
+        output = kernels.bias_dropout_add_layer_norm(
+            product, bias, residual, dropout_prob, gamma, beta,
+            LAYER_NORM_EPSILON)
+        return output, output
     return kernels.bias_dropout_add_layer_norm(
-        product, bias, residual, dropout_prob, gamma, beta, LAYER_NORM_EPSILON)
+        product, bias, residual, dropout_prob, gamma, beta, LAYER_NORM_EPSILON,
+        copy_dtype=compute_dtype)
 
 
 def _intermediate(input_tensor, units, initializer_range, activation,
@@ -596,16 +605,18 @@ def transformer_model(input_tensor,
         raise ValueError("input width %d differs from hidden_size %d"
                          % (input_width, hidden_size))
 
-    # The layers work on the 2-D [batch*seq, hidden] matrix.
-    layer_input = reshape_to_matrix(input_tensor)
+    # The layers work on the 2-D [batch*seq, hidden] matrix; *_products is
+    # the same matrix as the products read it (with fused kernels in bf16 or
+    # fp16, a copy the kernel before made in that type).
+    layer_input = layer_input_products = reshape_to_matrix(input_tensor)
     all_layer_outputs = []
     for layer_index in range(num_hidden_layers):
         with tf1.variable_scope("layer_%d" % layer_index):
             with tf1.variable_scope("attention"):
                 with tf1.variable_scope("self"):
                     context = attention_layer(
-                        from_tensor=layer_input,
-                        to_tensor=layer_input,
+                        from_tensor=layer_input_products,
+                        to_tensor=layer_input_products,
                         attention_mask=attention_mask,
                         num_attention_heads=num_attention_heads,
                         size_per_head=size_per_head,
@@ -618,15 +629,17 @@ def transformer_model(input_tensor,
                         compute_dtype=compute_dtype,
                         fused_kernels=fused_kernels)
                 with tf1.variable_scope("output"):
-                    attention_output = _output_layer_norm(
-                        context, layer_input, hidden_size, initializer_range,
-                        hidden_dropout_prob, compute_dtype, fused_kernels)
+                    attention_output, attention_output_products = \
+                        _output_layer_norm(
+                            context, layer_input, hidden_size, initializer_range,
+                            hidden_dropout_prob, compute_dtype, fused_kernels)
             with tf1.variable_scope("intermediate"):
                 intermediate_output = _intermediate(
-                    attention_output, intermediate_size, initializer_range,
-                    intermediate_act_fn, compute_dtype, fused_kernels)
+                    attention_output_products, intermediate_size,
+                    initializer_range, intermediate_act_fn, compute_dtype,
+                    fused_kernels)
             with tf1.variable_scope("output"):
-                layer_output = _output_layer_norm(
+                layer_output, layer_input_products = _output_layer_norm(
                     intermediate_output, attention_output, hidden_size,
                     initializer_range, hidden_dropout_prob, compute_dtype,
                     fused_kernels)

@@ -92,6 +92,37 @@ def test_add_layer_norm_without_dropout_matches_the_formula():
         np.testing.assert_allclose(fused_grad, grad, rtol=1e-4, atol=1e-5)
 
 
+def test_add_layer_norm_copy_is_the_cast_output_and_both_gradients_count():
+    """With copy_dtype the kernel also gives its output in bfloat16 (what the
+    next products read); a loss on the output and on the copy differentiates
+    as the same loss on the output and on tf.cast(output)."""
+    rng = np.random.RandomState(8)
+    with tf.Graph().as_default():
+        inputs = add_norm_inputs(rng)
+        upstream, copy_upstream = [
+            tf.constant(rng.randn(40, 32).astype(np.float32)) for _ in range(2)]
+
+        def loss(output, copy):
+            return tf.reduce_sum(output * upstream) + tf.reduce_sum(
+                tf.cast(copy, tf.float32) * copy_upstream)
+
+        output, copy = fused_kernels.bias_dropout_add_layer_norm(
+            *inputs[:3], 0.0, *inputs[3:], modeling.LAYER_NORM_EPSILON,
+            copy_dtype=tf.bfloat16)
+        assert copy.dtype == tf.bfloat16
+        fused_loss = loss(output, copy)
+        single = fused_kernels.bias_dropout_add_layer_norm(
+            *inputs[:3], 0.0, *inputs[3:], modeling.LAYER_NORM_EPSILON)
+        single_loss = loss(single, tf.cast(single, tf.bfloat16))
+        got = run([output, copy, tf.gradients(fused_loss, inputs)])
+        expected = run([single, tf.gradients(single_loss, inputs)])
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(
+        got[1], expected[0].astype(tf.bfloat16.as_numpy_dtype))
+    for fused_grad, grad in zip(got[2], expected[1]):
+        np.testing.assert_allclose(fused_grad, grad, rtol=1e-5, atol=1e-6)
+
+
 def test_add_layer_norm_drops_scales_and_differentiates_like_dropout():
     """With dropout the kept elements of product + bias are scaled by
     1 / (1 - rate); the product's gradient is zero exactly where an element
@@ -157,6 +188,37 @@ def test_attention_dropout_keeps_scaled_probabilities():
     kept = got[got > 0]
     np.testing.assert_allclose(kept, 0.2, rtol=2 ** -8)
     assert abs((got > 0).mean() - (1 - rate)) < 0.05
+
+
+def dropout_masks(seed, steps):
+    """Where two attention dropouts (rate 0.1) in one graph kept elements, at
+    each of `steps` runs of the graph: [(first, second)] boolean arrays."""
+    with tf.Graph().as_default():
+        tf1.set_random_seed(seed)
+        scores = tf.zeros([8, 4, 32, 32], tf.float32)
+        dropped = [fused_kernels.attention_probabilities(scores, 1.0, None, 0.1) > 0
+                   for _ in range(2)]
+        with tf1.Session() as session:
+            return [session.run(dropped) for _ in range(steps)]
+
+
+def test_dropout_bits_are_new_per_call_and_step_and_repeat_with_the_seed():
+    """The in-kernel bits keep 1 - rate of the elements with no pattern along
+    a row, differ between two dropouts and between steps, and the graph's
+    seed gives the same bits again."""
+    runs = dropout_masks(seed=11, steps=2)
+    (first, second), (first_next, _) = runs
+    for mask in (first, second, first_next):
+        assert abs(mask.mean() - 0.9) < 0.005
+    flat = first.reshape(-1).astype(float)
+    assert abs(np.corrcoef(flat[:-1], flat[1:])[0, 1]) < 0.02
+    assert abs(np.corrcoef(flat, second.reshape(-1))[0, 1]) < 0.02
+    assert abs(np.corrcoef(flat, first_next.reshape(-1))[0, 1]) < 0.02
+    again = dropout_masks(seed=11, steps=2)
+    for step, masks in enumerate(runs):
+        for mask, repeated in zip(masks, again[step]):
+            np.testing.assert_array_equal(mask, repeated)
+    assert not np.array_equal(dropout_masks(seed=12, steps=1)[0][0], first)
 
 
 def compiled_kernels(graph):
