@@ -235,21 +235,26 @@ def adam_weight_decay_step(grad, var, m, v, beta_1, beta_2, epsilon,
 @_compiled
 def _adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
                               epsilon, weight_decay_rate, gradient_scale):
+    # var, m and v are the variables' resource handles (tensors): a variable
+    # passed to a compiled function would be captured by it, and the cached
+    # function would then refer to the first training's variables.
+    values = [tf.raw_ops.ReadVariableOp(resource=handle, dtype=_FLOAT)
+              for handle in (var, m, v)]
     if gradient_scale is not None:
         grad = grad * gradient_scale
     update, next_m, next_v = adam_weight_decay_step(
-        grad, var, m, v, beta_1, beta_2, epsilon, weight_decay_rate)
-    var.assign_sub(learning_rate * update)
-    m.assign(next_m)
-    v.assign(next_v)
+        grad, *values, beta_1, beta_2, epsilon, weight_decay_rate)
+    tf.raw_ops.AssignSubVariableOp(resource=var, value=learning_rate * update)
+    tf.raw_ops.AssignVariableOp(resource=m, value=next_m)
+    tf.raw_ops.AssignVariableOp(resource=v, value=next_v)
     return tf.constant(True)
 
 
 def adam_weight_decay_update(grad, var, m, v, learning_rate, beta_1, beta_2,
                              epsilon, weight_decay_rate, gradient_scale=None):
-    """optimization.AdamWeightDecayOptimizer's update of resource variable var
-    and its slots m and v from grad (times gradient_scale, a scalar tensor,
-    if given), in one pass: the op that runs it."""
+    """optimization.AdamWeightDecayOptimizer's update of float32 resource
+    variable var and its slots m and v from grad (times gradient_scale, a
+    scalar tensor, if given), in one pass: the op that runs it."""
     return _adam_weight_decay_update(
-        grad, var, m, v, learning_rate, beta_1, beta_2, epsilon,
-        weight_decay_rate, gradient_scale).op
+        grad, var.handle, m.handle, v.handle, learning_rate, beta_1, beta_2,
+        epsilon, weight_decay_rate, gradient_scale).op

@@ -34,14 +34,15 @@ def tiny_features(count):
     return features
 
 
-def tiny_spec_fn():
-    """The model function of a tiny BERT classifier, 10 planned steps."""
-    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=99))
+def tiny_spec_fn(vocab_size=99, **options):
+    """The model function of a tiny BERT classifier, 10 planned steps;
+    options go to spec_fn_builder."""
+    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=vocab_size))
     return spec_fn_builder(
         config, num_labels=2, init_checkpoint=None, learning_rate=1e-3,
         num_train_steps=10, num_warmup_steps=0, use_tpu=False,
         use_one_hot_embeddings=False,
-        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False))
+        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False), **options)
 
 
 def make_runtime(model_dir, **options):
