@@ -40,6 +40,7 @@ SETTINGS = [
     Setting("bf16 autocast + grouped by length", True, True, True, False),
     Setting("bf16 autocast + grouped by length + torch.compile", True, True, True,
             True),
+    Setting("fp32 cut to longest + grouped by length", False, True, True, False),
 ]
 
 

@@ -8,6 +8,7 @@ import tensorflow as tf
 from absl import flags
 
 from bert import run_classifier
+from bert.classifier import hardware, run_config
 from bert.classifier.run_config import RunConfig
 
 
@@ -47,15 +48,40 @@ def test_from_flags_and_frozen():
 
 
 def test_fast_preset_per_device_and_explicit_flags_win():
+    native, _ = hardware.native_bf16(False)
     cpu = parsed("--fast")
     assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length,
-            cpu.fused_kernels) == ("bf16", True, True, True)
+            cpu.fused_kernels) == ("bf16" if native else "fp32", True, True, True)
     tpu = parsed("--fast", "--use_tpu")
     assert (tpu.precision, tpu.bucket_by_length, tpu.fused_kernels) == (
         "bf16", False, False)
     assert parsed("--fast", "--precision=fp32").precision == "fp32"
+    assert parsed("--fast", "--precision=bf16").precision == "bf16"
     assert not parsed("--fast", "--nofused_kernels").fused_kernels
     assert (parsed().precision, parsed().fused_kernels) == ("fp32", False)
+
+
+def test_fast_takes_bf16_only_where_the_hardware_multiplies_it():
+    assert run_config.fast_preset(False, True)["precision"] == "bf16"
+    assert run_config.fast_preset(False, False) == {
+        "precision": "fp32", "dynamic_padding": True, "bucket_by_length": True,
+        "fused_kernels": True}
+    assert hardware.native_bf16(True) == (True, "a TPU")
+    assert hardware.native_bf16(False, gpus=[(8, 0), (9, 0)], flags=set())[0]
+    assert not hardware.native_bf16(False, gpus=[(7, 0)], flags={"amx_bf16"})[0]
+    assert hardware.native_bf16(False, gpus=[], flags={"avx2", "amx_bf16"}) == (
+        True, "a CPU with amx_bf16")
+    assert hardware.native_bf16(False, gpus=[], flags={"avx512f", "avx512_bf16"})[0]
+    assert hardware.native_bf16(False, gpus=[], flags={"avx2", "avx512f"}) == (
+        False, "a CPU without avx512_bf16 or amx_bf16")
+
+
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16\n"
+                       "processor\t: 1\nflags\t\t: fpu avx2 amx_bf16\n")
+    assert hardware.cpu_flags(str(cpuinfo)) == {"fpu", "avx2", "amx_bf16"}
+    assert hardware.cpu_flags(str(tmp_path / "missing")) == set()
 
 
 def test_a_saved_config_from_before_a_training_field_existed_still_matches():

@@ -203,9 +203,10 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "same maths in fewer passes over memory. Off TPU.")
     define.bool(
         "fast", False,
-        "The fastest setting that keeps accuracy: --precision=bf16 plus, off TPU, "
-        "--dynamic_padding, --bucket_by_length and --fused_kernels. Flags given "
-        "explicitly win.")
+        "The fastest setting that keeps accuracy: --precision=bf16 where the "
+        "hardware multiplies bf16 (TPU, GPU of compute capability 8.0+, CPU with "
+        "AVX-512 BF16 or AMX; else fp32) plus, off TPU, --dynamic_padding, "
+        "--bucket_by_length and --fused_kernels. Flags given explicitly win.")
     define.integer(
         "gradient_accumulation_steps", 1,
         "Split each training batch into this many micro-batches and apply their "

@@ -11,6 +11,8 @@ from typing import Optional, Tuple
 
 import tensorflow as tf
 
+from bert.classifier import hardware
+
 # --precision -> the dtype of the encoder's matrix products.
 COMPUTE_DTYPES = {"fp32": tf.float32, "bf16": tf.bfloat16, "fp16": tf.float16}
 RUN_CONFIG_FILE = "run_config.json"
@@ -27,15 +29,16 @@ PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint",
                "labels_file")
 
 
-def fast_preset(use_tpu):
+def fast_preset(use_tpu, native_bf16):
     """--fast: the fastest settings that keep accuracy on the device: bf16
-    products, and on CPU/GPU dynamic padding with length-bucketed batches and
-    fused kernels (on a TPU, XLA compiles the whole step; TPUs need fixed
-    shapes)."""
+    products where the hardware multiplies bf16 natively (else fp32), and on
+    CPU/GPU dynamic padding with length-bucketed batches and fused kernels
+    (on a TPU, XLA compiles the whole step; TPUs need fixed shapes)."""
+    precision = "bf16" if native_bf16 else "fp32"
     if use_tpu:
-        return {"precision": "bf16"}
-    return {"precision": "bf16", "dynamic_padding": True, "bucket_by_length": True,
-            "fused_kernels": True}
+        return {"precision": precision}
+    return {"precision": precision, "dynamic_padding": True,
+            "bucket_by_length": True, "fused_kernels": True}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,8 +113,13 @@ class RunConfig(object):
             values["label_list"] = tuple(values["label_list"])
         if values["fast"]:
             given = {name for name in values if flag_values[name].present}
+            native, machine = hardware.native_bf16(values["use_tpu"])
+            if "precision" not in given:
+                tf.compat.v1.logging.info(
+                    "--fast: %s products (%s)", "bf16" if native else "fp32",
+                    machine)
             values.update({name: value for name, value in fast_preset(
-                values["use_tpu"]).items() if name not in given})
+                values["use_tpu"], native).items() if name not in given})
         return cls(**values)
 
     def to_json(self):
