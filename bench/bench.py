@@ -57,21 +57,22 @@ PRECISIONS = ("fp32", "bf16")
 FAST_NAME = "--fast"
 Setting = collections.namedtuple(
     "Setting", "name precision dynamic_padding bucket_by_length fused_kernels "
-    "use_xla")
+    "use_xla cls_only_last_layer", defaults=(False,))
 
 
 def fast_setting():
     """--fast as run_classifier resolves it on this machine (bf16 products
     only where the hardware multiplies bf16)."""
     preset = fast_preset(False, hardware.native_bf16(False)[0])
-    return Setting("%s + bucketing + fused kernels (%s)" % (
-        preset["precision"], FAST_NAME), preset["precision"],
-        preset["dynamic_padding"], preset["bucket_by_length"],
-        preset["fused_kernels"], False)
+    return Setting("%s + bucketing + fused kernels + [CLS]-only last layer (%s)"
+                   % (preset["precision"], FAST_NAME), preset["precision"],
+                   preset["dynamic_padding"], preset["bucket_by_length"],
+                   preset["fused_kernels"], False, preset["cls_only_last_layer"])
 
 
 # The first is the reference's setting; the eighth is --fast off TPU as this
-# machine resolves it (10 and 11 are its fp32 and bf16 forms).
+# machine resolves it (10 and 11 are its fp32 and bf16 forms without the
+# [CLS]-only last layer).
 SETTINGS = [
     Setting("fp32 padded (reference)", "fp32", False, False, False, False),
     Setting("fp32 dynamic padding", "fp32", True, False, False, False),
@@ -183,12 +184,19 @@ def matmul_peak(dtype, size=2048, repeats=20):
     return 2.0 * size ** 3 / np.median(times) / 1e9
 
 
-def flops_per_example(config, length):
-    """Forward-pass FLOPs of the encoder's matrix products for one sequence."""
+def flops_per_example(config, length, cls_only_last_layer=False):
+    """Forward-pass FLOPs of the encoder's matrix products for one sequence
+    (with cls_only_last_layer, as computed: the last layer's keys and values
+    for every token, the rest of it for [CLS] alone)."""
     hidden, inner = config.hidden_size, config.intermediate_size
-    per_token = 2 * (4 * hidden * hidden + 2 * hidden * inner)  # QKV, out, FFN
-    per_token += 2 * 2 * length * hidden  # scores and context
-    return config.num_hidden_layers * per_token * length
+    keys_and_values = 2 * 2 * hidden * hidden
+    # Q, attention output, FFN; then scores and context.
+    per_query = 2 * (2 * hidden * hidden + 2 * hidden * inner) + 2 * 2 * length * hidden
+    layers = config.num_hidden_layers
+    if not cls_only_last_layer:
+        return layers * (keys_and_values + per_query) * length
+    return ((layers - 1) * (keys_and_values + per_query) * length
+            + keys_and_values * length + per_query)
 
 
 def mean_batch_length(lengths, setting, rng, samples=2000):
@@ -226,7 +234,8 @@ def run_config_for(setting, minilm_dir, model_dir, runtime):
         predict_batch_size=BATCH_SIZE, save_checkpoints_steps=10 ** 6,
         precision=setting.precision, dynamic_padding=setting.dynamic_padding,
         bucket_by_length=setting.bucket_by_length, use_xla=setting.use_xla,
-        fused_kernels=setting.fused_kernels, runtime=runtime)
+        fused_kernels=setting.fused_kernels,
+        cls_only_last_layer=setting.cls_only_last_layer, runtime=runtime)
 
 
 def runtime_for(run_config, config):
@@ -364,7 +373,8 @@ def main():
                 setting, config, tokenizer, data, work, args.steps, args.warmup,
                 args, runtime_name)
             length = mean_batch_length(lengths, setting, rng)
-            train_gflops = 3 * flops_per_example(config, length) * train_rate / 1e9
+            train_gflops = 3 * flops_per_example(
+                config, length, setting.cls_only_last_layer) * train_rate / 1e9
             name = setting.name
             if len(runtimes) > 1:
                 name += ", " + resolve(runtime_name)

@@ -115,6 +115,11 @@ class BertModel(object):
     tf.bfloat16 or tf.float16 runs the encoder's matrix products in that type;
     variables, LayerNorm, softmax and the outputs stay float32. fused_kernels
     computes the encoder's elementwise work with fused_kernels.py.
+    cls_only_last_layer: the pooler reads the last layer as computed for
+    [CLS] alone (queries, attention output and feed-forward on one row per
+    example): the same pooled output up to rounding, for a fraction of the
+    last layer's work where nothing else is run. The sequence output is still
+    the whole last layer, computed when something needs it.
     """
 
     def __init__(self,
@@ -126,7 +131,8 @@ class BertModel(object):
                  use_one_hot_embeddings=False,
                  scope=None,
                  compute_dtype=tf.float32,
-                 fused_kernels=False):
+                 fused_kernels=False,
+                 cls_only_last_layer=False):
         config = copy.deepcopy(config)
         if not is_training:
             config.hidden_dropout_prob = 0.0
@@ -163,24 +169,20 @@ class BertModel(object):
             with tf1.variable_scope("encoder"):
                 attention_mask = create_attention_mask_from_input_mask(
                     input_ids, input_mask)
-                self.all_encoder_layers = transformer_model(
-                    self.embedding_output,
-                    attention_mask=attention_mask,
-                    hidden_size=config.hidden_size,
-                    num_hidden_layers=config.num_hidden_layers,
-                    num_attention_heads=config.num_attention_heads,
-                    intermediate_size=config.intermediate_size,
-                    intermediate_act_fn=activation,
-                    hidden_dropout_prob=config.hidden_dropout_prob,
-                    attention_probs_dropout_prob=config.attention_probs_dropout_prob,
-                    initializer_range=config.initializer_range,
-                    do_return_all_layers=True,
-                    compute_dtype=compute_dtype,
-                    fused_kernels=fused_kernels)
+                self.all_encoder_layers, cls_output = _encoder(
+                    self.embedding_output, attention_mask,
+                    config.num_hidden_layers, _LayerSettings(
+                        config.hidden_size, config.num_attention_heads,
+                        config.intermediate_size, activation,
+                        config.hidden_dropout_prob,
+                        config.attention_probs_dropout_prob,
+                        config.initializer_range, compute_dtype, fused_kernels),
+                    cls_only_last_layer)
             self.sequence_output = self.all_encoder_layers[-1]
 
             with tf1.variable_scope("pooler"):
-                first_token = self.sequence_output[:, 0, :]
+                first_token = (self.sequence_output[:, 0, :] if cls_output is None
+                               else cls_output)
                 self.pooled_output = dense(
                     first_token, config.hidden_size, "dense",
                     config.initializer_range, activation=tf.tanh)
@@ -594,61 +596,121 @@ def transformer_model(input_tensor,
     GELU and each bias + dropout + residual + LayerNorm are compiled kernels
     (fused_kernels.py): the same maths in fewer passes.
     """
-    if hidden_size % num_attention_heads != 0:
+    all_layer_outputs, _ = _encoder(
+        input_tensor, attention_mask, num_hidden_layers, _LayerSettings(
+            hidden_size, num_attention_heads, intermediate_size,
+            intermediate_act_fn, hidden_dropout_prob,
+            attention_probs_dropout_prob, initializer_range, compute_dtype,
+            fused_kernels))
+    if do_return_all_layers:
+        return all_layer_outputs
+    return all_layer_outputs[-1]
+
+
+# What every Transformer layer of one encoder is built with.
+_LayerSettings = collections.namedtuple(
+    "_LayerSettings", "hidden_size num_attention_heads intermediate_size "
+    "intermediate_act_fn hidden_dropout_prob attention_probs_dropout_prob "
+    "initializer_range compute_dtype fused_kernels")
+
+
+def _first_rows(matrix, batch_size, seq_length):
+    """The first position's row of each example of a [batch*seq, width]
+    matrix: [batch, width]."""
+    width = matrix.shape[-1]
+    return tf.reshape(matrix, [batch_size, seq_length, width])[:, 0, :]
+
+
+def _encoder(input_tensor, attention_mask, num_layers, settings,
+             cls_only_last_layer=False):
+    """The layers `layer_0`.. over [batch, seq, hidden] input: (every layer's
+    [batch, seq, hidden] float32 output, and with cls_only_last_layer the
+    last layer once more for each example's first position ([CLS]) alone,
+    [batch, hidden], else None).
+
+    That second last layer shares the last layer's variables; its queries,
+    attention output and feed-forward take one row per example, its keys and
+    values every row, so its output equals the last layer's first rows up to
+    rounding, and a graph that needs no other row runs only it.
+    """
+    if settings.hidden_size % settings.num_attention_heads != 0:
         raise ValueError(
             "hidden_size %d is not a multiple of num_attention_heads %d"
-            % (hidden_size, num_attention_heads))
-    size_per_head = hidden_size // num_attention_heads
+            % (settings.hidden_size, settings.num_attention_heads))
     input_shape = get_shape_list(input_tensor, expected_rank=3)
     batch_size, seq_length, input_width = input_shape
-    if input_width != hidden_size:
+    if input_width != settings.hidden_size:
         raise ValueError("input width %d differs from hidden_size %d"
-                         % (input_width, hidden_size))
+                         % (input_width, settings.hidden_size))
 
-    # The layers work on the 2-D [batch*seq, hidden] matrix; *_products is
-    # the same matrix as the products read it (with fused kernels in bf16 or
-    # fp16, a copy the kernel before made in that type).
+    # The layers work on [batch*seq, hidden] rows; *_products is a layer's
+    # input as its products read it (with fused kernels in bf16 or fp16, the
+    # copy in that type the kernel before made).
     layer_input = layer_input_products = reshape_to_matrix(input_tensor)
-    all_layer_outputs = []
-    for layer_index in range(num_hidden_layers):
-        with tf1.variable_scope("layer_%d" % layer_index):
-            with tf1.variable_scope("attention"):
-                with tf1.variable_scope("self"):
-                    context = attention_layer(
-                        from_tensor=layer_input_products,
-                        to_tensor=layer_input_products,
-                        attention_mask=attention_mask,
-                        num_attention_heads=num_attention_heads,
-                        size_per_head=size_per_head,
-                        attention_probs_dropout_prob=attention_probs_dropout_prob,
-                        initializer_range=initializer_range,
-                        do_return_2d_tensor=True,
-                        batch_size=batch_size,
-                        from_seq_length=seq_length,
-                        to_seq_length=seq_length,
-                        compute_dtype=compute_dtype,
-                        fused_kernels=fused_kernels)
-                with tf1.variable_scope("output"):
-                    attention_output, attention_output_products = \
-                        _output_layer_norm(
-                            context, layer_input, hidden_size, initializer_range,
-                            hidden_dropout_prob, compute_dtype, fused_kernels)
-            with tf1.variable_scope("intermediate"):
-                intermediate_output = _intermediate(
-                    attention_output_products, intermediate_size,
-                    initializer_range, intermediate_act_fn, compute_dtype,
-                    fused_kernels)
-            with tf1.variable_scope("output"):
-                layer_output, layer_input_products = _output_layer_norm(
-                    intermediate_output, attention_output, hidden_size,
-                    initializer_range, hidden_dropout_prob, compute_dtype,
-                    fused_kernels)
-            layer_input = layer_output
-            all_layer_outputs.append(layer_output)
-    if do_return_all_layers:
-        return [reshape_from_matrix(output, input_shape)
-                for output in all_layer_outputs]
-    return reshape_from_matrix(all_layer_outputs[-1], input_shape)
+    outputs = []
+    for index in range(num_layers):
+        last_input, last_input_products = layer_input, layer_input_products
+        with tf1.variable_scope("layer_%d" % index):
+            layer_input, layer_input_products = _transformer_layer(
+                settings, last_input, last_input_products, attention_mask,
+                batch_size, seq_length)
+        outputs.append(layer_input)
+    # Reshaped after the loop, as the release does: graph-seeded dropout
+    # takes its op seeds from the order ops are made in.
+    outputs = [reshape_from_matrix(output, input_shape) for output in outputs]
+    first_token_output = None
+    if cls_only_last_layer:
+        with tf1.variable_scope("layer_%d" % (num_layers - 1), reuse=True):
+            first_token_output, _ = _transformer_layer(
+                settings, last_input, last_input_products, attention_mask,
+                batch_size, seq_length, first_token_only=True)
+    return outputs, first_token_output
+
+
+def _transformer_layer(settings, layer_input, layer_input_products,
+                       attention_mask, batch_size, seq_length,
+                       first_token_only=False):
+    """One Transformer layer in the current variable scope: (output, the
+    output as the next products read it), [batch*seq, hidden] float32 rows
+    (first_token_only: [batch, hidden], the first positions' rows alone)."""
+    queries_from, residual, from_length = layer_input_products, layer_input, seq_length
+    if first_token_only:
+        queries_from = _first_rows(layer_input_products, batch_size, seq_length)
+        residual = _first_rows(layer_input, batch_size, seq_length)
+        attention_mask = attention_mask[:, :1, :]
+        from_length = 1
+    with tf1.variable_scope("attention"):
+        with tf1.variable_scope("self"):
+            context = attention_layer(
+                from_tensor=queries_from,
+                to_tensor=layer_input_products,
+                attention_mask=attention_mask,
+                num_attention_heads=settings.num_attention_heads,
+                size_per_head=(settings.hidden_size
+                               // settings.num_attention_heads),
+                attention_probs_dropout_prob=settings.attention_probs_dropout_prob,
+                initializer_range=settings.initializer_range,
+                do_return_2d_tensor=True,
+                batch_size=batch_size,
+                from_seq_length=from_length,
+                to_seq_length=seq_length,
+                compute_dtype=settings.compute_dtype,
+                fused_kernels=settings.fused_kernels)
+        with tf1.variable_scope("output"):
+            attention_output, attention_output_products = _output_layer_norm(
+                context, residual, settings.hidden_size,
+                settings.initializer_range, settings.hidden_dropout_prob,
+                settings.compute_dtype, settings.fused_kernels)
+    with tf1.variable_scope("intermediate"):
+        intermediate_output = _intermediate(
+            attention_output_products, settings.intermediate_size,
+            settings.initializer_range, settings.intermediate_act_fn,
+            settings.compute_dtype, settings.fused_kernels)
+    with tf1.variable_scope("output"):
+        return _output_layer_norm(
+            intermediate_output, attention_output, settings.hidden_size,
+            settings.initializer_range, settings.hidden_dropout_prob,
+            settings.compute_dtype, settings.fused_kernels)
 
 
 def get_shape_list(tensor, expected_rank=None, name=None):

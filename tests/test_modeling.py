@@ -222,7 +222,19 @@ def test_gelu_is_a_plain_function_and_its_training_form_the_same_values():
     assert modeling.training_activation(tf.nn.relu) is tf.nn.relu
 
 
-def bert_graph_ops(is_training, compute_dtype=tf.float32):
+def ancestors(ops):
+    """The names of ops and of the ops they depend on."""
+    seen, stack = set(), list(ops)
+    while stack:
+        op = stack.pop()
+        if op.name not in seen:
+            seen.add(op.name)
+            stack.extend(tensor.op for tensor in op.inputs)
+            stack.extend(op.control_inputs)
+    return seen
+
+
+def bert_graph_ops(is_training, compute_dtype=tf.float32, **options):
     """(every op, the ops that none of the outputs nor a variable's
     initialisation depends on, variables' own bookkeeping ops apart) of a
     BertModel graph."""
@@ -232,19 +244,13 @@ def bert_graph_ops(is_training, compute_dtype=tf.float32):
             tiny_config(), is_training, tf.constant(random_ids(2, 5, 99)),
             input_mask=tf.ones([2, 5], tf.int32),
             token_type_ids=tf.zeros([2, 5], tf.int32),
-            compute_dtype=compute_dtype)
+            compute_dtype=compute_dtype, **options)
         outputs = [model.get_pooled_output(), model.get_sequence_output(),
                    model.get_embedding_output(), model.get_embedding_table()]
         outputs += model.get_all_encoder_layers()
         variables = tf1.global_variables()
-    needed = set()
-    stack = [tensor.op for tensor in outputs] + [v.initializer for v in variables]
-    while stack:
-        op = stack.pop()
-        if op.name not in needed:
-            needed.add(op.name)
-            stack.extend(tensor.op for tensor in op.inputs)
-            stack.extend(op.control_inputs)
+    needed = ancestors([tensor.op for tensor in outputs]
+                       + [v.initializer for v in variables])
     own = tuple(variable.op.name + "/" for variable in variables)
     return graph.get_operations(), [
         op for op in graph.get_operations()
@@ -263,6 +269,75 @@ def test_a_float32_graph_holds_no_op_that_no_output_needs(is_training):
     ops, unneeded = bert_graph_ops(is_training)
     assert unneeded == []
     assert custom_gradients(ops) == []
+
+
+def test_with_cls_only_last_layer_every_op_still_serves_an_output():
+    _, unneeded = bert_graph_ops(is_training=True, cls_only_last_layer=True)
+    assert unneeded == []
+
+
+def pooled_and_gradients(config, is_training, ids, mask, **options):
+    """(pooled output, its sum's gradients by variable name, the ops they
+    need) of a BertModel with a graph seed."""
+    with tf.Graph().as_default():
+        tf1.set_random_seed(3)
+        model = modeling.BertModel(config, is_training, tf.constant(ids),
+                                   input_mask=tf.constant(mask), **options)
+        pooled = model.get_pooled_output()
+        variables = tf1.trainable_variables()
+        gradients = [tf.convert_to_tensor(gradient) for gradient in
+                     tf.gradients(tf.reduce_sum(pooled * pooled), variables)]
+        needed = ancestors(tensor.op for tensor in [pooled] + gradients)
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            pooled, gradients = session.run([pooled, gradients])
+    return pooled, {v.op.name: g for v, g in zip(variables, gradients)}, needed
+
+
+@pytest.mark.parametrize("options, tolerance", [
+    ({}, 1e-5),
+    ({"fused_kernels": True}, 1e-5),
+    ({"fused_kernels": True, "compute_dtype": tf.bfloat16}, 2e-2),
+])
+def test_cls_only_last_layer_same_pooled_output_and_gradients_less_work(
+        options, tolerance):
+    """Without dropout, the pooled output and every gradient equal the whole
+    last layer's; the last layer's feed-forward then runs on [CLS] rows only:
+    the pooled output no longer needs the whole layer's products."""
+    config = tiny_config(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    ids = random_ids(3, 7, 99)
+    mask = np.array([[1] * 7, [1] * 4 + [0] * 3, [1] * 2 + [0] * 5], np.int32)
+    whole, whole_gradients, whole_ops = pooled_and_gradients(
+        config, True, ids, mask, **options)
+    cls_only, cls_only_gradients, cls_only_ops = pooled_and_gradients(
+        config, True, ids, mask, cls_only_last_layer=True, **options)
+    np.testing.assert_allclose(cls_only, whole, rtol=tolerance, atol=tolerance)
+    assert sorted(cls_only_gradients) == sorted(whole_gradients)
+    for name, gradient in whole_gradients.items():
+        np.testing.assert_allclose(cls_only_gradients[name], gradient,
+                                   rtol=tolerance, atol=tolerance, err_msg=name)
+    last_feed_forward = "bert/encoder/layer_1/intermediate/dense/MatMul"
+    assert last_feed_forward in whole_ops
+    assert last_feed_forward not in cls_only_ops
+    assert last_feed_forward.replace("layer_1", "layer_1_1") in cls_only_ops
+
+
+def test_cls_only_last_layer_keeps_the_whole_sequence_output():
+    config = tiny_config()
+    with tf.Graph().as_default():
+        ids = tf.constant(random_ids(2, 5, 99))
+        model = modeling.BertModel(config, False, ids, cls_only_last_layer=True)
+        tf1.get_variable_scope().reuse_variables()
+        whole = modeling.BertModel(config, False, ids, scope="bert")
+        assert len(tf1.global_variables()) == len(expected_names(2))
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            sequence, whole_sequence, pooled, whole_pooled = session.run([
+                model.get_sequence_output(), whole.get_sequence_output(),
+                model.get_pooled_output(), whole.get_pooled_output()])
+    assert sequence.shape == (2, 5, 32)
+    np.testing.assert_array_equal(sequence, whole_sequence)
+    np.testing.assert_allclose(pooled, whole_pooled, atol=1e-5)
 
 
 def test_a_bfloat16_training_graph_has_the_written_gelu_gradient():

@@ -342,7 +342,8 @@ def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
         assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
     assert names["--fast"] == names["--precision=fp32"]
     with open(str(tmp_path / "fast" / "run_config.json")) as reader:
-        assert '"fused_kernels": true' in reader.read()
+        saved = json.load(reader)
+    assert saved["fused_kernels"] and saved["cls_only_last_layer"]
     # --fast ran the kernels, bf16 products and length-bucketed input (grouped
     # by window); fp32 ran none of these.
     kernels = {"attention_forward", "attention_backward", "bias_gelu_forward",
@@ -352,9 +353,12 @@ def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
     assert compiled_kernels(graphs["--precision=fp32"]) == set()
     assert tf.bfloat16 in matrix_product_types(graphs["--fast"])
     assert matrix_product_types(graphs["--precision=fp32"]) == {tf.float32}
-    for mode, bucketed in (("--fast", True), ("--precision=fp32", False)):
+    for mode, fast in (("--fast", True), ("--precision=fp32", False)):
         ops = {node.op for node in graphs[mode].node}
-        assert ("GroupByWindowDataset" in ops) == bucketed, mode
+        assert ("GroupByWindowDataset" in ops) == fast, mode
+        # The last layer (layer_1) again for [CLS] alone, under its own name.
+        assert any(node.name.startswith("bert/encoder/layer_1_1/")
+                   for node in graphs[mode].node) == fast, mode
 
 
 def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(

@@ -51,21 +51,24 @@ def test_fast_preset_per_device_and_explicit_flags_win():
     native, _ = hardware.native_bf16(False)
     cpu = parsed("--fast")
     assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length,
-            cpu.fused_kernels) == ("bf16" if native else "fp32", True, True, True)
+            cpu.fused_kernels, cpu.cls_only_last_layer) == (
+                "bf16" if native else "fp32", True, True, True, True)
     tpu = parsed("--fast", "--use_tpu")
-    assert (tpu.precision, tpu.bucket_by_length, tpu.fused_kernels) == (
-        "bf16", False, False)
+    assert (tpu.precision, tpu.bucket_by_length, tpu.fused_kernels,
+            tpu.cls_only_last_layer) == ("bf16", False, False, True)
     assert parsed("--fast", "--precision=fp32").precision == "fp32"
     assert parsed("--fast", "--precision=bf16").precision == "bf16"
     assert not parsed("--fast", "--nofused_kernels").fused_kernels
-    assert (parsed().precision, parsed().fused_kernels) == ("fp32", False)
+    assert not parsed("--fast", "--nocls_only_last_layer").cls_only_last_layer
+    assert (parsed().precision, parsed().fused_kernels,
+            parsed().cls_only_last_layer) == ("fp32", False, False)
 
 
 def test_fast_takes_bf16_only_where_the_hardware_multiplies_it():
     assert run_config.fast_preset(False, True)["precision"] == "bf16"
     assert run_config.fast_preset(False, False) == {
-        "precision": "fp32", "dynamic_padding": True, "bucket_by_length": True,
-        "fused_kernels": True}
+        "precision": "fp32", "cls_only_last_layer": True, "dynamic_padding": True,
+        "bucket_by_length": True, "fused_kernels": True}
     assert hardware.native_bf16(True) == (True, "a TPU")
     assert hardware.native_bf16(False, gpus=[(8, 0), (9, 0)], flags=set())[0]
     assert not hardware.native_bf16(False, gpus=[(7, 0)], flags={"amx_bf16"})[0]

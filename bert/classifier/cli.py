@@ -186,7 +186,7 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "Always off with --use_tpu (TPUs need fixed shapes).")
     define.bool(
         "bucket_by_length", False,
-        "Training batches group examples of similar length (16-token buckets): "
+        "Training batches group examples of similar length (8-token buckets): "
         "less padding, but a different batch composition than the reference.")
     define.enum(
         "precision", "fp32", ["fp32", "bf16", "fp16"],
@@ -202,11 +202,18 @@ def define_flags(flag_values=flags.FLAGS, module_name=None):
         "the optimizer's update as XLA-compiled kernels (fused_kernels.py): the "
         "same maths in fewer passes over memory. Off TPU.")
     define.bool(
+        "cls_only_last_layer", False,
+        "The last encoder layer computes its queries, attention output and "
+        "feed-forward for [CLS] alone, the one position the classifier reads "
+        "(its keys and values still from every token): the same outputs up to "
+        "rounding, for about a sixth of that layer's work.")
+    define.bool(
         "fast", False,
         "The fastest setting that keeps accuracy: --precision=bf16 where the "
         "hardware multiplies bf16 (TPU, GPU of compute capability 8.0+, CPU with "
         "AVX-512 BF16 or AMX; else fp32) plus, off TPU, --dynamic_padding, "
-        "--bucket_by_length and --fused_kernels. Flags given explicitly win.")
+        "--bucket_by_length and --fused_kernels; --cls_only_last_layer "
+        "everywhere. Flags given explicitly win.")
     define.integer(
         "gradient_accumulation_steps", 1,
         "Split each training batch into this many micro-batches and apply their "

@@ -43,14 +43,16 @@ def as_tpu_estimator_spec(spec):
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
                  labels, num_labels, use_one_hot_embeddings, regression=False,
-                 compute_dtype=tf.float32, fused_kernels=False, multi_label=False):
+                 compute_dtype=tf.float32, fused_kernels=False, multi_label=False,
+                 cls_only_last_layer=False):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
     Returns (loss, per_example_loss, logits, probabilities). With regression
     (num_labels 1) the loss is the squared error and the last element holds
     the predicted scores. With multi_label (labels multi-hot) each label has
     its own sigmoid probability and the loss is binary cross-entropy,
-    averaged over labels and examples.
+    averaged over labels and examples. cls_only_last_layer: the pooled
+    output from the last layer computed for [CLS] alone (BertModel's).
     """
     model = modeling.BertModel(
         config=bert_config,
@@ -60,7 +62,8 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
         token_type_ids=segment_ids,
         use_one_hot_embeddings=use_one_hot_embeddings,
         compute_dtype=compute_dtype,
-        fused_kernels=fused_kernels)
+        fused_kernels=fused_kernels,
+        cls_only_last_layer=cls_only_last_layer)
     output_layer = model.get_pooled_output()
     hidden_size = output_layer.shape[-1]
 
@@ -165,7 +168,8 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
                      use_one_hot_embeddings, metric_fn=None, regression=False,
                      compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                     fused_kernels=False, multi_label=False):
+                     fused_kernels=False, multi_label=False,
+                     cls_only_last_layer=False):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     It returns a TPUEstimatorSpec; on TensorFlow without Estimator (2.16+),
@@ -176,7 +180,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         bert_config, num_labels, init_checkpoint, learning_rate,
         num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
         metric_fn, regression, compute_dtype, gradient_accumulation_steps,
-        fused_kernels, multi_label)
+        fused_kernels, multi_label, cls_only_last_layer)
     if not has_estimator():
         return spec_fn
 
@@ -190,7 +194,8 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                     num_train_steps, num_warmup_steps, use_tpu,
                     use_one_hot_embeddings, metric_fn=None, regression=False,
                     compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                    fused_kernels=False, multi_label=False):
+                    fused_kernels=False, multi_label=False,
+                    cls_only_last_layer=False):
     """Returns a spec_fn(features, labels, mode, params) -> ModelSpec.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
@@ -199,8 +204,8 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     elementwise work and the optimizer's update as compiled kernels
     (fused_kernels.py; evaluation and prediction, whose batches come in many
     shapes, run op by op). multi_label: sigmoid outputs (create_model); give
-    a multi-label metric_fn. Predictions are "probabilities", or "scores"
-    for regression.
+    a multi-label metric_fn. cls_only_last_layer: create_model's. Predictions
+    are "probabilities", or "scores" for regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
 
@@ -222,7 +227,7 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
             use_one_hot_embeddings, regression, compute_dtype,
-            fused_kernels and is_training, multi_label)
+            fused_kernels and is_training, multi_label, cls_only_last_layer)
         scaffold_fn = None
         if not (params or {}).get(INIT_CHECKPOINT_LOADED_BY_RUNTIME):
             scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)

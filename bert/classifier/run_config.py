@@ -31,14 +31,16 @@ PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint",
 
 def fast_preset(use_tpu, native_bf16):
     """--fast: the fastest settings that keep accuracy on the device: bf16
-    products where the hardware multiplies bf16 natively (else fp32), and on
-    CPU/GPU dynamic padding with length-bucketed batches and fused kernels
-    (on a TPU, XLA compiles the whole step; TPUs need fixed shapes)."""
-    precision = "bf16" if native_bf16 else "fp32"
-    if use_tpu:
-        return {"precision": precision}
-    return {"precision": precision, "dynamic_padding": True,
-            "bucket_by_length": True, "fused_kernels": True}
+    products where the hardware multiplies bf16 natively (else fp32), the
+    last layer for [CLS] alone, and on CPU/GPU dynamic padding with
+    length-bucketed batches and fused kernels (on a TPU, XLA compiles the
+    whole step; TPUs need fixed shapes)."""
+    preset = {"precision": "bf16" if native_bf16 else "fp32",
+              "cls_only_last_layer": True}
+    if not use_tpu:
+        preset.update(dynamic_padding=True, bucket_by_length=True,
+                      fused_kernels=True)
+    return preset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +99,7 @@ class RunConfig(object):
     precision: str = "fp32"
     use_xla: bool = False
     fused_kernels: bool = False
+    cls_only_last_layer: bool = False
     gradient_accumulation_steps: int = 1
     distribution_strategy: str = "none"
     cluster_timeout_secs: int = 600

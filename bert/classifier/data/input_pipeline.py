@@ -7,7 +7,8 @@ from bert.classifier.data.features import (LABEL_FEATURE, REAL_EXAMPLE_FEATURE,
                                            SEQUENCE_FEATURES)
 
 SHUFFLE_BUFFER_SIZE = 100
-BUCKET_WIDTH = 16
+# --bucket_by_length: a batch holds lengths within this many tokens.
+BUCKET_WIDTH = 8
 # With fused kernels, training batches are cut to a multiple of this length:
 # the kernels compile once per shape, so fewer shapes (a few tokens of extra
 # padding) save compilations.
@@ -65,7 +66,7 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
     dynamic_padding each batch is cut to its longest real sequence, rounded up
     to a multiple of length_multiple (not on TPU: shapes must be fixed).
     With bucket_by_length (training only) a batch is drawn from examples whose
-    lengths fall in the same 16-token bucket, so it holds less padding.
+    lengths fall in the same 8-token bucket, so it holds less padding.
     Under a multi-worker tf.distribute strategy each worker reads its own
     shard of the file (input_context).
     """

@@ -50,7 +50,8 @@ def model_arguments(config, bert_config, processor, num_train_steps,
         compute_dtype=config.compute_dtype,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         fused_kernels=config.fused_kernels,
-        multi_label=processor.multi_label)
+        multi_label=processor.multi_label,
+        cls_only_last_layer=config.cls_only_last_layer)
 
 
 def make_strategy(config):
