@@ -77,8 +77,7 @@ bench-peer: minilm $(PEER_VENV)/.installed
 
 # Where a --fast training step's time goes, by op type and node.
 profile: minilm
-	$(PY) bench/profile_step.py --precision=bf16 --dynamic_padding --bucket_by_length \
-	  --fused_kernels --nodes
+	$(PY) bench/profile_step.py --fast --nodes
 
 clean:
 	rm -rf $(BUILD)

@@ -5,8 +5,9 @@ TensorFlow's step stats and prints, for the chosen setting, the op types that
 take the most op time (summed over threads, so it can exceed the wall time),
 grouped into matrix products, the optimizer, and the rest.
 
-    python bench/profile_step.py [--precision bf16] [--dynamic_padding]
-        [--bucket_by_length] [--fused_kernels]
+    python bench/profile_step.py [--fast | [--precision bf16]
+        [--dynamic_padding] [--bucket_by_length] [--fused_kernels]
+        [--cls_only_last_layer]]
 """
 
 import os
@@ -31,6 +32,10 @@ def main():
     parser.add_argument("--dynamic_padding", action="store_true")
     parser.add_argument("--bucket_by_length", action="store_true")
     parser.add_argument("--fused_kernels", action="store_true")
+    parser.add_argument("--cls_only_last_layer", action="store_true")
+    parser.add_argument("--fast", action="store_true",
+                        help="--fast as run_classifier resolves it on this "
+                        "machine (instead of the flags above)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--nodes", action="store_true",
                         help="also list the costliest nodes (layers merged)")
@@ -41,7 +46,10 @@ def main():
     examples = MrpcProcessor().get_train_examples(os.path.join(args.glue_dir, "MRPC"))
     with tempfile.TemporaryDirectory() as work:
         setting = bench.Setting("profiled", args.precision, args.dynamic_padding,
-                                args.bucket_by_length, args.fused_kernels, False)
+                                args.bucket_by_length, args.fused_kernels, False,
+                                args.cls_only_last_layer)
+        if args.fast:
+            setting = bench.fast_setting()
         run_config = bench.run_config_for(setting, args.minilm_dir,
                                           os.path.join(work, "model"), "auto")
         tracer = bench.StepTracer(bench.WARMUP_STEPS)
@@ -53,9 +61,9 @@ def main():
     steps = float(len(tracer.wall_micros))
     total = sum(tracer.op_micros.values()) / steps
     print("%s: traced step wall time %.0f ms (median), op time %.0f ms"
-          % (", ".join([args.precision] + [name for name in (
-              "dynamic_padding", "bucket_by_length", "fused_kernels")
-              if getattr(args, name)]),
+          % (", ".join([setting.precision] + [name for name in (
+              "dynamic_padding", "bucket_by_length", "fused_kernels",
+              "cls_only_last_layer") if getattr(setting, name)]),
              np.median(tracer.wall_micros) / 1e3, total / 1e3))
     for scope, micros in tracer.part_micros.most_common():
         print("  %-16s %7.0f ms  %4.1f%%" % (scope, micros / steps / 1e3,
