@@ -17,6 +17,7 @@ from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.run_config import RunConfig
 from bert.classifier.runtime import choice, distribution, make
 from bert.classifier.runtime.function import FunctionRuntime
+from bert.classifier.runtime.session import SessionRuntime
 from bert.classifier.runtime.progress import StepListener
 from conftest import (UNCASED_VOCAB, run_classifier, small_glue_copy,
                       small_mrpc, tiny_config_dict)
@@ -127,6 +128,31 @@ def test_a_second_training_in_one_process_with_fused_kernels(tmp_path):
         assert 0.0 < runtime.train(train, max_steps=2) < 2.0
         del runtime
         gc.collect()  # the first training's variables are gone
+
+
+def test_cls_only_last_layer_trains_and_predicts_as_the_whole_layer(tmp_path):
+    """--fast's [CLS]-only last layer in the function runtime's tf.function
+    (which runs only what its outputs need) and the session runtime's graph:
+    trained with it, a checkpoint predicts the same probabilities with the
+    whole last layer, in either runtime."""
+    features = tiny_features(10)
+    FunctionRuntime(tiny_spec_fn(fused_kernels=True, cls_only_last_layer=True),
+                    str(tmp_path), BATCH_SIZE, BATCH_SIZE, BATCH_SIZE,
+                    random_seed=3).train(
+        input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
+    evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
+    probabilities = {}
+    for runtime_class in (FunctionRuntime, SessionRuntime):
+        for cls_only in (True, False):
+            runtime = runtime_class(
+                tiny_spec_fn(cls_only_last_layer=cls_only), str(tmp_path),
+                BATCH_SIZE, BATCH_SIZE, BATCH_SIZE)
+            probabilities[runtime_class, cls_only] = np.array(
+                [p["probabilities"] for p in runtime.predict(evaluation)])
+    whole = probabilities[FunctionRuntime, False]
+    assert whole.shape == (10, 2)
+    for key, values in probabilities.items():
+        np.testing.assert_allclose(values, whole, atol=1e-5, err_msg=str(key))
 
 
 def test_which_runtime_runs():
