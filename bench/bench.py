@@ -6,9 +6,10 @@ session and function, measured one after the other in this run), model
 function and input pipeline. For each setting and runtime:
 training examples/sec (median of per-step times after warm-up), prediction
 examples/sec on the dev set (after its first batch: without the graph's
-building, the session's start and the checkpoint's restore), the model FLOP
-rate as a fraction of this machine's matrix-product peak measured in the same
-precision in this run, and where a traced training step's op time goes
+building, the session's start and the checkpoint's restore), the FLOP rate
+of the matrix products the step computes (the whole model's, less what a
+[CLS]-only last layer skips) as a fraction of this machine's matrix-product
+peak measured in the same precision in this run, and where a traced training step's op time goes
 (matrix products, optimizer, the rest; traced on the estimator and session
 runtimes). With
 --peer_python (`make bench-peer`), the peer's rows (bench/peer.py:
