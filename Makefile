@@ -56,7 +56,7 @@ demo: minilm
 test: $(VENV)/.installed
 	$(PY) -m pytest -q tests
 
-# Speed table (examples/sec, side by side); takes about 10 minutes on 2 cores.
+# Speed table (examples/sec, side by side); takes about 20 minutes on 2 cores.
 bench: minilm
 	$(PY) bench/bench.py $(BENCH_ARGS)
 

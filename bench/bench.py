@@ -17,7 +17,7 @@ HuggingFace transformers + PyTorch on the same weights, data and batch) join
 the table, measured in the same run, and the --fast rows are compared with
 the peer's best.
 
-    python bench/bench.py [--minilm_dir build/minilm] [--steps 12]
+    python bench/bench.py [--minilm_dir build/minilm] [--steps 60]
         [--runtime auto|estimator|session|function[,...]] [--only 1,8]
         [--peer_python .venv-peer/bin/python [--peer_only 4,5]]
 """
@@ -92,6 +92,10 @@ TRACED_STEPS = 3
 # Warm-up steps: bucketed MRPC batches come in about 13 shapes, which the
 # fused kernels meet (and compile for) within the first 20 steps or so.
 WARMUP_STEPS = 24
+# Measured steps: bucketed batches vary in length, so the median step time
+# depends on the lengths drawn; 60 steps sample the bucket mix better than a
+# dozen (repeated runs of one setting on 2 cores still differed by 3-11%).
+MEASURED_STEPS = 60
 MATRIX_OPS = re.compile(r"MatMul|Einsum|Conv")
 LABEL = re.compile(r"^[^=]*= ([A-Za-z0-9_]+)\(")
 
@@ -321,7 +325,7 @@ def load_minilm(minilm_dir):
 
 def main():
     parser = argument_parser(__doc__)
-    parser.add_argument("--steps", type=int, default=12,
+    parser.add_argument("--steps", type=int, default=MEASURED_STEPS,
                         help="measured training steps per setting")
     parser.add_argument("--warmup", type=int, default=WARMUP_STEPS,
                         help="training steps before the measured ones (the "

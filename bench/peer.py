@@ -10,7 +10,7 @@ bench.py times it), and the mean length batches are computed at. Runs in its
 own virtualenv (`make bench-peer`); PyTorch is no dependency of the tool.
 
     .venv-peer/bin/python bench/peer.py [--hf_dir DIR] [--glue_dir DIR]
-        [--steps 12] [--warmup 24] [--only 1,5] [--json]
+        [--steps 60] [--warmup 24] [--only 1,5] [--json]
 
 With --json each row is one JSON object on a line (bench.py reads them and
 prints them in its own table); otherwise a table.
@@ -157,7 +157,7 @@ def main():
                         "model.safetensors, vocab.txt)")
     parser.add_argument("--glue_dir", default=os.path.join(
         os.path.dirname(here), "shared", "data", "glue"))
-    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=24)
     parser.add_argument("--only", default=None,
                         help="comma-separated setting numbers (1-based) to run")

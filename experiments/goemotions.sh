@@ -7,14 +7,16 @@
 # --do_predict on 100 test rows.
 #
 #   bash experiments/goemotions.sh [PYTHON]      (default: .venv/bin/python)
-# GOEMOTIONS_DIR, MODEL_DIR and OUT override the folders; REUSE_MODEL=1 keeps
-# the trained $OUT/model and $OUT/export and redoes the rest.
+# GOEMOTIONS_DIR, MODEL_DIR and OUT override the folders; RANDOM_SEED the
+# training seed (default 1); REUSE_MODEL=1 keeps the trained $OUT/model and
+# $OUT/export and redoes the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${1:-.venv/bin/python}
 DATA=${GOEMOTIONS_DIR:-../shared/data/goemotions}
 MODEL=${MODEL_DIR:-build/minilm}
 OUT=${OUT:-build/goemotions}
+SEED=${RANDOM_SEED:-1}
 DATA=$(cd "$DATA" && pwd)
 COMMON=(--task_name=goemotions --vocab_file="$MODEL/vocab.txt"
         --bert_config_file="$MODEL/bert_config.json" --max_seq_length=64
@@ -29,7 +31,7 @@ if [ -z "${REUSE_MODEL:-}" ]; then
     --do_train --do_eval --do_predict --tune_threshold \
     --do_export --export_dir="$OUT/export" \
     --train_batch_size=32 --learning_rate=5e-5 --num_train_epochs=3 --fast \
-    --eval_every_steps=500 --save_checkpoints_steps=500 --random_seed=1 \
+    --eval_every_steps=500 --save_checkpoints_steps=500 --random_seed="$SEED" \
     > "$OUT/train.log" 2>&1
   echo "wall time: $(( $(date +%s) - start )) s"
 fi
