@@ -19,11 +19,47 @@ of random numbers back. An element is kept where its 32 bits are >= the
 drop rate times 2^32, and kept ones are scaled by 1 / (1 - rate), as
 tf.nn.dropout keeps and scales them (its random stream is another). The
 kernels compile once per input shape.
+
+XLA:CPU in TensorFlow 2.21 hands reductions to YNNPACK fusions whose
+executables are built on first use by a builder that two threads can run at
+once, appending to one shared list of constants with no lock: two runs of one
+compiled kernel at the same time (two dropouts a graph runs side by side, a
+new session's first step) then corrupt the heap and the process dies with a
+segmentation fault. Importing this module turns those fusions off (XLA's own
+loops compute the same reductions), before XLA reads its flags at its first
+compile; see xla_flags_without_ynn_fusions.
 """
+
+import os
 
 import tensorflow as tf
 
 _FLOAT = tf.float32
+
+# The XLA flag that lists the kinds of YNNPACK fusion XLA:CPU makes, and the
+# first TensorFlow release whose XLA has it (2.20 and 2.15 have none).
+YNN_FUSION_FLAG = "--xla_cpu_experimental_ynn_fusion_type"
+FIRST_VERSION_WITH_YNN_FUSIONS = (2, 21)
+
+
+def xla_flags_without_ynn_fusions(xla_flags, tensorflow_version):
+    """XLA_FLAGS' value with XLA:CPU's YNNPACK fusions turned off (an empty
+    list of fusion kinds), for a TensorFlow whose XLA makes them; unchanged
+    where it makes none or the flags already choose the kinds themselves."""
+    version = tuple(int(part) for part in tensorflow_version.split(".")[:2])
+    if version < FIRST_VERSION_WITH_YNN_FUSIONS or YNN_FUSION_FLAG in xla_flags:
+        return xla_flags
+    return (xla_flags + " " + YNN_FUSION_FLAG + "=").strip()
+
+
+def _turn_off_ynn_fusions():
+    xla_flags = os.environ.get("XLA_FLAGS", "")
+    without = xla_flags_without_ynn_fusions(xla_flags, tf.__version__)
+    if without != xla_flags:
+        os.environ["XLA_FLAGS"] = without
+
+
+_turn_off_ynn_fusions()
 
 
 def _compiled(function):

@@ -2,7 +2,10 @@
 values and gradients, in float32 (to rounding) and bfloat16 (types)."""
 
 import collections
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ import tensorflow as tf
 
 from bert import fused_kernels
 from bert import modeling
-from conftest import tiny_config_dict
+from conftest import REPO, tiny_config_dict
 
 tf1 = tf.compat.v1
 
@@ -287,3 +290,41 @@ def test_fused_bert_in_bfloat16_is_as_close_to_float32(tiny_config_without_dropo
     fused, _ = tiny_bert_outputs_and_gradients(
         tiny_config_without_dropout, True, tf.bfloat16)
     assert np.abs(fused - exact).max() <= 1.5 * np.abs(op_by_op - exact).max()
+
+
+@pytest.mark.parametrize("xla_flags, version, expected", [
+    ("", "2.21.0", "--xla_cpu_experimental_ynn_fusion_type="),
+    ("--xla_dump_to=/tmp/hlo", "2.21.1",
+     "--xla_dump_to=/tmp/hlo --xla_cpu_experimental_ynn_fusion_type="),
+    ("", "2.20.0", ""),
+    ("", "2.15.1", ""),
+    ("--xla_cpu_experimental_ynn_fusion_type=reduce", "2.21.0",
+     "--xla_cpu_experimental_ynn_fusion_type=reduce"),
+])
+def test_ynn_fusions_are_turned_off_where_xla_makes_them(xla_flags, version,
+                                                         expected):
+    """An empty list of YNNPACK fusion kinds on TensorFlow 2.21+, nothing on
+    releases whose XLA would refuse the flag, and a user's own list kept."""
+    assert fused_kernels.xla_flags_without_ynn_fusions(
+        xla_flags, version) == expected
+
+
+def test_importing_the_kernels_sets_the_flag_in_this_process():
+    version = tuple(int(part) for part in tf.__version__.split(".")[:2])
+    assert (fused_kernels.YNN_FUSION_FLAG in os.environ.get("XLA_FLAGS", "")) == (
+        version >= fused_kernels.FIRST_VERSION_WITH_YNN_FUSIONS)
+
+
+def test_copies_of_a_kernel_run_side_by_side_in_new_sessions():
+    """32 copies of the attention kernel run at once in each of 16 new
+    sessions. On TensorFlow 2.21 with XLA's YNNPACK fusions on (before the
+    flag, or with XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type=reduce)
+    this died with a segmentation fault or an abort in 5 of 6 runs; the
+    child sets its own XLA_FLAGS as it imports the kernels."""
+    env = dict(os.environ)
+    env.pop("XLA_FLAGS", None)
+    process = subprocess.run(
+        [sys.executable, os.path.join(REPO, "tests", "concurrent_kernels.py"),
+         "16", "32"], env=env, capture_output=True, text=True, timeout=600)
+    assert process.returncode == 0, (process.returncode, process.stderr[-3000:])
+    assert "ran 16 sessions" in process.stdout
