@@ -12,7 +12,7 @@ import tensorflow as tf
 from bert import modeling
 from bert.classifier import checks
 from bert.classifier.run_config import RunConfig
-from conftest import tiny_config_dict
+from helpers import tiny_config_dict
 from bert.errors import InputError
 
 tf1 = tf.compat.v1

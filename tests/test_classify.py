@@ -3,15 +3,13 @@ bad lines reported by number without stopping the others."""
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import (GLUE, REPO, UNCASED_VOCAB, run_classifier, small_mrpc,
-                      tiny_config_dict)
+from helpers import (GLUE, UNCASED_VOCAB, classify, run_classifier, small_mrpc,
+                     tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
 
@@ -33,12 +31,6 @@ def exported(tmp_path_factory):
                    "--learning_rate=1e-3")
     return {"root": root, "data_dir": data_dir, "output_dir": output_dir,
             "export_dir": export_dir}
-
-
-def classify(export_dir, input_bytes, *args):
-    return subprocess.run(
-        [sys.executable, os.path.join(REPO, "classify.py"), export_dir] + list(args),
-        input=input_bytes, capture_output=True, cwd=REPO, timeout=600)
 
 
 def test_same_probabilities_as_do_predict(exported):

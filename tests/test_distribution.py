@@ -14,9 +14,11 @@ import tensorflow as tf
 
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime import choice
-from conftest import REPO, run_classifier, small_mrpc, tiny_config_dict, UNCASED_VOCAB
+from bert.errors import InputError
+from helpers import (REPO, SCRIPTS, UNCASED_VOCAB, run_classifier, run_in_process,
+                     small_mrpc, tiny_config_dict)
 
-STEP_SCRIPT = os.path.join(REPO, "tests", "distributed_step.py")
+STEP_SCRIPT = os.path.join(SCRIPTS, "distributed_step.py")
 
 
 def run_step(strategy, precision, output_dir, init_checkpoint=None):
@@ -38,6 +40,7 @@ def start_checkpoint(tmp_path_factory):
 
 # fp16: the loss scale's variables are shared by the replicas; its products
 # differ from one device's a little (batches of 4 instead of 8).
+@pytest.mark.slow
 @pytest.mark.parametrize("precision,atol", [("fp32", 1e-7), ("fp16", 1e-5),
                                             ("fp32+fused", 1e-7)])
 def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
@@ -65,7 +68,7 @@ def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
                            single.get_tensor("output_weights"))
 
 
-FUNCTION_STEP_SCRIPT = os.path.join(REPO, "tests", "function_step.py")
+FUNCTION_STEP_SCRIPT = os.path.join(SCRIPTS, "function_step.py")
 
 
 def function_step_command(strategy, output_dir, init_checkpoint, steps):
@@ -113,6 +116,7 @@ def assert_same_variables(first_checkpoint, second_checkpoint, atol):
                                    rtol=0, atol=atol, err_msg=name)
 
 
+@pytest.mark.slow
 def test_function_runtime_mirrored_and_two_workers_equal_one_device(
         tmp_path, function_start_checkpoint):
     """10 steps with dropout off, from the same weights: on one device, on
@@ -227,6 +231,7 @@ def local_cluster():
             "worker": ["127.0.0.1:%d" % worker_port]}
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.parametrize("runtime", CLUSTER_RUNTIMES)
 def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path, runtime):
@@ -250,12 +255,16 @@ def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path, runtime
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_a_killed_worker_ends_the_run_with_one_line_and_a_rerun_resumes(tmp_path):
     output_dir = tmp_path / "out"
+    # 32 examples, 25 epochs: 100 steps, a checkpoint every 10. The worker
+    # is killed once the first is written, 90 steps before the end; the
+    # chief then waits --cluster_timeout_secs in its collective.
     command = mrpc_run(tmp_path, "function", "--output_dir=" + str(output_dir),
-                       "--do_train=true", "--num_train_epochs=100",
-                       "--save_checkpoints_steps=20", "--cluster_timeout_secs=60")
+                       "--do_train=true", "--num_train_epochs=25",
+                       "--save_checkpoints_steps=10", "--cluster_timeout_secs=30")
     cluster = local_cluster()
     chief = subprocess.Popen(command, cwd=REPO, env=cluster_env(cluster, "chief"),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -264,7 +273,7 @@ def test_a_killed_worker_ends_the_run_with_one_line_and_a_rerun_resumes(tmp_path
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 300
-        while not glob.glob(str(output_dir / "model.ckpt-20.index")):
+        while not glob.glob(str(output_dir / "model.ckpt-10.index")):
             assert time.time() < deadline and chief.poll() is None
             time.sleep(0.2)
         worker.kill()
@@ -281,12 +290,12 @@ def test_a_killed_worker_ends_the_run_with_one_line_and_a_rerun_resumes(tmp_path
     assert not (output_dir / "run_classifier.lock").exists()
     newest = tf.train.latest_checkpoint(str(output_dir))
 
-    # 32 examples, 100 epochs: 400 steps, from the newest checkpoint on.
+    # The same command again: from the newest checkpoint on, to step 100.
     cluster = local_cluster()
     chief_log, _ = run_tasks([(command, cluster_env(cluster, "chief")),
                               (command, cluster_env(cluster, "worker"))])
-    assert "resuming training at step %s of 400" % newest.rsplit("-", 1)[1] in chief_log
-    assert tf.train.latest_checkpoint(str(output_dir)).endswith("model.ckpt-400")
+    assert "resuming training at step %s of 100" % newest.rsplit("-", 1)[1] in chief_log
+    assert tf.train.latest_checkpoint(str(output_dir)).endswith("model.ckpt-100")
 
 
 @pytest.mark.shared_data
@@ -306,20 +315,24 @@ def test_a_worker_that_never_comes_ends_the_run_with_one_line(tmp_path):
     assert not output_dir.exists()
 
 
+def mrpc_args(tmp_path, runtime, *extra):
+    """mrpc_run's arguments, for run_in_process."""
+    return mrpc_run(tmp_path, runtime, *extra)[2:]
+
+
 @pytest.mark.shared_data
-def test_multi_worker_on_the_session_runtime_stops_pointing_to_function(tmp_path):
+def test_multi_worker_on_the_session_runtime_stops_pointing_to_function(
+        tmp_path, monkeypatch):
     output_dir = tmp_path / "out"
     cluster = {"chief": ["localhost:1"], "worker": ["localhost:2"]}
-    process = subprocess.run(
-        mrpc_run(tmp_path, "session", "--output_dir=" + str(output_dir),
-                 "--do_train=true"),
-        cwd=REPO, env=cluster_env(cluster, "chief"), capture_output=True,
-        text=True, timeout=600)
-    assert process.returncode == 2
-    assert process.stderr.splitlines()[-1].startswith(
-        "run_classifier: error: --distribution_strategy=multi_worker_mirrored "
-        "does not run on --runtime=session: use --runtime=function")
-    assert "Traceback" not in process.stderr
+    monkeypatch.setenv("TF_CONFIG", json.dumps(
+        {"cluster": cluster, "task": {"type": "chief", "index": 0}}))
+    with pytest.raises(InputError) as error:
+        run_in_process(*mrpc_args(tmp_path, "session", "--output_dir=" + str(output_dir),
+                                  "--do_train=true"))
+    assert str(error.value).startswith(
+        "--distribution_strategy=multi_worker_mirrored does not run on "
+        "--runtime=session: use --runtime=function")
     assert not output_dir.exists()
 
 
@@ -329,17 +342,13 @@ def test_multi_worker_on_the_session_runtime_stops_pointing_to_function(tmp_path
     None, "{not json",
     json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
                 "task": {"type": "worker", "index": 0}})])
-def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, tf_config,
-                                                         runtime):
+def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, monkeypatch,
+                                                         tf_config, runtime):
     output_dir = tmp_path / "out"
-    env = dict(os.environ)
-    env.pop("TF_CONFIG", None)
+    monkeypatch.delenv("TF_CONFIG", raising=False)
     if tf_config is not None:
-        env["TF_CONFIG"] = tf_config
-    process = subprocess.run(
-        mrpc_run(tmp_path, runtime, "--output_dir=" + str(output_dir),
-                 "--do_train=true"),
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert process.returncode == 2
-    assert "TF_CONFIG" in process.stderr.splitlines()[-1]
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    with pytest.raises(InputError, match="TF_CONFIG"):
+        run_in_process(*mrpc_args(tmp_path, runtime, "--output_dir=" + str(output_dir),
+                                  "--do_train=true"))
     assert not output_dir.exists()

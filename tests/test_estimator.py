@@ -1,5 +1,5 @@
 """bert/estimator.py: tf.estimator's face on the session runtime, through the
-release notebook's flow (tests/notebook_flow.py) and on a tiny model."""
+release notebook's flow (tests/scripts/notebook_flow.py) and on a tiny model."""
 
 import json
 import os
@@ -13,7 +13,7 @@ import tensorflow as tf
 import bert
 from bert import estimator
 from bert.classifier.runtime import choice
-from conftest import GLUE, REPO
+from helpers import GLUE, REPO, SCRIPTS
 
 tf1 = tf.compat.v1
 
@@ -21,7 +21,7 @@ tf1 = tf.compat.v1
 def run_notebook(bert_dir, output_dir, estimator_kind):
     """notebook_flow.py in a fresh process, the package found as installed."""
     process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "tests", "notebook_flow.py"),
+        [sys.executable, os.path.join(SCRIPTS, "notebook_flow.py"),
          bert_dir, os.path.join(GLUE, "SST-2"), output_dir, estimator_kind],
         cwd=output_dir, capture_output=True, text=True, timeout=1200,
         env=dict(os.environ, PYTHONPATH=REPO))
@@ -29,6 +29,7 @@ def run_notebook(bert_dir, output_dir, estimator_kind):
     return json.loads(process.stdout.splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.parametrize("estimator_kind", (
     ["tf"] if choice.has_estimator() else []) + ["bert"])

@@ -9,7 +9,7 @@ import tensorflow as tf
 from bert import modeling
 from bert.classifier import export
 from bert.classifier.model_fn import create_model
-from conftest import tiny_config_dict
+from helpers import tiny_config_dict
 from bert.errors import InputError
 
 tf1 = tf.compat.v1

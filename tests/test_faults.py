@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
-                      small_mrpc, tiny_config_dict)
+from bert.errors import InputError
+from helpers import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
+                     run_in_process, small_mrpc, tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
 
@@ -116,19 +117,26 @@ def test_diverging_training_stops_naming_the_step(tmp_path, job):
 
 
 def expect_error(args, message):
-    process = run_classifier(*args, check=False)
-    assert process.returncode != 0
-    last = process.stderr.strip().splitlines()[-1]
-    assert message in last, process.stderr[-3000:]
+    """The run, in this process, stops with message (the command's one line,
+    test_one_malformed_line_writes_nothing shows, says the same)."""
+    with pytest.raises(InputError) as error:
+        run_in_process(*args)
+    assert message in str(error.value)
 
 
 def test_one_malformed_line_writes_nothing(tmp_path, job):
+    """The command: exit status 2, one line, no traceback, nothing written."""
     data_dir = [a for a in job if a.startswith("--data_dir=")][0].split("=", 1)[1]
     with open(os.path.join(data_dir, "test.tsv"), "a") as writer:
         writer.write("7\t1\t2\tonly four columns\n")
     output_dir = tmp_path / "out"
-    expect_error(job + ["--output_dir=" + str(output_dir)],
-                 "test.tsv:42: row has 4 column(s), column 4 is needed")
+    process = run_classifier(*job, "--output_dir=" + str(output_dir), check=False)
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines()[-1] == (
+        "run_classifier: error: %s/test.tsv:42: row has 4 column(s), column 4 is "
+        "needed: check that the file is tab-separated and is the task's file"
+        % data_dir)
+    assert "Traceback" not in process.stderr
     assert not output_dir.exists()
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bert import tokenization
 from bert.classifier.data.feature_cache import convert_with_cache
-from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
+from helpers import UNCASED_VOCAB, run_classifier, small_mrpc
 from bert.processors import InputExample
 
 pytestmark = pytest.mark.shared_data

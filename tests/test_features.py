@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from bert import tokenization
 from bert.classifier.data import features
-from conftest import UNCASED_VOCAB
+from helpers import UNCASED_VOCAB
 from bert.errors import InputError
 from bert.processors import InputExample
 

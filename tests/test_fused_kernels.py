@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from bert import fused_kernels
 from bert import modeling
-from conftest import REPO, tiny_config_dict
+from helpers import SCRIPTS, tiny_config_dict
 
 tf1 = tf.compat.v1
 
@@ -324,7 +324,7 @@ def test_copies_of_a_kernel_run_side_by_side_in_new_sessions():
     env = dict(os.environ)
     env.pop("XLA_FLAGS", None)
     process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "tests", "concurrent_kernels.py"),
+        [sys.executable, os.path.join(SCRIPTS, "concurrent_kernels.py"),
          "16", "32"], env=env, capture_output=True, text=True, timeout=600)
     assert process.returncode == 0, (process.returncode, process.stderr[-3000:])
     assert "ran 16 sessions" in process.stdout

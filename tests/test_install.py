@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import REPO, model_args, small_mrpc
+from helpers import REPO, model_args, small_mrpc
 
 # What a clone holds that is not the package (and pip must not see).
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv*", "build", "*.egg-info",
@@ -69,6 +69,7 @@ def test_the_wheel_holds_the_package_alone(tmp_path, clone):
     assert package == expected
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 def test_pip_install_keeps_tensorflow_and_runs_from_anywhere(
         tmp_path, installed, minilm_dir):

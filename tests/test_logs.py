@@ -12,11 +12,12 @@ import tensorflow as tf
 
 from bert.classifier import logs, startup
 from bert.classifier.runtime import choice
-from conftest import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
+from helpers import GLUE, UNCASED_VOCAB, model_args, run_classifier, small_mrpc
 
 pytestmark = pytest.mark.shared_data
 
 
+@pytest.mark.slow
 def test_five_step_minilm_run_logs_each_line_once(tmp_path, minilm_dir):
     output_dir = str(tmp_path / "out")
     process = run_classifier(

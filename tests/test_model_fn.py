@@ -8,7 +8,7 @@ import tensorflow as tf
 from bert import modeling
 from bert.classifier import model_fn
 from bert.classifier.runtime import choice
-from conftest import tiny_config_dict
+from helpers import tiny_config_dict
 
 tf1 = tf.compat.v1
 ARGUMENTS = dict(

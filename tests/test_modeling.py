@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from bert import modeling
-from conftest import FIXTURE_CKPT_DIR, tiny_config_dict
+from helpers import FIXTURE_CKPT_DIR, tiny_config_dict
 
 tf1 = tf.compat.v1
 

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from bert import modeling
-from conftest import tiny_config_dict
+from helpers import tiny_config_dict
 
 tf1 = tf.compat.v1
 

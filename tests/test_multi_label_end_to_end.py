@@ -8,22 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import (REPO, SHARED_DATA, UNCASED_VOCAB, run_classifier,
-                      tiny_config_dict)
+from helpers import (GOEMOTIONS, GOEMOTIONS_SLICE_ROWS, REPO, UNCASED_VOCAB,
+                     goemotions_slice, run_classifier, tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
-GOEMOTIONS = os.path.join(SHARED_DATA, "goemotions")
-ROWS = {"train.tsv": 240, "dev.tsv": 100, "test.tsv": 60}
-
-
-def goemotions_slice(root):
-    data_dir = root / "goemotions"
-    data_dir.mkdir()
-    for name, rows in ROWS.items():
-        with open(os.path.join(GOEMOTIONS, name), encoding="utf-8") as reader:
-            lines = reader.read().split("\n")[:rows]
-        (data_dir / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(data_dir)
 
 
 def train_args(root, data_dir, output_dir, *task_args):
@@ -92,7 +80,7 @@ def test_predictions_are_the_labels_at_the_tuned_threshold(trained):
                                          "multi_label_threshold.txt")).read())
     probabilities = np.array(read_rows(os.path.join(output_dir, "test_results.tsv")),
                              dtype=np.float32)
-    assert probabilities.shape == (ROWS["test.tsv"], 28)
+    assert probabilities.shape == (GOEMOTIONS_SLICE_ROWS["test.tsv"], 28)
     rows = read_rows(os.path.join(output_dir, "test_predictions.tsv"))
     names = rows[0][2:]
     assert rows[0][:2] == ["guid", "prediction"] and len(names) == 28

@@ -16,7 +16,7 @@ from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.model_fn import spec_fn_builder
 from bert.classifier.run_config import RunConfig
 from bert.classifier.runtime.session import SessionRuntime
-from conftest import tiny_config_dict
+from helpers import tiny_config_dict
 from bert.errors import InputError
 
 SEQ_LENGTH = 6

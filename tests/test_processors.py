@@ -6,7 +6,7 @@ import os
 import pytest
 
 from bert import processors
-from conftest import GLUE, SHARED_DATA
+from helpers import GLUE, SHARED_DATA
 from bert.errors import InputError
 
 MRPC = os.path.join(GLUE, "MRPC")

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from bert.classifier import results
-from conftest import GLUE, REPO, SHARED_DATA, small_glue_copy
+from helpers import GLUE, REPO, SHARED_DATA, small_glue_copy
 
 pytestmark = pytest.mark.shared_data
 

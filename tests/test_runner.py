@@ -1,33 +1,52 @@
 """classifier/runner.py: reruns into an output_dir, --init_checkpoint folders,
 early stopping (tiny random model on real MRPC rows)."""
 
+import json
 import os
+import shutil
 
 import pytest
 import tensorflow as tf
 
-from conftest import UNCASED_VOCAB, run_classifier, small_mrpc
+from bert.errors import InputError
+from helpers import (UNCASED_VOCAB, run_classifier, run_in_process, small_mrpc,
+                     tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
 
 
-@pytest.fixture
-def job(tmp_path, tiny_config_file):
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
     """Arguments of a 10-step training job on 40 MRPC rows."""
-    data_dir = small_mrpc(tmp_path, 40)
-    return ["--task_name=MRPC", "--data_dir=" + data_dir,
-            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+    root = tmp_path_factory.mktemp("job")
+    config_file = root / "bert_config.json"
+    config_file.write_text(json.dumps(tiny_config_dict()))
+    return ["--task_name=MRPC", "--data_dir=" + small_mrpc(root, 40),
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config_file),
             "--max_seq_length=32", "--train_batch_size=8", "--num_train_epochs=2",
             "--do_train=true"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, job):
+    """The job's output_dir, trained once; tests that write there copy it."""
+    output_dir = str(tmp_path_factory.mktemp("trained") / "out")
+    run_classifier(*job, "--output_dir=" + output_dir)
+    return output_dir
+
+
+def copy_of(trained, tmp_path):
+    output_dir = str(tmp_path / "out")
+    shutil.copytree(trained, output_dir)
+    return output_dir
 
 
 def last_line(process):
     return process.stderr.strip().splitlines()[-1]
 
 
-def test_rerun_of_a_finished_training_says_so_and_goes_on(tmp_path, job):
-    output_dir = str(tmp_path / "out")
-    run_classifier(*job, "--output_dir=" + output_dir)
+def test_rerun_of_a_finished_training_says_so_and_goes_on(tmp_path, job, trained):
+    output_dir = copy_of(trained, tmp_path)
     checkpoint = os.path.join(output_dir, "model.ckpt-10.index")
     modified = os.path.getmtime(checkpoint)
     rerun = run_classifier(*job, "--output_dir=" + output_dir, "--do_eval=true")
@@ -39,9 +58,8 @@ def test_rerun_of_a_finished_training_says_so_and_goes_on(tmp_path, job):
     assert os.path.exists(os.path.join(output_dir, "eval_results.txt"))
 
 
-def test_rerun_with_other_training_settings_stops_naming_them(tmp_path, job):
-    output_dir = str(tmp_path / "out")
-    run_classifier(*job, "--output_dir=" + output_dir)
+def test_rerun_with_other_training_settings_stops_naming_them(tmp_path, job, trained):
+    output_dir = copy_of(trained, tmp_path)
     process = run_classifier(*job, "--output_dir=" + output_dir,
                              "--learning_rate=1e-4", "--max_seq_length=16",
                              check=False)
@@ -56,20 +74,17 @@ def test_rerun_with_other_training_settings_stops_naming_them(tmp_path, job):
                    "--eval_batch_size=3")
 
 
-def test_init_checkpoint_may_be_a_folder(tmp_path, job):
-    trained = str(tmp_path / "trained")
-    run_classifier(*job, "--output_dir=" + trained)
+def test_init_checkpoint_may_be_a_folder(tmp_path, job, trained):
     process = run_classifier(*job[:-1], "--do_eval=true",
                              "--init_checkpoint=" + trained,
                              "--output_dir=" + str(tmp_path / "eval"))
     assert "from %s/model.ckpt-10;" % trained in process.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    process = run_classifier(*job[:-1], "--do_eval=true",
-                             "--init_checkpoint=" + str(empty),
-                             "--output_dir=" + str(tmp_path / "eval2"), check=False)
-    assert process.returncode == 2
-    assert "without a `checkpoint` file" in last_line(process)
+    with pytest.raises(InputError, match="without a `checkpoint` file"):
+        run_in_process(*job[:-1], "--do_eval=true", "--init_checkpoint=" + str(empty),
+                       "--output_dir=" + str(tmp_path / "eval2"))
+    assert not (tmp_path / "eval2").exists()
 
 
 def test_early_stopping_after_evaluations_without_improvement(tmp_path, job):
@@ -89,11 +104,10 @@ def test_early_stopping_after_evaluations_without_improvement(tmp_path, job):
 
 
 def test_early_stopping_needs_evaluations(tmp_path, job):
-    process = run_classifier(*job, "--output_dir=" + str(tmp_path / "out"),
-                             "--early_stopping_evals=2", check=False)
-    assert process.returncode == 2
-    assert "--early_stopping_evals=2 needs --do_train and --eval_every_steps" in (
-        last_line(process))
+    with pytest.raises(InputError, match="--early_stopping_evals=2 needs --do_train "
+                       "and --eval_every_steps"):
+        run_in_process(*job, "--output_dir=" + str(tmp_path / "out"),
+                       "--early_stopping_evals=2")
 
 
 def test_undeclared_header_stops_in_one_line(tmp_path, tiny_config_file):
@@ -102,14 +116,12 @@ def test_undeclared_header_stops_in_one_line(tmp_path, tiny_config_file):
     rows = ["sentence,label"] + ["text %d,%s" % (i, "yes" if i % 2 else "no")
                                  for i in range(12)]
     (data_dir / "train.csv").write_text("\n".join(rows) + "\n")
-    process = run_classifier(
-        "--task_name=csv", "--text_a_column=0", "--label_column=1",
-        "--data_dir=" + str(data_dir), "--vocab_file=" + UNCASED_VOCAB,
-        "--bert_config_file=" + tiny_config_file, "--do_train=true",
-        "--max_seq_length=32", "--output_dir=" + str(tmp_path / "out"),
-        check=False)
-    assert process.returncode == 2
-    assert "Traceback" not in process.stderr
+    with pytest.raises(InputError) as error:
+        run_in_process(
+            "--task_name=csv", "--text_a_column=0", "--label_column=1",
+            "--data_dir=" + str(data_dir), "--vocab_file=" + UNCASED_VOCAB,
+            "--bert_config_file=" + tiny_config_file, "--do_train=true",
+            "--max_seq_length=32", "--output_dir=" + str(tmp_path / "out"))
     assert "train.csv:1: the label 'label' of the first row appears in no other " \
-        "row: if line 1 is a header, pass --has_header" in last_line(process)
+        "row: if line 1 is a header, pass --has_header" in str(error.value)
     assert not os.path.exists(str(tmp_path / "out"))

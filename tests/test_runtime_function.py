@@ -19,14 +19,11 @@ from bert.classifier.runtime import choice, distribution, make
 from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime
 from bert.classifier.runtime.progress import StepListener
-from conftest import (UNCASED_VOCAB, run_classifier, small_glue_copy,
-                      small_mrpc, tiny_config_dict)
-from test_multi_label_end_to_end import goemotions_slice
-import test_classify
-from test_runtime_session import (BATCH_SIZE, SEQ_LENGTH, steps_of,
-                                  tiny_features)
-from test_runtime_session import check_evaluate_and_predict, tiny_spec_fn
-from test_runtime_session import make_runtime as make_session_runtime
+from helpers import (UNCASED_VOCAB, classify, goemotions_slice, run_classifier,
+                     small_glue_copy, small_mrpc, tiny_config_dict)
+from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, check_evaluate_and_predict,
+                             make_session_runtime, steps_of, tiny_features,
+                             tiny_spec_fn)
 from bert import modeling
 from bert.processors import get_processor
 
@@ -285,7 +282,7 @@ def test_run_classifier_on_the_function_runtime(tmp_path):
     # The export classifies as --do_predict predicted.
     with open(tmp_path / "MRPC" / "test.tsv", encoding="utf-8") as reader:
         rows = [line.split("\t") for line in reader.read().splitlines()[1:]]
-    classified = test_classify.classify(
+    classified = classify(
         str(export_dir), "".join("%s\t%s\n" % (row[3], row[4])
                                  for row in rows).encode("utf-8"))
     assert classified.returncode == 0, classified.stderr.decode()[-2000:]

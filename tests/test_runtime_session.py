@@ -9,57 +9,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert.classifier import metrics
-from bert.classifier.data.features import InputFeatures
 from bert.classifier.data.input_pipeline import input_fn_builder
-from bert.classifier.model_fn import spec_fn_builder
 from bert.classifier.runtime import choice
-from bert.classifier.runtime.session import SessionRuntime
-from conftest import GLUE, model_args, run_classifier, tiny_config_dict
-from bert import modeling
-
-SEQ_LENGTH = 8
-BATCH_SIZE = 4
-
-
-def tiny_features(count):
-    rng = np.random.RandomState(1)
-    features = []
-    for index in range(count):
-        length = 3 + index % 5
-        ids = [int(i) for i in rng.randint(1, 99, length)]
-        pad = [0] * (SEQ_LENGTH - length)
-        features.append(InputFeatures(ids + pad, [1] * length + pad,
-                                      [0] * SEQ_LENGTH, index % 2))
-    return features
-
-
-def tiny_spec_fn(vocab_size=99, **options):
-    """The model function of a tiny BERT classifier, 10 planned steps;
-    options go to spec_fn_builder."""
-    config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=vocab_size))
-    return spec_fn_builder(
-        config, num_labels=2, init_checkpoint=None, learning_rate=1e-3,
-        num_train_steps=10, num_warmup_steps=0, use_tpu=False,
-        use_one_hot_embeddings=False,
-        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False), **options)
-
-
-def make_runtime(model_dir, **options):
-    return SessionRuntime(tiny_spec_fn(), str(model_dir), BATCH_SIZE, BATCH_SIZE,
-                          BATCH_SIZE, random_seed=3, **options)
-
-
-def steps_of(model_dir):
-    """The steps of the checkpoints kept in model_dir."""
-    state = tf.train.get_checkpoint_state(str(model_dir))
-    return sorted(int(path.rsplit("-", 1)[1])
-                  for path in state.all_model_checkpoint_paths)
+from helpers import GLUE, model_args, run_classifier
+from runtime_helpers import (SEQ_LENGTH, check_evaluate_and_predict,
+                             make_session_runtime, steps_of, tiny_features)
 
 
 def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
-    runtime = make_runtime(tmp_path, save_checkpoints_steps=1,
-                           keep_checkpoint_max=2)
+    runtime = make_session_runtime(tmp_path, save_checkpoints_steps=1,
+                                   keep_checkpoint_max=2)
     train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
     assert runtime.latest_checkpoint() is None
     loss = runtime.train(train, max_steps=3)
@@ -82,7 +41,7 @@ def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
 def test_same_seed_same_variables(tmp_path):
     train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
     for name in ("a", "b"):
-        make_runtime(tmp_path / name).train(train, max_steps=2)
+        make_session_runtime(tmp_path / name).train(train, max_steps=2)
     first = tf.train.load_checkpoint(str(tmp_path / "a" / "model.ckpt-2"))
     second = tf.train.load_checkpoint(str(tmp_path / "b" / "model.ckpt-2"))
     names = sorted(first.get_variable_to_shape_map())
@@ -92,38 +51,15 @@ def test_same_seed_same_variables(tmp_path):
                                       second.get_tensor(name), err_msg=name)
 
 
-def check_evaluate_and_predict(runtime, features, model_dir, global_step):
-    """evaluate's keys and accuracy against predict's probabilities, steps,
-    the event folders: the same for every runtime."""
-    evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
-    result = runtime.evaluate(evaluation)
-    assert sorted(result) == ["eval_accuracy", "eval_f1", "eval_loss",
-                              "global_step", "loss"]
-    assert result["global_step"] == global_step
-    predictions = list(runtime.predict(evaluation))
-    assert len(predictions) == len(features)
-    probabilities = np.array([p["probabilities"] for p in predictions])
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
-    labels = np.array([f.label_id for f in features])
-    accuracy = np.mean(np.argmax(probabilities, axis=1) == labels)
-    assert result["eval_accuracy"] == pytest.approx(accuracy)
-    # steps limits the batches: the first batch of 4 alone.
-    first = runtime.evaluate(evaluation, steps=1, name="first")
-    assert first["eval_accuracy"] == pytest.approx(
-        np.mean(np.argmax(probabilities[:4], axis=1) == labels[:4]))
-    for folder in ("eval", "eval_first"):
-        assert glob.glob(str(model_dir / folder / "events.out.tfevents.*"))
-
-
 def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
-    runtime = make_runtime(tmp_path)
+    runtime = make_session_runtime(tmp_path)
     features = tiny_features(10)
     runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
     check_evaluate_and_predict(runtime, features, tmp_path, 2)
 
 
 def test_without_a_checkpoint_it_evaluates_the_initial_weights(tmp_path):
-    runtime = make_runtime(tmp_path)
+    runtime = make_session_runtime(tmp_path)
     evaluation = input_fn_builder(tiny_features(8), SEQ_LENGTH, False, False)
     result = runtime.evaluate(evaluation)
     assert result["global_step"] == 0
@@ -137,6 +73,7 @@ def test_auto_is_the_estimator_where_tensorflow_has_it():
     assert choice.resolve("estimator") == "estimator"
 
 
+@pytest.mark.slow
 @pytest.mark.shared_data
 @pytest.mark.skipif(not choice.has_estimator(),
                     reason="the estimator runtime needs TensorFlow 2.15")

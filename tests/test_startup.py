@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bert.classifier import startup
-from conftest import REPO
+from helpers import REPO
 
 SCRIPT = ("import sys; from bert.classifier import startup; "
           "print('before', file=sys.stderr, flush=True); "

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import SHARED_DATA, small_glue_copy
+from helpers import SHARED_DATA, small_glue_copy
 from bert.errors import InputError
 from bert.sweep import config as sweep_config
 from bert.sweep import glue, xnli

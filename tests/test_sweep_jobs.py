@@ -8,7 +8,7 @@ import sys
 from absl import flags
 
 from bert.classifier import cli
-from conftest import REPO
+from helpers import REPO
 from bert.sweep import jobs, trials
 from bert.sweep.config import SweepConfig
 from bert.sweep.plan import Trial

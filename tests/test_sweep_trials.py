@@ -5,7 +5,7 @@ import os
 import sys
 
 from bert.sweep import trials
-from conftest import REPO
+from helpers import REPO
 
 
 def test_the_command_runs_run_classifier_into_the_jobs_folder():

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from bert import processors
 from bert import tokenization
-from conftest import CHINESE_DIR, GLUE, UNCASED_VOCAB
+from helpers import CHINESE_DIR, GLUE, UNCASED_VOCAB
 
 SPEC_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un",
               "runn", "##ing", ","]

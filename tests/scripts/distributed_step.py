@@ -13,7 +13,9 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The repository, two folders up, before any installed bert.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 from bert.classifier import model_fn  # noqa: E402
 from bert.classifier.runtime import distribution  # noqa: E402

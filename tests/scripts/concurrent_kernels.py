@@ -1,7 +1,7 @@
 """Runs copies of one fused kernel side by side, in new sessions: what killed
 the process on TensorFlow 2.21 (fused_kernels' docstring says why).
 
-    python tests/concurrent_kernels.py SESSIONS COPIES
+    python tests/scripts/concurrent_kernels.py SESSIONS COPIES
 
 One graph holds COPIES independent attention-dropout kernels of one shape, so
 the compiled kernel has COPIES callers; each of SESSIONS new sessions compiles
@@ -15,7 +15,9 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The repository, two folders up, before any installed bert.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 from bert import fused_kernels  # noqa: E402
 

@@ -14,7 +14,9 @@ import sys
 
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The repository, two folders up, before any installed bert.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 
 from bert.classifier import model_fn  # noqa: E402
 from bert.classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # noqa: E402

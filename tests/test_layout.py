@@ -1,0 +1,36 @@
+"""The suite's own layout: test modules import helpers, never each other or
+conftest; the scripts that tests start live in tests/scripts."""
+
+import ast
+import glob
+import os
+
+from helpers import REPO
+
+TESTS = os.path.join(REPO, "tests")
+
+
+def imported_modules(path):
+    with open(path, encoding="utf-8") as reader:
+        tree = ast.parse(reader.read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module.split(".")[0]
+
+
+def test_no_test_module_imports_another_or_conftest():
+    imports = {os.path.basename(path): [
+        name for name in imported_modules(path)
+        if name.startswith("test_") or name == "conftest"]
+        for path in glob.glob(os.path.join(TESTS, "**", "*.py"), recursive=True)}
+    assert {name: found for name, found in imports.items() if found} == {}
+
+
+def test_beside_the_tests_only_conftest_and_helpers():
+    others = [os.path.basename(path)
+              for path in glob.glob(os.path.join(TESTS, "*.py"))
+              if not os.path.basename(path).startswith("test_")]
+    assert sorted(others) == ["conftest.py", "helpers.py", "runtime_helpers.py"]
