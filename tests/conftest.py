@@ -19,6 +19,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: a real end-to-end run (pretrained weights, a cluster "
         "of processes, an install); `-m 'not slow'` leaves them out")
+    # TensorFlow's autograph (through gast) on Python 3.13, where a run's
+    # graph is built in the test's process: not ours, and nothing to act on.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:.*___pyct_anno.*:DeprecationWarning")
     if os.environ.get("REQUIRE_SHARED_DATA") and not HAVE_SHARED_DATA:
         raise pytest.UsageError(
             "REQUIRE_SHARED_DATA is set, but the real test data is not in %s: "

@@ -3,6 +3,7 @@ tiny model configs, small copies of GLUE files, and run_classifier in a
 subprocess. Test modules import these from here; conftest.py holds the
 fixtures and pytest's hooks."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -79,17 +80,38 @@ def run_classifier(*args, check=True):
     return process
 
 
+class _Lines(logging.Handler):
+    """Keeps the messages logged, a line each."""
+
+    def __init__(self):
+        super(_Lines, self).__init__(logging.INFO)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage() + "\n")
+
+
 def run_in_process(*args):
     """run_classifier with these command-line arguments, in this process: the
-    flags parsed as the command parses them, then the run. What the command
-    reports in one line (InputError) is raised here."""
+    flags parsed as the command parses them, then the run. Returns what it
+    logged at INFO, a line a message; what the command reports in one line
+    (InputError) is raised here."""
     from absl import flags
     from bert.classifier import cli, runner
     from bert.classifier.run_config import RunConfig
     flag_values = flags.FlagValues()
     cli.define_flags(flag_values)
     flag_values(["run_classifier"] + list(args))
-    runner.run(RunConfig.from_flags(flag_values))
+    logger = logging.getLogger("tensorflow")
+    lines, level = _Lines(), logger.level
+    logger.addHandler(lines)
+    logger.setLevel(logging.INFO)
+    try:
+        runner.run(RunConfig.from_flags(flag_values))
+    finally:
+        logger.removeHandler(lines)
+        logger.setLevel(level)
+    return "".join(lines.lines)
 
 
 def model_args(model_dir):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from helpers import (GLUE, UNCASED_VOCAB, classify, run_classifier, small_mrpc,
+from bert.errors import InputError
+from helpers import (GLUE, UNCASED_VOCAB, classify, run_in_process, small_mrpc,
                      tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
@@ -23,7 +24,7 @@ def exported(tmp_path_factory):
     data_dir = small_mrpc(root, 40)
     output_dir = str(root / "out")
     export_dir = str(root / "export" / "1")
-    run_classifier("--task_name=MRPC", "--data_dir=" + data_dir,
+    run_in_process("--task_name=MRPC", "--data_dir=" + data_dir,
                    "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + str(config),
                    "--output_dir=" + output_dir, "--max_seq_length=64",
                    "--do_train=true", "--do_predict=true", "--do_export=true",
@@ -95,19 +96,18 @@ def test_export_folder_holds_signature_and_assets(exported):
 
 
 def test_export_refuses_an_existing_folder(exported):
-    process = run_classifier(
-        "--task_name=MRPC", "--data_dir=" + exported["data_dir"],
-        "--vocab_file=" + UNCASED_VOCAB,
-        "--bert_config_file=" + str(exported["root"] / "bert_config.json"),
-        "--output_dir=" + exported["output_dir"], "--do_export=true",
-        "--export_dir=" + exported["export_dir"], check=False)
-    assert process.returncode != 0
-    assert "exists already" in process.stderr.strip().splitlines()[-1]
+    with pytest.raises(InputError, match="exists already"):
+        run_in_process(
+            "--task_name=MRPC", "--data_dir=" + exported["data_dir"],
+            "--vocab_file=" + UNCASED_VOCAB,
+            "--bert_config_file=" + str(exported["root"] / "bert_config.json"),
+            "--output_dir=" + exported["output_dir"], "--do_export=true",
+            "--export_dir=" + exported["export_dir"])
 
 
 def test_regression_export_gives_scores(tmp_path, tiny_config_file):
     export_dir = str(tmp_path / "stsb_export")
-    run_classifier("--task_name=sts-b", "--data_dir=" + os.path.join(GLUE, "STS-B"),
+    run_in_process("--task_name=sts-b", "--data_dir=" + os.path.join(GLUE, "STS-B"),
                    "--vocab_file=" + UNCASED_VOCAB,
                    "--bert_config_file=" + tiny_config_file,
                    "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32",

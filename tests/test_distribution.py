@@ -21,8 +21,9 @@ from helpers import (REPO, SCRIPTS, UNCASED_VOCAB, run_classifier, run_in_proces
 STEP_SCRIPT = os.path.join(SCRIPTS, "distributed_step.py")
 
 
-def run_step(strategy, precision, output_dir, init_checkpoint=None):
-    args = [sys.executable, STEP_SCRIPT, strategy, precision, str(output_dir)]
+def run_step(strategies, precision, output_dir, init_checkpoint=None):
+    """distributed_step.py: one step per strategy, into output_dir/<strategy>."""
+    args = [sys.executable, STEP_SCRIPT, strategies, precision, str(output_dir)]
     process = subprocess.run(args + ([init_checkpoint] if init_checkpoint else []),
                              capture_output=True, text=True, timeout=600)
     assert process.returncode == 0, process.stderr[-5000:]
@@ -35,7 +36,7 @@ def start_checkpoint(tmp_path_factory):
     that runs compared start from the same weights."""
     output_dir = tmp_path_factory.mktemp("start")
     run_step("none", "fp32", output_dir)
-    return str(output_dir / "model.ckpt-1")
+    return str(output_dir / "none" / "model.ckpt-1")
 
 
 # fp16: the loss scale's variables are shared by the replicas; its products
@@ -45,11 +46,10 @@ def start_checkpoint(tmp_path_factory):
                                             ("fp32+fused", 1e-7)])
 def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
         tmp_path, start_checkpoint, precision, atol):
-    run_step("none", precision, tmp_path / "single", start_checkpoint)
-    log = run_step("mirrored", precision, tmp_path / "mirrored", start_checkpoint)
-    assert "training on 2 replicas, 4 examples each per step" in log
+    log = run_step("none,mirrored", precision, tmp_path, start_checkpoint)
+    assert log.count("training on 2 replicas, 4 examples each per step") == 1
 
-    single = tf.train.load_checkpoint(str(tmp_path / "single" / "model.ckpt-1"))
+    single = tf.train.load_checkpoint(str(tmp_path / "none" / "model.ckpt-1"))
     mirrored = tf.train.load_checkpoint(str(tmp_path / "mirrored" / "model.ckpt-1"))
     names = sorted(single.get_variable_to_shape_map())
     assert names == sorted(mirrored.get_variable_to_shape_map())
@@ -71,8 +71,9 @@ def test_mirrored_step_on_two_cpus_equals_the_single_device_step(
 FUNCTION_STEP_SCRIPT = os.path.join(SCRIPTS, "function_step.py")
 
 
-def function_step_command(strategy, output_dir, init_checkpoint, steps):
-    return [sys.executable, FUNCTION_STEP_SCRIPT, strategy, str(output_dir),
+def function_step_command(strategies, output_dir, init_checkpoint, steps):
+    """function_step.py's command: steps per strategy, into output_dir/<strategy>."""
+    return [sys.executable, FUNCTION_STEP_SCRIPT, strategies, str(output_dir),
             init_checkpoint, str(steps)]
 
 
@@ -102,7 +103,7 @@ def run_tasks(commands_and_envs, timeout=600):
 def function_start_checkpoint(tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("function_start")
     run_tasks([(function_step_command("none", output_dir, "none", 1), None)])
-    return str(output_dir / "model.ckpt-1")
+    return str(output_dir / "none" / "model.ckpt-1")
 
 
 def assert_same_variables(first_checkpoint, second_checkpoint, atol):
@@ -123,15 +124,13 @@ def test_function_runtime_mirrored_and_two_workers_equal_one_device(
     two mirrored CPU devices, and on a two-process localhost cluster (each
     worker reading its half of every global batch; the chief alone saves)."""
     steps = 10
-    run_tasks([(function_step_command("none", tmp_path / "single",
-                                      function_start_checkpoint, steps), None)])
     log, = run_tasks([(function_step_command(
-        "mirrored", tmp_path / "mirrored", function_start_checkpoint, steps), None)])
-    assert "training on 2 replicas, 4 examples each per step" in log
+        "none,mirrored", tmp_path, function_start_checkpoint, steps), None)])
+    assert log.count("training on 2 replicas, 4 examples each per step") == 1
     chief_port, worker_port = free_ports(2)
     cluster = {"chief": ["127.0.0.1:%d" % chief_port],
                "worker": ["127.0.0.1:%d" % worker_port]}
-    command = function_step_command("multi_worker", tmp_path / "cluster",
+    command = function_step_command("multi_worker", tmp_path,
                                     function_start_checkpoint, steps)
     logs = run_tasks([(command, cluster_env(cluster, "chief")),
                       (command, cluster_env(cluster, "worker"))])
@@ -139,9 +138,10 @@ def test_function_runtime_mirrored_and_two_workers_equal_one_device(
         assert "training on 2 replicas, 4 examples each per step" in log
     assert "Saving checkpoints for 10" in logs[0]
     assert "Saving checkpoints" not in logs[1]
-    single = str(tmp_path / "single" / "model.ckpt-10")
+    single = str(tmp_path / "none" / "model.ckpt-10")
     assert_same_variables(single, str(tmp_path / "mirrored" / "model.ckpt-10"), 1e-5)
-    assert_same_variables(single, str(tmp_path / "cluster" / "model.ckpt-10"), 1e-5)
+    assert_same_variables(single, str(tmp_path / "multi_worker" / "model.ckpt-10"),
+                          1e-5)
     before = tf.train.load_checkpoint(function_start_checkpoint)
     assert not np.allclose(before.get_tensor("output_weights"),
                            tf.train.load_checkpoint(single).get_tensor(

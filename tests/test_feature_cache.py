@@ -6,7 +6,7 @@ import pytest
 
 from bert import tokenization
 from bert.classifier.data.feature_cache import convert_with_cache
-from helpers import UNCASED_VOCAB, run_classifier, small_mrpc
+from helpers import UNCASED_VOCAB, run_in_process, small_mrpc
 from bert.processors import InputExample
 
 pytestmark = pytest.mark.shared_data
@@ -56,12 +56,13 @@ def test_second_run_uses_the_cache_and_a_changed_input_rebuilds(tmp_path,
     args = ["--task_name=MRPC", "--do_eval=true", "--data_dir=" + data_dir,
             "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
             "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32"]
-    first = run_classifier(*args)
-    assert "feature cache: building" in first.stderr
-    second = run_classifier(*args)
-    assert "feature cache: reusing" in second.stderr
-    assert "Writing example 0 of" not in second.stderr
+    first = run_in_process(*args)
+    assert "feature cache: building" in first
+    assert "Writing example 0 of" in first
+    second = run_in_process(*args)
+    assert "feature cache: reusing" in second
+    assert "Writing example 0 of" not in second
     with open(os.path.join(data_dir, "dev.tsv"), "a") as writer:
         writer.write("1\t1\t2\tA new row.\tAnother new row.\n")
-    third = run_classifier(*args)
-    assert "feature cache: inputs changed, rebuilding" in third.stderr
+    third = run_in_process(*args)
+    assert "feature cache: inputs changed, rebuilding" in third

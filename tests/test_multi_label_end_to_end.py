@@ -2,14 +2,13 @@
 model: train, evaluate, tune the threshold, predict, export, classify.py."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from helpers import (GOEMOTIONS, GOEMOTIONS_SLICE_ROWS, REPO, UNCASED_VOCAB,
-                     goemotions_slice, run_classifier, tiny_config_dict)
+from bert.errors import InputError
+from helpers import (GOEMOTIONS, GOEMOTIONS_SLICE_ROWS, UNCASED_VOCAB, classify,
+                     goemotions_slice, run_in_process, tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
 
@@ -32,7 +31,7 @@ def trained(tmp_path_factory):
     data_dir = goemotions_slice(root)
     output_dir = str(root / "out")
     export_dir = str(root / "export")
-    run_classifier(*train_args(root, data_dir, output_dir, "--task_name=goemotions")
+    run_in_process(*train_args(root, data_dir, output_dir, "--task_name=goemotions")
                    + ["--do_predict", "--do_export", "--export_dir=" + export_dir,
                       "--eval_every_steps=20"])
     return {"root": root, "data_dir": data_dir, "output_dir": output_dir,
@@ -93,10 +92,8 @@ def test_predictions_are_the_labels_at_the_tuned_threshold(trained):
 def test_classify_gives_the_label_sets_of_do_predict(trained):
     texts = [row[0] for row in read_rows(os.path.join(trained["data_dir"],
                                                       "test.tsv"))]
-    process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "classify.py"), trained["export_dir"],
-         "--batch_size=7"], input="\n".join(texts).encode("utf-8"),
-        capture_output=True, cwd=REPO, timeout=600)
+    process = classify(trained["export_dir"], "\n".join(texts).encode("utf-8"),
+                       "--batch_size=7")
     assert process.returncode == 0, process.stderr.decode()[-2000:]
     lines = [line.split("\t") for line in process.stdout.decode().splitlines()]
     predicted = read_rows(os.path.join(trained["output_dir"], "test_predictions.tsv"))
@@ -115,9 +112,9 @@ def test_a_later_predict_uses_the_saved_threshold_unless_given(trained):
               "--vocab_file=" + UNCASED_VOCAB,
               "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
               "--output_dir=" + output_dir, "--max_seq_length=32", "--do_predict"]
-    run_classifier(*common)
+    run_in_process(*common)
     assert open(os.path.join(output_dir, "test_predictions.tsv")).read() == before
-    run_classifier(*common + ["--multi_label_threshold=0.99"])
+    run_in_process(*common + ["--multi_label_threshold=0.99"])
     rows = read_rows(os.path.join(output_dir, "test_predictions.tsv"))
     assert all(row[1] == "" for row in rows[1:])  # nothing is that sure
 
@@ -129,7 +126,7 @@ def test_per_label_thresholds_from_dev_to_predictions_and_export(trained, tmp_pa
               "--vocab_file=" + UNCASED_VOCAB,
               "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
               "--output_dir=" + output_dir, "--max_seq_length=32"]
-    run_classifier(*common + [
+    run_in_process(*common + [
         "--init_checkpoint=" + trained["output_dir"], "--do_eval", "--do_predict",
         "--tune_threshold", "--per_label_thresholds", "--do_export",
         "--export_dir=" + export_dir])
@@ -149,15 +146,12 @@ def test_per_label_thresholds_from_dev_to_predictions_and_export(trained, tmp_pa
                  if p >= cut) for row in probabilities]
     texts = [row[0] for row in read_rows(os.path.join(trained["data_dir"],
                                                       "test.tsv"))]
-    process = subprocess.run(
-        [sys.executable, os.path.join(REPO, "classify.py"), export_dir],
-        input="\n".join(texts).encode("utf-8"), capture_output=True, cwd=REPO,
-        timeout=600)
+    process = classify(export_dir, "\n".join(texts).encode("utf-8"))
     assert process.returncode == 0, process.stderr.decode()[-2000:]
     assert [line.split("\t")[2] for line in process.stdout.decode().splitlines()[1:]
             ] == [row[1] for row in predicted[1:]]
     # A later evaluation in the folder uses the per-label thresholds.
-    run_classifier(*common + ["--init_checkpoint=" + trained["output_dir"],
+    run_in_process(*common + ["--init_checkpoint=" + trained["output_dir"],
                               "--do_eval"])
     later = eval_results(output_dir)
     assert "eval_threshold" not in later
@@ -169,10 +163,10 @@ def test_own_tsv_with_the_labels_file_trains_the_same_model(trained, tmp_path):
     """--task_name=tsv --multi_label --labels_file=emotions.txt on the same
     files: the same features and seed, so the same eval_results.txt."""
     output_dir = str(tmp_path / "own")
-    run_classifier(*train_args(
+    run_in_process(*train_args(
         trained["root"], trained["data_dir"], str(tmp_path / "named"),
         "--task_name=goemotions"))
-    run_classifier(*train_args(
+    run_in_process(*train_args(
         trained["root"], trained["data_dir"], output_dir, "--task_name=tsv",
         "--multi_label", "--text_a_column=0", "--label_column=1",
         "--labels_file=" + os.path.join(GOEMOTIONS, "emotions.txt")))
@@ -183,15 +177,14 @@ def test_bad_multi_label_input_ends_in_one_line(trained, tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "train.tsv").write_text("good text\t2\nno label here\t\n")
-    process = run_classifier(
-        "--task_name=tsv", "--multi_label", "--text_a_column=0", "--label_column=1",
-        "--label_list=a,b,c", "--data_dir=" + str(data_dir),
-        "--vocab_file=" + UNCASED_VOCAB,
-        "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
-        "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32", "--do_train",
-        check=False)
-    assert process.returncode == 2
-    assert process.stderr.strip().splitlines()[-1].startswith(
-        "run_classifier: error: %s:2: the label field is empty" % (
-            data_dir / "train.tsv"))
+    with pytest.raises(InputError) as error:
+        run_in_process(
+            "--task_name=tsv", "--multi_label", "--text_a_column=0", "--label_column=1",
+            "--label_list=a,b,c", "--data_dir=" + str(data_dir),
+            "--vocab_file=" + UNCASED_VOCAB,
+            "--bert_config_file=" + str(trained["root"] / "bert_config.json"),
+            "--output_dir=" + str(tmp_path / "out"), "--max_seq_length=32",
+            "--do_train")
+    assert str(error.value).startswith(
+        "%s:2: the label field is empty" % (data_dir / "train.tsv"))
     assert not (tmp_path / "out").exists()

@@ -36,12 +36,11 @@ def base_args(tmp_path, config_file, data_dir, output_dir):
 def test_train_eval_predict_with_a_tiny_random_model(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 40)
     output_dir = str(tmp_path / "out")
-    process = run_classifier(
+    log = run_in_process(
         *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
         "--do_train=true", "--do_eval=true", "--do_predict=true",
         "--train_batch_size=8", "--eval_batch_size=8", "--predict_batch_size=16",
         "--num_train_epochs=2", "--learning_rate=1e-3")
-    log = process.stderr
     assert "Num steps = 10" in log
     assert "examples/sec" in log and "global_step/sec" in log
     assert "*** Example ***" in log and "guid: train-1" in log
@@ -69,10 +68,8 @@ def test_train_eval_predict_with_a_tiny_random_model(tmp_path, tiny_config_file)
         assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
 
     # A second run evaluates the saved checkpoint again: same numbers.
-    again = run_classifier(
-        *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
-        "--do_eval=true", "--eval_batch_size=8")
-    assert again.returncode == 0
+    run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                   "--do_eval=true", "--eval_batch_size=8")
     with open(os.path.join(output_dir, "eval_results.txt")) as reader:
         assert reader.read().splitlines() == lines
 
@@ -234,10 +231,10 @@ def test_dynamic_padding_gives_the_padded_predictions(tmp_path, tiny_config_file
     output_dir = str(tmp_path / "out")
     args = base_args(tmp_path, tiny_config_file, data_dir, output_dir) + [
         "--max_seq_length=64", "--train_batch_size=8", "--predict_batch_size=8"]
-    run_classifier(*args, "--do_train=true", "--num_train_epochs=1")
+    run_in_process(*args, "--do_train=true", "--num_train_epochs=1")
     probabilities = {}
     for dynamic in ("true", "false"):
-        run_classifier(*args, "--do_predict=true", "--dynamic_padding=" + dynamic)
+        run_in_process(*args, "--do_predict=true", "--dynamic_padding=" + dynamic)
         with open(os.path.join(output_dir, "test_results.tsv")) as reader:
             probabilities[dynamic] = [[float(v) for v in line.split("\t")]
                                       for line in reader.read().splitlines()]
@@ -261,11 +258,11 @@ def test_own_csv_data_saves_and_reuses_the_label_list(tmp_path, tiny_config_file
               "--text_a_column=0", "--label_column=1", "--has_header=true",
               "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
               "--output_dir=" + output_dir, "--max_seq_length=16"]
-    run_classifier(*common, "--do_train=true", "--do_eval=true",
+    run_in_process(*common, "--do_train=true", "--do_eval=true",
                    "--train_batch_size=2")
     with open(os.path.join(output_dir, "label_list.txt")) as reader:
         assert reader.read().splitlines() == ["negative", "neutral", "positive"]
-    run_classifier(*common, "--do_predict=true")
+    run_in_process(*common, "--do_predict=true")
     with open(os.path.join(output_dir, "test_predictions.tsv")) as reader:
         lines = reader.read().splitlines()
     assert lines[0] == "guid\tprediction\tnegative\tneutral\tpositive"
@@ -275,7 +272,7 @@ def test_own_csv_data_saves_and_reuses_the_label_list(tmp_path, tiny_config_file
 def test_eval_every_steps_keeps_history_and_best(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 40)
     output_dir = str(tmp_path / "out")
-    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+    run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                    "--do_train=true", "--train_batch_size=8", "--num_train_epochs=2",
                    "--eval_every_steps=4", "--learning_rate=1e-3")
     with open(os.path.join(output_dir, "eval_history.tsv")) as reader:
@@ -316,7 +313,7 @@ def compiled_kernels(graph_def):
 def test_bf16_with_xla_trains_and_saves_fp32_checkpoints(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 16)
     output_dir = str(tmp_path / "out")
-    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+    run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                    "--do_train=true", "--do_eval=true", "--train_batch_size=8",
                    "--precision=bf16", "--use_xla=true")
     reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
@@ -337,7 +334,7 @@ def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
     # bf16 named: --fast takes it only where the hardware multiplies it.
     for mode in ("--fast", "--precision=fp32"):
         output_dir = str(tmp_path / mode.strip("-").split("=")[0])
-        run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+        run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                        "--do_train=true", "--do_eval=true", "--train_batch_size=8",
                        mode, "--precision=bf16" if mode == "--fast" else mode)
         reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
@@ -369,7 +366,7 @@ def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
         tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 16)
     output_dir = str(tmp_path / "out")
-    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+    run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
                    "--do_train=true", "--do_eval=true", "--train_batch_size=8",
                    "--precision=fp16")
     reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
@@ -383,28 +380,29 @@ def test_fp16_trains_with_a_loss_scale_and_saves_fp32_checkpoints(
         assert "eval_accuracy" in reader.read()
     # An fp32 run's checkpoints have no loss scale to resume fp16 training from.
     fp32_dir = str(tmp_path / "fp32")
-    run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
+    run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
                    "--do_train=true", "--train_batch_size=8")
     before = sorted(os.listdir(fp32_dir))
-    bad = run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
-                         "--do_train=true", "--train_batch_size=8",
-                         "--num_train_epochs=6", "--precision=fp16", check=False)
-    assert bad.returncode == 2
-    assert "holds checkpoints of a run without --precision=fp16" in bad.stderr
-    assert "lacks loss_scale" in bad.stderr
+    with pytest.raises(InputError) as bad:
+        run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, fp32_dir),
+                       "--do_train=true", "--train_batch_size=8",
+                       "--num_train_epochs=6", "--precision=fp16")
+    assert "holds checkpoints of a run without --precision=fp16" in str(bad.value)
+    assert "lacks loss_scale" in str(bad.value)
     assert sorted(os.listdir(fp32_dir)) == before
 
 
 def test_accumulation_with_bucketing_runs_the_planned_updates(tmp_path, tiny_config_file):
     data_dir = small_mrpc(tmp_path, 32)
     output_dir = str(tmp_path / "out")
-    process = run_classifier(
+    log = run_in_process(
         *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
         "--do_train=true", "--train_batch_size=8", "--gradient_accumulation_steps=4",
         "--num_train_epochs=2", "--bucket_by_length=true")
-    assert "Num steps = 8" in process.stderr
+    assert "Num steps = 8" in log
     assert tf.train.latest_checkpoint(output_dir).endswith("model.ckpt-8")
-    bad = run_classifier(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
-                         "--do_train=true", "--train_batch_size=8",
-                         "--gradient_accumulation_steps=3", check=False)
-    assert "is not a multiple of --gradient_accumulation_steps=3" in bad.stderr
+    with pytest.raises(InputError,
+                       match="is not a multiple of --gradient_accumulation_steps=3"):
+        run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+                       "--do_train=true", "--train_batch_size=8",
+                       "--gradient_accumulation_steps=3")

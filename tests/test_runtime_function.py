@@ -20,7 +20,7 @@ from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime
 from bert.classifier.runtime.progress import StepListener
 from helpers import (UNCASED_VOCAB, classify, goemotions_slice, run_classifier,
-                     small_glue_copy, small_mrpc, tiny_config_dict)
+                     run_in_process, small_glue_copy, small_mrpc, tiny_config_dict)
 from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, check_evaluate_and_predict,
                              make_session_runtime, steps_of, tiny_features,
                              tiny_spec_fn)
@@ -238,7 +238,7 @@ def test_a_checkpoint_of_any_runtime_evaluates_the_same_in_any_other(
     trainers = ["function"] + (the_other_runtimes() if task == "MRPC" else [])
     for trainer in trainers:
         trained = tmp_path / ("trained_" + trainer)
-        run_classifier(*task_args(tmp_path, task, trained, trainer, "--do_train",
+        run_in_process(*task_args(tmp_path, task, trained, trainer, "--do_train",
                                   "--do_eval", "--do_predict", *extra))
         expected = result_files(trained)
         assert "eval_results.txt" in expected
@@ -249,7 +249,7 @@ def test_a_checkpoint_of_any_runtime_evaluates_the_same_in_any_other(
             for path in glob.glob(str(trained / "model.ckpt-*")) + [
                     str(trained / "checkpoint")]:
                 os.link(path, again / os.path.basename(path))
-            run_classifier(*task_args(tmp_path, task, again, reader, "--do_eval",
+            run_in_process(*task_args(tmp_path, task, again, reader, "--do_eval",
                                       "--do_predict", *extra))
             assert result_files(again) == expected, (trainer, reader)
 
@@ -261,11 +261,10 @@ def test_run_classifier_on_the_function_runtime(tmp_path):
     fixed shapes) trains, evaluates and predicts on CPU."""
     output_dir = tmp_path / "out"
     export_dir = tmp_path / "export"
-    process = run_classifier(*mrpc_args(
+    log = run_in_process(*mrpc_args(
         tmp_path, output_dir, "function", "--do_train", "--do_eval",
         "--do_predict", "--eval_every_steps=3", "--do_export",
         "--export_dir=" + str(export_dir)))
-    log = process.stderr
     assert log.count("runtime: function (TensorFlow ") == 1
     # Once per phase, as on the session runtime: training to step 3 and to
     # 5, the evaluations at 3 and 5 and --do_eval's, the prediction.
@@ -293,7 +292,7 @@ def test_run_classifier_on_the_function_runtime(tmp_path):
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
     tpu_form = tmp_path / "xla"
-    run_classifier(*mrpc_args(tmp_path, tpu_form, "function", "--do_train",
+    run_in_process(*mrpc_args(tmp_path, tpu_form, "function", "--do_train",
                               "--do_eval", "--do_predict", "--use_xla",
                               "--dynamic_padding=false", "--iterations_per_loop=2"))
     assert (tpu_form / "eval_results.txt").read_text().count("eval_accuracy") == 1

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from helpers import GLUE, SHARED_DATA, UNCASED_VOCAB, run_classifier
+from helpers import GLUE, SHARED_DATA, UNCASED_VOCAB, run_in_process
 
 pytestmark = pytest.mark.shared_data
 
@@ -95,7 +95,7 @@ def test_task(tmp_path, tiny_config_file, task, data_dir, epochs, counts, keys,
             "--predict_batch_size=64", "--num_train_epochs=%s" % epochs]
     if glue_file:
         args.append("--glue_submission_dir=" + glue_dir)
-    log = run_classifier(*args).stderr
+    log = run_in_process(*args)
 
     train, dev, test = counts
     assert "Num examples = %d\n" % train in log
@@ -148,10 +148,10 @@ def test_ax_predicts_with_an_mnli_model(tmp_path, tiny_config_file):
     common = ["--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
               "--max_seq_length=32", "--predict_batch_size=64"]
     mnli_out = str(tmp_path / "mnli")
-    run_classifier("--task_name=mnli", "--data_dir=" + MNLI, "--do_train=true",
+    run_in_process("--task_name=mnli", "--data_dir=" + MNLI, "--do_train=true",
                    "--train_batch_size=2", "--output_dir=" + mnli_out, *common)
     glue_dir = str(tmp_path / "glue")
-    run_classifier("--task_name=AX", "--do_predict=true",
+    run_in_process("--task_name=AX", "--do_predict=true",
                    "--data_dir=" + os.path.join(GLUE, "diagnostic"),
                    "--init_checkpoint=" + os.path.join(mnli_out, "model.ckpt-9"),
                    "--output_dir=" + str(tmp_path / "ax"),

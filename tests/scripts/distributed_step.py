@@ -1,10 +1,11 @@
-"""Runs one training step of a tiny BERT, on one device or mirrored on two
-logical CPU devices, for tests/test_distribution.py (run in a subprocess:
+"""Runs one training step of a tiny BERT, on one device and/or mirrored on
+two logical CPU devices, for tests/test_distribution.py (run in a subprocess:
 logical devices must be set before TensorFlow starts).
 
-usage: distributed_step.py none|mirrored fp32|fp16|fp32+fused OUTPUT_DIR
+usage: distributed_step.py STRATEGIES fp32|fp16|fp32+fused OUTPUT_DIR
        [INIT_CHECKPOINT]
-(fp32+fused: float32 with the fused kernels.)
+STRATEGIES: none, mirrored or none,mirrored, each run in turn into
+OUTPUT_DIR/<strategy> (fp32+fused: float32 with the fused kernels).
 """
 
 import os
@@ -43,11 +44,11 @@ def tiny_features():
     return features
 
 
-def tiny_model_without_dropout(strategy_name):
+def tiny_model_without_dropout(strategy_names):
     """The tiny BertConfig, with dropout off everywhere (the classifier's
     included) so that the replicas' steps can be compared with a single
     device's; two logical CPU devices for "mirrored"."""
-    if strategy_name == "mirrored":
+    if "mirrored" in strategy_names:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
             cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -59,8 +60,14 @@ def tiny_model_without_dropout(strategy_name):
         attention_probs_dropout_prob=0.0, max_position_embeddings=SEQ_LENGTH)
 
 
-def main(strategy_name, precision, output_dir, init_checkpoint=None):
-    config = tiny_model_without_dropout(strategy_name)
+def main(strategy_names, precision, output_dir, init_checkpoint=None):
+    config = tiny_model_without_dropout(strategy_names.split(","))
+    for strategy_name in strategy_names.split(","):
+        train_one_step(config, strategy_name, precision,
+                       os.path.join(output_dir, strategy_name), init_checkpoint)
+
+
+def train_one_step(config, strategy_name, precision, output_dir, init_checkpoint):
     model_arguments = dict(
         bert_config=config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,

@@ -3,7 +3,9 @@ mirrored on two logical CPU devices, or as one task of a multi-worker cluster
 (TF_CONFIG), for tests/test_distribution.py (run in a subprocess: devices and
 clusters are set before TensorFlow starts).
 
-usage: function_step.py none|mirrored|multi_worker OUTPUT_DIR INIT_CHECKPOINT STEPS
+usage: function_step.py STRATEGIES OUTPUT_DIR INIT_CHECKPOINT STEPS
+STRATEGIES: none, mirrored, none,mirrored or multi_worker, each run in turn
+into OUTPUT_DIR/<strategy>.
 
 Every step's global batch is the same BATCH_SIZE examples whatever the
 strategy: each worker reads its shard of them.
@@ -42,8 +44,14 @@ def input_fn(params, input_context=None):
     return dataset.repeat().batch(params["batch_size"], drop_remainder=True)
 
 
-def main(strategy_name, output_dir, init_checkpoint, steps):
-    config = tiny_model_without_dropout(strategy_name)
+def main(strategy_names, output_dir, init_checkpoint, steps):
+    config = tiny_model_without_dropout(strategy_names.split(","))
+    for strategy_name in strategy_names.split(","):
+        train(config, strategy_name, os.path.join(output_dir, strategy_name),
+              init_checkpoint, steps)
+
+
+def train(config, strategy_name, output_dir, init_checkpoint, steps):
     spec_fn = model_fn.spec_fn_builder(
         bert_config=config, num_labels=2, init_checkpoint=None,
         learning_rate=1e-3, num_train_steps=int(steps), num_warmup_steps=0,
