@@ -1,5 +1,6 @@
-"""The suite's own layout: test modules import helpers, never each other or
-conftest; the scripts that tests start live in tests/scripts."""
+"""The suite's own layout: its folders mirror bert/'s; test modules import
+helpers, never each other or conftest; the scripts that tests start live in
+tests/scripts."""
 
 import ast
 import glob
@@ -34,3 +35,18 @@ def test_beside_the_tests_only_conftest_and_helpers():
               for path in glob.glob(os.path.join(TESTS, "*.py"))
               if not os.path.basename(path).startswith("test_")]
     assert sorted(others) == ["conftest.py", "helpers.py", "runtime_helpers.py"]
+
+
+def test_the_folders_mirror_the_package():
+    folders = {os.path.relpath(folder, TESTS)
+               for folder, _, names in os.walk(TESTS)
+               if any(name.startswith("test_") and name.endswith(".py")
+                      for name in names)}
+    assert "." in folders
+    for folder in folders - {"."}:
+        assert os.path.isfile(os.path.join(REPO, "bert", folder, "__init__.py")), folder
+    scripts = [path for path in glob.glob(os.path.join(TESTS, "*", "**", "*.py"),
+                                          recursive=True)
+               if not os.path.basename(path).startswith("test_")]
+    assert scripts and all(os.path.dirname(path) == os.path.join(TESTS, "scripts")
+                           for path in scripts), scripts

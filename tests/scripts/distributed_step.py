@@ -1,6 +1,6 @@
 """Runs one training step of a tiny BERT, on one device and/or mirrored on
-two logical CPU devices, for tests/test_distribution.py (run in a subprocess:
-logical devices must be set before TensorFlow starts).
+two logical CPU devices, for tests/classifier/runtime/test_distribution.py
+(run in a subprocess: logical devices must be set before TensorFlow starts).
 
 usage: distributed_step.py STRATEGIES fp32|fp16|fp32+fused OUTPUT_DIR
        [INIT_CHECKPOINT]

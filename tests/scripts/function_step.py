@@ -1,7 +1,7 @@
 """Trains a tiny BERT for STEPS steps on the function runtime, on one device,
 mirrored on two logical CPU devices, or as one task of a multi-worker cluster
-(TF_CONFIG), for tests/test_distribution.py (run in a subprocess: devices and
-clusters are set before TensorFlow starts).
+(TF_CONFIG), for tests/classifier/runtime/test_distribution.py (run in a
+subprocess: devices and clusters are set before TensorFlow starts).
 
 usage: function_step.py STRATEGIES OUTPUT_DIR INIT_CHECKPOINT STEPS
 STRATEGIES: none, mirrored, none,mirrored or multi_worker, each run in turn
