@@ -1,6 +1,7 @@
 """What the tests share that is not a fixture: where the real data lives,
-tiny model configs, small copies of GLUE files, and run_classifier in a
-subprocess. Test modules import these from here; conftest.py holds the
+tiny model configs, small copies of GLUE files, run_classifier in a
+subprocess (run_classifier) or in the test's process (run_in_process), and
+classify.py. Test modules import these from here; conftest.py holds the
 fixtures and pytest's hooks."""
 
 import logging
