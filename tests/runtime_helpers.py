@@ -13,6 +13,7 @@ from bert.classifier import metrics
 from bert.classifier.data.features import InputFeatures
 from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.model_fn import spec_fn_builder
+from bert.classifier.runtime.progress import RowProgress
 from bert.classifier.runtime.session import SessionRuntime
 from helpers import tiny_config_dict
 
@@ -59,7 +60,9 @@ def check_evaluate_and_predict(runtime, features, model_dir, global_step):
     """evaluate's keys and accuracy against predict's probabilities, steps,
     the event folders: the same for every runtime."""
     evaluation = input_fn_builder(features, SEQ_LENGTH, False, False)
-    result = runtime.evaluate(evaluation)
+    progress = RowProgress("evaluation", len(features), BATCH_SIZE)
+    result = runtime.evaluate(evaluation, progress=progress)
+    assert progress.rows == len(features)  # told of every batch
     assert sorted(result) == ["eval_accuracy", "eval_f1", "eval_loss",
                               "global_step", "loss"]
     assert result["global_step"] == global_step

@@ -1,22 +1,30 @@
 """The phases of a run: train, evaluate, predict and export, each with its
 inputs as arguments and its result files written whole."""
 
+import collections
 import os
 
 import tensorflow as tf
 
 from bert.classifier import atomic, metrics, results
 from bert.classifier.data import datasets
+from bert.classifier.data.length_order import in_file_order
 from bert.classifier.best_checkpoint import EvalHistory
 from bert.classifier.runtime.divergence import DivergenceHook, is_divergence
 from bert.classifier.export import export_classifier
 from bert.classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
                                          save_threshold)
-from bert.classifier.runtime.progress import ProgressHook, write_scalars
+from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
+                                              write_scalars)
 from bert.errors import InputError
 from bert.processors import CustomDataProcessor
 
 tf1 = tf.compat.v1
+
+# A set to evaluate: its name (None for the dev set), the title of its log
+# lines, its InferenceInput, its number of examples and batch size.
+EvalSet = collections.namedtuple(
+    "EvalSet", ["name", "title", "input", "rows", "batch_size"])
 
 
 def count_train_steps(config, num_examples):
@@ -88,15 +96,17 @@ def train(config, runtime, processor, tokenizer, train_examples, num_train_steps
 
 
 def prepare_eval_sets(config, processor, tokenizer, dev_sets):
-    """[(name, input_fn, steps)] for [(name, examples)]: the dev set (name None),
-    then any extra ones (MNLI's mismatched dev set)."""
+    """[EvalSet] for [(name, examples)]: the dev set (name None), then any
+    extra ones (MNLI's mismatched dev set)."""
     eval_sets = []
     for name, examples in dev_sets:
         suffix = "" if name is None else "_" + name
-        input_fn, steps = datasets.inference_input(
+        title = "evaluation" + suffix
+        inference_input = datasets.inference_input(
             config, processor, tokenizer, examples, config.eval_batch_size,
-            "eval%s.tf_record" % suffix, "evaluation%s" % suffix)
-        eval_sets.append((name, input_fn, steps))
+            "eval%s.tf_record" % suffix, title)
+        eval_sets.append(EvalSet(name, title, inference_input, len(examples),
+                                 config.eval_batch_size))
     return eval_sets
 
 
@@ -107,8 +117,12 @@ def evaluate(runtime, eval_sets, summary_dir=None):
     eval/<metric> (eval/accuracy, eval/f1, eval/loss, ...).
     """
     merged = {}
-    for name, input_fn, steps in eval_sets:
-        result = runtime.evaluate(input_fn=input_fn, steps=steps, name=name)
+    for eval_set in eval_sets:
+        name = eval_set.name
+        progress = RowProgress(eval_set.title, eval_set.rows, eval_set.batch_size)
+        result = runtime.evaluate(
+            input_fn=eval_set.input.input_fn, steps=eval_set.input.steps,
+            name=name, progress=progress)
         if name is None:
             merged.update(result)
             continue
@@ -172,12 +186,19 @@ def eval_recorder(config, runtime, eval_sets, processor):
 
 
 def predict(config, runtime, processor, tokenizer, real_examples):
-    """test_results.tsv, test_predictions.tsv and the GLUE file if asked."""
-    input_fn, _ = datasets.inference_input(
+    """test_results.tsv, test_predictions.tsv and the GLUE file if asked, in
+    the examples' order."""
+    inference_input = datasets.inference_input(
         config, processor, tokenizer, real_examples, config.predict_batch_size,
         "predict.tf_record", "prediction")
+    progress = RowProgress("prediction", len(real_examples),
+                           config.predict_batch_size)
     predictions = results.real_predictions(
-        runtime.predict(input_fn=input_fn), len(real_examples))
+        counted(runtime.predict(input_fn=inference_input.input_fn), progress),
+        len(real_examples))
+    progress.finish()
+    if inference_input.order is not None:
+        predictions = in_file_order(predictions, inference_input.order)
     label_list = processor.get_labels()
     threshold = multi_label_threshold(config, processor)
     if threshold is not None:
@@ -199,6 +220,13 @@ def predict(config, runtime, processor, tokenizer, real_examples):
         atomic.write_text(
             path, results.format_glue_submission(predictions, label_list))
         tf1.logging.info("GLUE submission file: %s", path)
+
+
+def counted(predictions, progress):
+    """Yields predictions, telling progress of each."""
+    for prediction in predictions:
+        progress.rows_done(1)
+        yield prediction
 
 
 def export(config, bert_config, processor):

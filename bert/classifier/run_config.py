@@ -33,13 +33,14 @@ def fast_preset(use_tpu, native_bf16):
     """--fast: the fastest settings that keep accuracy on the device: bf16
     products where the hardware multiplies bf16 natively (else fp32), the
     last layer for [CLS] alone, and on CPU/GPU dynamic padding with
-    length-bucketed batches and fused kernels (on a TPU, XLA compiles the
-    whole step; TPUs need fixed shapes)."""
+    length-bucketed training batches, evaluation and prediction in order of
+    length, and fused kernels (on a TPU, XLA compiles the whole step; TPUs
+    need fixed shapes)."""
     preset = {"precision": "bf16" if native_bf16 else "fp32",
               "cls_only_last_layer": True}
     if not use_tpu:
         preset.update(dynamic_padding=True, bucket_by_length=True,
-                      fused_kernels=True)
+                      sort_by_length=True, fused_kernels=True)
     return preset
 
 
@@ -96,6 +97,7 @@ class RunConfig(object):
     export_dir: Optional[str] = None
     dynamic_padding: bool = True
     bucket_by_length: bool = False
+    sort_by_length: bool = False
     precision: str = "fp32"
     use_xla: bool = False
     fused_kernels: bool = False
@@ -150,6 +152,11 @@ class RunConfig(object):
     def pads_dynamically(self):
         """--dynamic_padding, forced off on TPU (TPUs need fixed shapes)."""
         return self.dynamic_padding and not self.use_tpu
+
+    @property
+    def sorts_by_length(self):
+        """--sort_by_length, off on TPU (its batches are all of one size)."""
+        return self.sort_by_length and not self.use_tpu
 
     @property
     def compute_dtype(self):

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from bert import modeling
 from bert.classifier import metrics, phases
+from bert.classifier.data.datasets import InferenceInput
 from bert.classifier.data.features import InputFeatures
 from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.model_fn import spec_fn_builder
@@ -55,10 +56,12 @@ def test_evaluate_merges_the_extra_sets_and_writes_the_results(tmp_path):
     assert phases.steps_done(str(tmp_path)) == 0
     runtime.train(input_fn_builder(features(8, 0), SEQ_LENGTH, True, True), 2)
     assert phases.steps_done(str(tmp_path)) == 2
-    eval_sets = [(None, input_fn_builder(features(6, 1), SEQ_LENGTH, False, False),
-                  None),
-                 ("mismatched", input_fn_builder(features(5, 2), SEQ_LENGTH, False,
-                                                 False), None)]
+    eval_sets = [
+        phases.EvalSet(None, "evaluation", InferenceInput(input_fn_builder(
+            features(6, 1), SEQ_LENGTH, False, False), None, None), 6, 4),
+        phases.EvalSet("mismatched", "evaluation_mismatched", InferenceInput(
+            input_fn_builder(features(5, 2), SEQ_LENGTH, False, False), None,
+            None), 5, 4)]
     result = phases.evaluate(runtime, eval_sets, str(tmp_path))
     assert sorted(result) == ["eval_accuracy", "eval_loss", "eval_mismatched_accuracy",
                               "eval_mismatched_loss", "global_step", "loss"]

@@ -51,11 +51,13 @@ def test_fast_preset_per_device_and_explicit_flags_win():
     native, _ = hardware.native_bf16(False)
     cpu = parsed("--fast")
     assert (cpu.precision, cpu.dynamic_padding, cpu.bucket_by_length,
-            cpu.fused_kernels, cpu.cls_only_last_layer) == (
-                "bf16" if native else "fp32", True, True, True, True)
+            cpu.sort_by_length, cpu.fused_kernels, cpu.cls_only_last_layer) == (
+                "bf16" if native else "fp32", True, True, True, True, True)
     tpu = parsed("--fast", "--use_tpu")
-    assert (tpu.precision, tpu.bucket_by_length, tpu.fused_kernels,
-            tpu.cls_only_last_layer) == ("bf16", False, False, True)
+    assert (tpu.precision, tpu.bucket_by_length, tpu.sorts_by_length,
+            tpu.fused_kernels, tpu.cls_only_last_layer) == (
+                "bf16", False, False, False, True)
+    assert not parsed("--sort_by_length", "--use_tpu").sorts_by_length
     assert parsed("--fast", "--precision=fp32").precision == "fp32"
     assert parsed("--fast", "--precision=bf16").precision == "bf16"
     assert not parsed("--fast", "--nofused_kernels").fused_kernels
@@ -68,7 +70,7 @@ def test_fast_takes_bf16_only_where_the_hardware_multiplies_it():
     assert run_config.fast_preset(False, True)["precision"] == "bf16"
     assert run_config.fast_preset(False, False) == {
         "precision": "fp32", "cls_only_last_layer": True, "dynamic_padding": True,
-        "bucket_by_length": True, "fused_kernels": True}
+        "bucket_by_length": True, "sort_by_length": True, "fused_kernels": True}
     assert hardware.native_bf16(True) == (True, "a TPU")
     assert hardware.native_bf16(False, gpus=[(8, 0), (9, 0)], flags=set())[0]
     assert not hardware.native_bf16(False, gpus=[(7, 0)], flags={"amx_bf16"})[0]

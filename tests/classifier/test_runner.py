@@ -1,13 +1,16 @@
 """classifier/runner.py: reruns into an output_dir, --init_checkpoint folders,
-early stopping (tiny random model on real MRPC rows)."""
+early stopping, inference in order of length (tiny random model on real
+MRPC rows)."""
 
 import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert.classifier.runtime import choice
 from bert.errors import InputError
 from helpers import (UNCASED_VOCAB, run_classifier, run_in_process, small_mrpc,
                      tiny_config_dict)
@@ -85,6 +88,34 @@ def test_init_checkpoint_may_be_a_folder(tmp_path, job, trained):
         run_in_process(*job[:-1], "--do_eval=true", "--init_checkpoint=" + str(empty),
                        "--output_dir=" + str(tmp_path / "eval2"))
     assert not (tmp_path / "eval2").exists()
+
+
+@pytest.mark.parametrize("runtime", (["estimator"] if choice.has_estimator()
+                                     else []) + ["session", "function"])
+def test_sort_by_length_gives_the_same_results_in_input_order(
+        tmp_path, job, trained, runtime):
+    """Evaluation and prediction shortest first: the same probabilities, row
+    by row, and the same metrics (the loss, a mean over batches, aside)."""
+    results = {}
+    for flags in ((), ("--sort_by_length",)):
+        output_dir = copy_of(trained, tmp_path / ("sorted" if flags else "plain"))
+        log = run_in_process(*job[:-1], "--do_eval=true", "--do_predict=true",
+                             "--predict_batch_size=4", "--eval_batch_size=4",
+                             "--runtime=" + runtime, "--output_dir=" + output_dir,
+                             *flags)
+        assert "prediction: 40 rows in " in log
+        with open(os.path.join(output_dir, "test_results.tsv")) as reader:
+            rows = np.array([[float(value) for value in line.split("\t")]
+                             for line in reader])
+        with open(os.path.join(output_dir, "eval_results.txt")) as reader:
+            metrics = dict(line.strip().split(" = ") for line in reader)
+        results[bool(flags)] = rows, metrics
+    (plain, plain_metrics), (by_length, by_length_metrics) = results[False], results[True]
+    assert plain.shape == (40, 2)
+    np.testing.assert_allclose(by_length, plain, atol=1e-6)
+    assert by_length_metrics["eval_accuracy"] == plain_metrics["eval_accuracy"]
+    assert float(by_length_metrics["eval_loss"]) == pytest.approx(
+        float(plain_metrics["eval_loss"]), rel=0.05)
 
 
 def test_early_stopping_after_evaluations_without_improvement(tmp_path, job):

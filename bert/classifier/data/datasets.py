@@ -1,6 +1,7 @@
 """A phase's input: its examples written as features (or reused from the
 feature cache) and the input function that reads them back."""
 
+import collections
 import os
 
 import tensorflow as tf
@@ -9,8 +10,15 @@ from bert.classifier.data.feature_cache import convert_with_cache
 from bert.classifier.data.features import plan_inference_batches
 from bert.classifier.data.input_pipeline import (FUSED_LENGTH_MULTIPLE,
                                                  file_based_input_fn_builder)
+from bert.classifier.data.length_order import write_sorted_copy
 
 tf1 = tf.compat.v1
+
+# An evaluation's or prediction's input: input_fn(params), the number of
+# batches to run (None: until the data ends) and, with --sort_by_length, the
+# file index of each example in the order input_fn yields them (else None).
+InferenceInput = collections.namedtuple("InferenceInput",
+                                        ["input_fn", "steps", "order"])
 
 
 def write_features(config, processor, tokenizer, examples, record_file):
@@ -42,10 +50,12 @@ def training_input(config, processor, tokenizer, examples, feature_dir):
 
 def inference_input(config, processor, tokenizer, real_examples, batch_size,
                     record_name, title):
-    """Writes an eval/predict TFRecord in output_dir; returns (input_fn, steps).
+    """Writes an eval/predict TFRecord in output_dir; returns its
+    InferenceInput.
 
     On TPU the set is padded with fake examples to whole batches (see
-    plan_inference_batches); off TPU it is used as it is.
+    plan_inference_batches); off TPU it is used as it is, in order of
+    length with --sort_by_length.
     """
     examples, steps, drop_remainder = plan_inference_batches(
         real_examples, batch_size, config.use_tpu)
@@ -56,10 +66,15 @@ def inference_input(config, processor, tokenizer, real_examples, batch_size,
                      len(examples), len(real_examples),
                      len(examples) - len(real_examples))
     tf1.logging.info("  Batch size = %d", batch_size)
+    order = None
+    if config.sorts_by_length:
+        sorted_file = record_file.replace(".tf_record", ".by_length.tf_record")
+        order = write_sorted_copy(record_file, sorted_file, config.max_seq_length)
+        record_file = sorted_file
     input_fn = file_based_input_fn_builder(
         input_file=record_file, seq_length=config.max_seq_length,
         is_training=False, drop_remainder=drop_remainder,
         regression=processor.is_regression,
         dynamic_padding=config.pads_dynamically,
         multi_hot_size=multi_hot_size(processor))
-    return input_fn, steps
+    return InferenceInput(input_fn, steps, order)

@@ -15,7 +15,8 @@ BUCKET_WIDTH = 8
 FUSED_LENGTH_MULTIPLE = 8
 
 
-def _feature_spec(seq_length, regression, multi_hot_size=None):
+def feature_spec(seq_length, regression, multi_hot_size=None):
+    """The tf.io parsing spec of a feature file's records."""
     spec = {name: tf.io.FixedLenFeature([seq_length], tf.int64)
             for name in SEQUENCE_FEATURES}
     spec[LABEL_FEATURE] = tf.io.FixedLenFeature(
@@ -70,10 +71,10 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
     Under a multi-worker tf.distribute strategy each worker reads its own
     shard of the file (input_context).
     """
-    feature_spec = _feature_spec(seq_length, regression, multi_hot_size)
+    spec = feature_spec(seq_length, regression, multi_hot_size)
 
     def parse(records):
-        batch = _to_int32(tf.io.parse_example(records, feature_spec))
+        batch = _to_int32(tf.io.parse_example(records, spec))
         return trim_to_longest(batch, length_multiple) if dynamic_padding else batch
 
     def input_fn(params, input_context=None):
@@ -87,7 +88,7 @@ def file_based_input_fn_builder(input_file, seq_length, is_training,
         if is_training and bucket_by_length:
             boundaries = length_buckets(seq_length)
             dataset = dataset.map(
-                lambda record: tf.io.parse_single_example(record, feature_spec))
+                lambda record: tf.io.parse_single_example(record, spec))
             dataset = dataset.bucket_by_sequence_length(
                 lambda example: tf.cast(tf.reduce_sum(example["input_mask"]), tf.int32),
                 boundaries, [batch_size] * (len(boundaries) + 1),

@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import speed_every_steps
-from bert.classifier.runtime.progress import ExamplesPerSecondHook
+from bert.classifier.runtime.progress import (ExamplesPerSecondHook,
+                                              RowProgressHook)
 
 tf1 = tf.compat.v1
 
@@ -43,8 +44,10 @@ class EstimatorRuntime(object):
             self._trainer.train(input_fn=input_fn, max_steps=max_steps,
                                 hooks=hooks)
 
-    def evaluate(self, input_fn, steps=None, name=None):
-        return self.estimator.evaluate(input_fn=input_fn, steps=steps, name=name)
+    def evaluate(self, input_fn, steps=None, name=None, progress=None):
+        hooks = [] if progress is None else [RowProgressHook(progress)]
+        return self.estimator.evaluate(input_fn=input_fn, steps=steps, name=name,
+                                       hooks=hooks)
 
     def predict(self, input_fn):
         return self.estimator.predict(input_fn=input_fn)

@@ -304,11 +304,12 @@ class FunctionRuntime(Runtime):
                 batches += 1
                 yield {key: value.numpy() for key, value in outputs.items()}
 
-    def evaluate(self, input_fn, steps=None, name=None):
+    def evaluate(self, input_fn, steps=None, name=None, progress=None):
         """The eval metrics over input_fn's batches (at most steps of them) on
         the newest checkpoint, with `loss` (the mean batch loss) and
         `global_step`, as Estimator.evaluate returns them; also written to
-        model_dir/eval (eval_<name> for a named set) as TensorBoard scalars."""
+        model_dir/eval (eval_<name> for a named set) as TensorBoard scalars.
+        progress (a RowProgress) is told of each batch."""
         checkpoint = self.latest_checkpoint()
         metrics = None
         start = time.time()
@@ -327,6 +328,8 @@ class FunctionRuntime(Runtime):
                 metrics = HostMetrics(outputs_of.metric_fn, batch)
             metrics.update(batch)
             batches += 1
+            if progress is not None:
+                progress.batch_done()
         result = metrics.result() if metrics is not None else {}
         result["global_step"] = np.int64(checkpoint_step(checkpoint))
         self._report_evaluation(result, checkpoint, batches, start, name)

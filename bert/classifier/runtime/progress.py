@@ -1,5 +1,6 @@
-"""Training progress: log lines with steps, loss, learning rate, speed and
-time left, and the same figures as TensorBoard scalars."""
+"""Progress: training's log lines with steps, loss, learning rate, speed and
+time left, and the same figures as TensorBoard scalars; evaluation's and
+prediction's lines with rows done, rows/sec and time left."""
 
 import time
 
@@ -14,6 +15,9 @@ tf1 = tf.compat.v1
 TRAINING_LOSS_COLLECTION = "training_loss"
 # How often the progress lines, and the speed lines with them, are logged.
 LOG_EVERY_SECS = 30.0
+# An evaluation's or prediction's first progress line comes this soon: many
+# are over within the first LOG_EVERY_SECS.
+FIRST_ROWS_LINE_SECS = 10.0
 
 
 def format_duration(seconds):
@@ -235,3 +239,72 @@ class ExamplesPerSecondHook(tf1.train.StepCounterHook):
         if self._summary_writer is not None:
             self._summary_writer.flush()
         self._lines.flush()
+
+
+class RowProgress(object):
+    """Logs `progress: <title>: R/N rows (P%), X rows/sec, T left` while an
+    evaluation or prediction runs: first after first_secs, then every
+    every_secs; the rate is over the rows since the line before (the first
+    line's: since the first batch was done, which leaves out building the
+    graph and restoring the checkpoint). finish() sums up the phase."""
+
+    def __init__(self, title, total_rows, batch_size,
+                 every_secs=LOG_EVERY_SECS, first_secs=FIRST_ROWS_LINE_SECS,
+                 clock=time.time):
+        self._title = title
+        self._total_rows = total_rows
+        self._batch_size = batch_size
+        self._every_secs = every_secs
+        self._first_secs = first_secs
+        self._clock = clock
+        self._start = clock()
+        self._rows = 0
+        self._lines = 0
+        self._window = None  # (rows, time) at the last line
+
+    @property
+    def rows(self):
+        """The rows done so far."""
+        return self._rows
+
+    def batch_done(self):
+        """Counts a batch of batch_size rows (the last one: those left)."""
+        self.rows_done(min(self._batch_size, self._total_rows - self._rows))
+
+    def rows_done(self, rows):
+        now = self._clock()
+        self._rows += rows
+        if self._window is None:
+            self._window = (self._rows, now)
+            return
+        since_rows, since = self._window
+        pace = self._every_secs if self._lines else self._first_secs
+        if now - since >= pace and self._rows < self._total_rows:
+            self._log(self._rows - since_rows, now - since)
+            self._window = (self._rows, now)
+            self._lines += 1
+
+    def finish(self):
+        """Logs `<title>: N rows in T (X rows/sec)`, over the whole phase."""
+        seconds = self._clock() - self._start
+        tf1.logging.info("%s: %d rows in %s (%.1f rows/sec)", self._title,
+                         self._rows, format_duration(seconds),
+                         self._rows / max(seconds, 1e-9))
+
+    def _log(self, rows, seconds):
+        rate = rows / max(seconds, 1e-9)
+        tf1.logging.info(
+            "progress: %s: %d/%d rows (%.0f%%), %.1f rows/sec, %s left",
+            self._title, self._rows, self._total_rows,
+            100.0 * self._rows / self._total_rows, rate,
+            format_duration((self._total_rows - self._rows) / max(rate, 1e-9)))
+
+
+class RowProgressHook(tf1.train.SessionRunHook):
+    """Tells a RowProgress of each batch an Estimator evaluates."""
+
+    def __init__(self, progress):
+        self._progress = progress
+
+    def after_run(self, run_context, run_values):
+        self._progress.batch_done()

@@ -190,11 +190,12 @@ class SessionRuntime(Runtime):
                 config=self._session_config),
             hooks=hooks)
 
-    def evaluate(self, input_fn, steps=None, name=None):
+    def evaluate(self, input_fn, steps=None, name=None, progress=None):
         """The eval metrics over input_fn's batches (at most steps of them) on
         the newest checkpoint, with `loss` (the mean batch loss) and
         `global_step`, as Estimator.evaluate returns them; also written to
-        model_dir/eval (eval_<name> for a named set) as TensorBoard scalars."""
+        model_dir/eval (eval_<name> for a named set) as TensorBoard scalars.
+        progress (a RowProgress) is told of each batch."""
         checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, global_step, initialize = self._build_inference(input_fn, EVAL)
@@ -212,6 +213,8 @@ class SessionRuntime(Runtime):
                 while not session.should_stop() and (steps is None or batches < steps):
                     session.run(update)
                     batches += 1
+                    if progress is not None:
+                        progress.batch_done()
         result = read_finals.final_ops_values
         self._report_evaluation(result, checkpoint, batches, start, name)
         return result

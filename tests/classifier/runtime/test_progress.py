@@ -6,8 +6,8 @@ import tensorflow as tf
 
 from bert import optimization
 from bert.classifier.runtime.progress import (
-    TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, ProgressHook, SpeedLines,
-    format_duration)
+    TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, ProgressHook, RowProgress,
+    RowProgressHook, SpeedLines, format_duration)
 
 tf1 = tf.compat.v1
 
@@ -120,3 +120,57 @@ def test_the_speed_hook_records_every_measurement_and_logs_fewer(
     assert [line.split(":")[0] for line in lines] == [
         "global_step/sec", "examples/sec"] * 2
     assert all(float(line.split(": ")[1]) > 0 for line in lines)
+
+
+class Clock(object):
+    """A clock the test moves."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_row_progress_first_after_ten_seconds_then_every_thirty(caplog):
+    clock = Clock()
+    progress = RowProgress("prediction", 1000, 100, clock=clock)
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        clock.now += 20  # building the graph: not in the rate
+        progress.batch_done()  # 100 rows: the rate counts from here
+        for _ in range(9):
+            clock.now += 5
+            progress.batch_done()
+        clock.now += 3
+        progress.finish()
+    # Lines at 10 s after the first batch (rows 300), then 30 s later (900);
+    # none at the last batch: the summary says it.
+    assert progress_lines(caplog) == [
+        "progress: prediction: 300/1000 rows (30%), 20.0 rows/sec, 35s left",
+        "progress: prediction: 900/1000 rows (90%), 20.0 rows/sec, 5s left"]
+    assert caplog.records[-1].getMessage() == (
+        "prediction: 1000 rows in 1m08s (14.7 rows/sec)")
+
+
+def test_row_progress_counts_the_last_partial_batch(caplog):
+    clock = Clock()
+    progress = RowProgress("evaluation", 250, 100, every_secs=0.0,
+                           first_secs=0.0, clock=clock)
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        for _ in range(3):
+            clock.now += 1
+            progress.batch_done()
+        progress.finish()
+    assert progress_lines(caplog) == [
+        "progress: evaluation: 200/250 rows (80%), 100.0 rows/sec, 0s left"]
+    assert caplog.records[-1].getMessage().startswith("evaluation: 250 rows in ")
+
+
+def test_the_hook_tells_of_each_batch_a_session_runs(caplog):
+    clock = Clock()
+    progress = RowProgress("evaluation", 40, 8, every_secs=0.0, first_secs=0.0,
+                           clock=clock)
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        run_steps([RowProgressHook(progress)], 3)
+    assert [line.split(" rows")[0] for line in progress_lines(caplog)] == [
+        "progress: evaluation: 16/40", "progress: evaluation: 24/40"]
