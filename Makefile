@@ -23,7 +23,7 @@ DEMO_ARGS := --data_dir=$(GLUE_DIR)/MRPC --max_seq_length=128 \
 	--train_batch_size=32 --learning_rate=2e-5 --num_train_epochs=3
 endif
 
-.PHONY: setup demo test bench bench-peer profile minilm clean
+.PHONY: setup demo test bench bench-peer bench-predict profile minilm clean
 
 setup: $(VENV)/.installed
 
@@ -61,10 +61,12 @@ bench: minilm
 	$(PY) bench/bench.py $(BENCH_ARGS)
 
 # The same table with the peer's rows (HuggingFace transformers + PyTorch,
-# bench/peer.py) measured in the same run; the peer gets its own virtualenv.
+# bench/peer.py) measured in the same run, then the prediction table
+# (bench-predict); the peers get their own virtualenv.
 PEER_PYTHON ?= python3.11
 PEER_VENV ?= .venv-peer
 BENCH_ARGS ?=
+PREDICT_ARGS ?=
 
 $(PEER_VENV)/.installed: bench/peer-requirements.txt
 	$(PEER_PYTHON) -m venv $(PEER_VENV)
@@ -74,6 +76,13 @@ $(PEER_VENV)/.installed: bench/peer-requirements.txt
 
 bench-peer: minilm $(PEER_VENV)/.installed
 	$(PY) bench/bench.py --peer_python=$(PEER_VENV)/bin/python $(BENCH_ARGS)
+	$(PY) bench/predict.py --peer_python=$(PEER_VENV)/bin/python
+
+# Prediction alone: rows/sec as a user scores QNLI's test file, this tool's
+# runs alternating with the peers' (bench/predict.py); about 30 minutes on
+# 2 cores.
+bench-predict: minilm $(PEER_VENV)/.installed
+	$(PY) bench/predict.py --peer_python=$(PEER_VENV)/bin/python $(PREDICT_ARGS)
 
 # Where a --fast training step's time goes, by op type and node.
 profile: minilm

