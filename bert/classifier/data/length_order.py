@@ -4,8 +4,9 @@ A copy of a feature file holds its examples shortest first, so that with
 dynamic padding each batch holds examples of similar length and little
 padding: the model computes on far fewer positions. The order is kept, and
 predictions are put back in the original file's order before anything is
-written. (The copy is a file, not a Python generator: a tf.data generator
-made every batch half as fast again on 2 CPU cores.)
+written. The copy is a file rather than a tf.data generator over arrays in
+memory: with the generator, the same sorted batches took 1.6x as long on 2
+CPU cores (134.7 s against 81.9 s for QNLI's test file).
 """
 
 import numpy as np
@@ -18,7 +19,8 @@ READ_CHUNK = 4096
 
 
 def read_records(record_file, seq_length):
-    """(serialized records, their lengths) of a feature file, in file order."""
+    """(serialized records, their lengths) of a feature file, in file order;
+    the records are held in memory (about 0.6 KB each at length 128)."""
     spec = {"input_mask": tf.io.FixedLenFeature([seq_length], tf.int64)}
     records, lengths = [], []
     for chunk in tf.data.TFRecordDataset(record_file).batch(READ_CHUNK):

@@ -272,6 +272,7 @@ class RowProgress(object):
         self.rows_done(min(self._batch_size, self._total_rows - self._rows))
 
     def rows_done(self, rows):
+        """Counts rows done; logs a line when its time has come."""
         now = self._clock()
         self._rows += rows
         if self._window is None:
