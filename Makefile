@@ -79,7 +79,7 @@ bench-peer: minilm $(PEER_VENV)/.installed
 	$(PY) bench/predict.py --peer_python=$(PEER_VENV)/bin/python
 
 # Prediction alone: rows/sec as a user scores QNLI's test file, this tool's
-# runs alternating with the peers' (bench/predict.py); about 30 minutes on
+# runs alternating with the peers' (bench/predict.py); about 35 minutes on
 # 2 cores.
 bench-predict: minilm $(PEER_VENV)/.installed
 	$(PY) bench/predict.py --peer_python=$(PEER_VENV)/bin/python $(PREDICT_ARGS)

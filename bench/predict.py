@@ -20,6 +20,7 @@ import collections
 import datetime
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,6 +142,7 @@ def main():
                         key=lambda name: statistics.median(rows[name]))
         print("\nthis tool's best / the peers' best (%s): %.2fx" % (
             best_name, ours / statistics.median(rows[best_name])))
+    shutil.rmtree(work)
 
 
 if __name__ == "__main__":
