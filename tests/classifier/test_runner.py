@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert.classifier.results import read_eval_results, read_test_results
 from bert.classifier.runtime import choice
 from bert.errors import InputError
 from helpers import (UNCASED_VOCAB, run_classifier, run_in_process, small_mrpc,
@@ -104,12 +105,8 @@ def test_sort_by_length_gives_the_same_results_in_input_order(
                              "--runtime=" + runtime, "--output_dir=" + output_dir,
                              *flags)
         assert "prediction: 40 rows in " in log
-        with open(os.path.join(output_dir, "test_results.tsv")) as reader:
-            rows = np.array([[float(value) for value in line.split("\t")]
-                             for line in reader])
-        with open(os.path.join(output_dir, "eval_results.txt")) as reader:
-            metrics = dict(line.strip().split(" = ") for line in reader)
-        results[bool(flags)] = rows, metrics
+        results[bool(flags)] = (np.array(read_test_results(output_dir)),
+                                read_eval_results(output_dir))
     (plain, plain_metrics), (by_length, by_length_metrics) = results[False], results[True]
     assert plain.shape == (40, 2)
     np.testing.assert_allclose(by_length, plain, atol=1e-6)

@@ -68,7 +68,8 @@ def inference_input(config, processor, tokenizer, real_examples, batch_size,
     tf1.logging.info("  Batch size = %d", batch_size)
     order = None
     if config.sorts_by_length:
-        sorted_file = record_file.replace(".tf_record", ".by_length.tf_record")
+        stem, extension = os.path.splitext(record_file)
+        sorted_file = stem + ".by_length" + extension
         order = write_sorted_copy(record_file, sorted_file, config.max_seq_length)
         record_file = sorted_file
     input_fn = file_based_input_fn_builder(
