@@ -48,7 +48,8 @@ for _required in cli.REQUIRED:
 
 def main(_):
     logs.configure(verbosity_given=FLAGS["verbosity"].present)
-    with reported_errors("run_classifier", TrainingDivergedError, ClusterError):
+    with reported_errors("run_classifier", TrainingDivergedError, ClusterError,
+                         traceback_dir=FLAGS.output_dir):
         runner.run(RunConfig.from_flags(FLAGS))
 
 

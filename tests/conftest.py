@@ -40,6 +40,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
+def small_disk(tmp_path):
+    """A folder on its own 64 MB tmpfs, unmounted after the test; fill it
+    with helpers.fill_disk. Mounting needs root (CI runs as root)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs",
+                            str(folder)], capture_output=True, text=True)
+    if mount.returncode != 0:
+        pytest.skip("a full disk is made on a tmpfs, and mounting one failed "
+                    "here (%s): run the tests as root to include this test"
+                    % mount.stderr.strip())
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.fixture
 def tiny_config_file(tmp_path):
     path = tmp_path / "bert_config.json"
     path.write_text(json.dumps(tiny_config_dict()))

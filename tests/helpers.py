@@ -70,6 +70,14 @@ def small_glue_copy(root, folder, rows):
     return str(target)
 
 
+def fill_disk(folder, leave_bytes):
+    """Fills folder's file system with a file `filler` until leave_bytes (in
+    whole pages) are free."""
+    status = os.statvfs(str(folder))
+    with open(os.path.join(str(folder), "filler"), "wb") as writer:
+        writer.write(b"\0" * max(0, status.f_bavail * status.f_frsize - leave_bytes))
+
+
 def run_classifier(*args, check=True):
     """Runs run_classifier.py in a subprocess; returns the CompletedProcess."""
     process = subprocess.run(

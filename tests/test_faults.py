@@ -6,6 +6,8 @@ Each case here is a row of README's "What happens when ..." table.
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,9 +18,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert.classifier import checkpoint_check
+from bert.classifier.runtime import choice
 from bert.errors import InputError
-from helpers import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, run_classifier,
-                     run_in_process, small_mrpc, tiny_config_dict)
+from helpers import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, fill_disk,
+                     run_classifier, run_in_process, small_mrpc, tiny_config_dict)
 
 pytestmark = pytest.mark.shared_data
 
@@ -202,3 +206,134 @@ def test_output_dir_that_is_a_file(tmp_path, job):
 def test_negative_epochs(tmp_path, job):
     expect_error(job + ["--num_train_epochs=-1", "--output_dir=" + str(tmp_path)],
                  "--num_train_epochs=-1.0 must not be negative")
+
+
+# Each TensorFlow line's default runtime (estimator on 2.15, session on 2.16+)
+# and the function runtime.
+RUNTIMES = [choice.resolve("auto"), "function"]
+
+
+def ten_steps(job, runtime):
+    """job cut to one epoch: 10 steps, checkpoints 0, 5 and 10."""
+    return [a for a in job if not a.startswith("--num_train_epochs")] + [
+        "--num_train_epochs=1", "--runtime=" + runtime]
+
+
+def cut(path, size):
+    with open(path, "r+b") as file:
+        file.truncate(size)
+
+
+DATA = ".data-00000-of-00001"
+
+
+def test_a_damaged_init_checkpoint_stops_before_anything_is_written(
+        tmp_path, job, tiny_bert_dir):
+    checkpoint = tmp_path / "model" / "bert_model.ckpt"
+    shutil.copytree(tiny_bert_dir, str(checkpoint.parent))
+    cut(str(checkpoint) + DATA, 4096)
+    output_dir = tmp_path / "out"
+    process = run_classifier(*job, "--init_checkpoint=%s" % checkpoint,
+                             "--output_dir=%s" % output_dir, check=False)
+    assert process.returncode == 2
+    assert process.stderr.splitlines()[-1].startswith(
+        "run_classifier: error: --init_checkpoint=%s is damaged: %s%s is cut "
+        "short: 4096 bytes, but " % (checkpoint, checkpoint, DATA))
+    assert "Traceback" not in process.stderr
+    assert not output_dir.exists()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_damaged_newest_checkpoint_is_set_aside(tmp_path, job, runtime):
+    """Training resumes from the checkpoint before it and finishes the plan;
+    once training is done, evaluation takes that one."""
+    output_dir = tmp_path / "out"
+    args = ten_steps(job, runtime) + ["--output_dir=%s" % output_dir]
+    run_in_process(*args)
+    newest = str(output_dir / "model.ckpt-10")
+    cut(newest + DATA, 1000)
+    log = run_in_process(*args)
+    assert "checkpoint model.ckpt-10 is damaged (%s%s is cut short: 1000 bytes" % (
+        newest, DATA) in log
+    assert "resuming training at step 5 of 10" in log
+    assert tf.train.latest_checkpoint(str(output_dir)) == newest
+    assert checkpoint_check.damage(newest) is None
+    assert os.path.getsize(str(output_dir / "damaged" / ("model.ckpt-10" + DATA))) == 1000
+
+    cut(newest + DATA, 1000)
+    run_in_process(*[a for a in args if a != "--do_train=true"])
+    assert read_results(str(output_dir))["global_step"] == "5"
+
+
+def assert_one_line(process, start):
+    """The run stopped with exit status 2 and one line that starts so."""
+    assert process.returncode == 2, process.stderr[-3000:]
+    assert "Traceback" not in process.stderr
+    errors = [line for line in process.stderr.splitlines()
+              if line.startswith("run_classifier: error: ")]
+    assert len(errors) == 1 and process.stderr.splitlines()[-1] == errors[0]
+    assert errors[0].startswith("run_classifier: error: " + start), errors[0]
+    return errors[0]
+
+
+def assert_nothing_half_written(output_dir):
+    """No temporary file is left; the `checkpoint` file, if any, names a
+    whole checkpoint."""
+    names = os.listdir(str(output_dir))
+    assert not [name for name in names
+                if re.search(r"\.tmp|_temp|tempstate", name)], names
+    if "checkpoint" in names:
+        newest = tf.train.latest_checkpoint(str(output_dir))
+        assert newest and checkpoint_check.damage(newest) is None
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_full_disk_while_a_checkpoint_is_written(small_disk, job, runtime):
+    """22 MB: the first checkpoint (12 to 13 MB, and the graph's files) fits,
+    the second or the third does not."""
+    output_dir = small_disk / "out"
+    fill_disk(small_disk, 22 * 2 ** 20)
+    process = run_classifier(*ten_steps(job, runtime),
+                             "--output_dir=%s" % output_dir, check=False)
+    line = assert_one_line(process, "could not write model.ckpt-")
+    assert " in %s: the disk is full (" % output_dir in line
+    newest = re.search(r"; the newest whole checkpoint is (model.ckpt-[05]) "
+                       r"\(1[23]\.\d MB\)$", line)
+    assert newest, line
+    assert tf.train.latest_checkpoint(str(output_dir)) == str(
+        output_dir / newest.group(1))
+    assert_nothing_half_written(output_dir)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_full_disk_while_features_are_written(small_disk, job, runtime):
+    """Two pages: for the lock and run_config.json, not for the features."""
+    output_dir = small_disk / "out"
+    fill_disk(small_disk, 8192)
+    process = run_classifier(*ten_steps(job, runtime),
+                             "--output_dir=%s" % output_dir, check=False)
+    assert_one_line(process, "could not write eval.tf_record in %s: the disk is "
+                    "full (0 bytes free)" % output_dir)
+    assert sorted(os.listdir(str(output_dir))) == ["run_config.json"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_full_disk_while_results_are_written(tmp_path, small_disk, job, runtime):
+    """A trained folder with its prediction features, and a page for the lock."""
+    trained = tmp_path / "trained"
+    run_in_process(*ten_steps(job, runtime), "--output_dir=%s" % trained)
+    output_dir = small_disk / "out"
+    output_dir.mkdir()
+    for name in os.listdir(str(trained)):
+        if name.startswith(("checkpoint", "model.ckpt-10", "predict.tf_record",
+                            "run_config")):
+            shutil.copy(str(trained / name), str(output_dir / name))
+    before = sorted(os.listdir(str(output_dir)))
+    fill_disk(small_disk, 4096)
+    process = run_classifier(
+        *[a for a in ten_steps(job, runtime)
+          if a not in ("--do_train=true", "--do_eval=true")],
+        "--output_dir=%s" % output_dir, check=False)
+    assert_one_line(process, "could not write test_results.tsv in %s: the disk is "
+                    "full (about " % output_dir)
+    assert sorted(os.listdir(str(output_dir))) == before

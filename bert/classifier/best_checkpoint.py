@@ -5,6 +5,7 @@ import os
 import tensorflow as tf
 
 from bert.classifier import atomic, results
+from bert.errors import InputError
 
 HISTORY_FILE = "eval_history.tsv"
 BEST_DIR = "best"
@@ -35,8 +36,14 @@ class EvalHistory(object):
             return 0
         with tf.io.gfile.GFile(self.history_path) as reader:
             rows = [line.split("\t") for line in reader.read().splitlines()]
-        column = rows[0].index(self.main_metric)
-        values = [float(row[column]) for row in rows[1:]]
+        try:
+            column = rows[0].index(self.main_metric)
+            values = [float(row[column]) for row in rows[1:]]
+        except (IndexError, ValueError):
+            raise InputError(
+                "%s does not read as this run's evaluation history (a header "
+                "with %s, a number in its column on each line): move it away to "
+                "start the history again" % (self.history_path, self.main_metric))
         if not values:
             return 0
         return len(values) - 1 - values.index(max(values))
@@ -67,16 +74,18 @@ class EvalHistory(object):
         atomic.write_text(self.history_path, "\n".join(lines) + "\n")
 
     def _keep(self, checkpoint_path, result):
-        tf.io.gfile.makedirs(self.best_dir)
-        for old in tf.io.gfile.glob(os.path.join(self.best_dir, "model.ckpt-*")):
-            tf.io.gfile.remove(old)
+        """best/ made whole beside the old one, which it then replaces."""
         name = os.path.basename(checkpoint_path)
-        for source in tf.io.gfile.glob(checkpoint_path + ".*"):
-            tf.io.gfile.copy(source, os.path.join(
-                self.best_dir, os.path.basename(source)), overwrite=True)
-        atomic.write_text(
-            os.path.join(self.best_dir, "checkpoint"),
-            'model_checkpoint_path: "%s"\nall_model_checkpoint_paths: "%s"\n'
-            % (name, name))
-        atomic.write_text(os.path.join(self.best_dir, results.EVAL_RESULTS_FILE),
-                          results.format_eval_results(result))
+        with atomic.replaced_when_done(self.best_dir) as new_dir:
+            tf.io.gfile.makedirs(new_dir)
+            for source in tf.io.gfile.glob(checkpoint_path + ".*"):
+                tf.io.gfile.copy(source, os.path.join(
+                    new_dir, os.path.basename(source)), overwrite=True)
+            with tf.io.gfile.GFile(os.path.join(new_dir, "checkpoint"), "w") as writer:
+                writer.write('model_checkpoint_path: "%s"\n'
+                             'all_model_checkpoint_paths: "%s"\n' % (name, name))
+            with tf.io.gfile.GFile(os.path.join(
+                    new_dir, results.EVAL_RESULTS_FILE), "w") as writer:
+                writer.write(results.format_eval_results(result))
+            if tf.io.gfile.exists(self.best_dir):
+                tf.io.gfile.rmtree(self.best_dir)

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from bert import modeling
 from bert import tokenization
+from bert.classifier import checkpoint_check
 from bert.classifier.multi_label import resolve_threshold
 from bert.classifier.run_config import RUN_CONFIG_FILE
 from bert.classifier.runtime import choice, distribution
@@ -233,11 +234,17 @@ def resolve_init_checkpoint(init_checkpoint):
 
 
 def check_init_checkpoint(init_checkpoint):
-    if init_checkpoint and not tf.io.gfile.exists(init_checkpoint + ".index"):
+    if not init_checkpoint:
+        return
+    if not tf.io.gfile.exists(init_checkpoint + ".index"):
         raise InputError(
             "--init_checkpoint=%s: no checkpoint there (%s.index is missing): pass "
             "the path without the .index/.data suffix, or a folder holding a "
             "`checkpoint` file" % (init_checkpoint, init_checkpoint))
+    what = checkpoint_check.damage(init_checkpoint)
+    if what:
+        raise InputError("--init_checkpoint=%s is damaged: %s: copy or download "
+                         "it again" % (init_checkpoint, what))
 
 
 def check_same_training(config):
@@ -250,7 +257,13 @@ def check_same_training(config):
     if not tf.io.gfile.exists(saved_path):
         return
     with tf.io.gfile.GFile(saved_path) as reader:
-        differences = config.training_differences(reader.read())
+        try:
+            differences = config.training_differences(reader.read())
+        except (ValueError, AttributeError):
+            raise InputError(
+                "%s does not read as JSON settings: train into a new "
+                "--output_dir, or put that run's run_config.json back"
+                % saved_path)
     if differences:
         raise InputError(
             "--output_dir=%s holds a training with other settings (%s): train "
@@ -282,7 +295,7 @@ def check_output_dir(output_dir):
 def check_resumable(output_dir, needed_variables, flag):
     """Training resumes from output_dir's newest checkpoint, which must hold the
     variables `flag` adds to the graph (a run without it saved none)."""
-    checkpoint = tf.train.latest_checkpoint(output_dir)
+    checkpoint = checkpoint_check.newest_whole(output_dir)
     if not checkpoint:
         return
     stored = {name for name, _ in tf.train.list_variables(checkpoint)}

@@ -7,7 +7,7 @@ import time
 
 import tensorflow as tf
 
-from bert.errors import InputError
+from bert.errors import InputError, WriteError, writing
 
 LOCK_FILE = "run_classifier.lock"
 
@@ -73,8 +73,13 @@ class OutputDirLock(object):
             if error.errno == errno.EEXIST:
                 return False
             raise
-        with os.fdopen(descriptor, "w") as writer:
-            writer.write(self.content)
+        try:
+            with writing(os.path.dirname(self.path), os.path.basename(self.path)):
+                with os.fdopen(descriptor, "w") as writer:
+                    writer.write(self.content)
+        except WriteError:
+            os.remove(self.path)
+            raise
         return True
 
     def _read_text(self):

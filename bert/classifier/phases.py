@@ -6,7 +6,7 @@ import os
 
 import tensorflow as tf
 
-from bert.classifier import atomic, metrics, results
+from bert.classifier import atomic, checkpoint_check, metrics, results
 from bert.classifier.data import datasets
 from bert.classifier.data.length_order import in_file_order
 from bert.classifier.best_checkpoint import EvalHistory
@@ -16,7 +16,7 @@ from bert.classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
                                          save_threshold)
 from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
                                               write_scalars)
-from bert.errors import InputError
+from bert.errors import InputError, WriteError, writing
 from bert.processors import CustomDataProcessor
 
 tf1 = tf.compat.v1
@@ -86,11 +86,16 @@ def train(config, runtime, processor, tokenizer, train_examples, num_train_steps
             num_train_steps, config.eval_every_steps) if stop > done]
     for stop in stops:
         try:
-            runtime.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+            with writing(config.output_dir):
+                runtime.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
         except tf.errors.InvalidArgumentError as error:
             if is_divergence(error):
                 raise divergence.error()
             raise
+        except WriteError as error:
+            checkpoint_check.remove_partial(config.output_dir)
+            raise WriteError("%s; %s" % (error, checkpoint_check.newest_in_words(
+                config.output_dir))) from error
         if after_each_stop is not None and after_each_stop():
             break
 

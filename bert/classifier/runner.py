@@ -1,7 +1,8 @@
 """A whole run_classifier run from its RunConfig: check, read, then the phases.
 
 Every input is read and checked before output_dir is created or anything is
-written; the run then holds output_dir's lock while it writes.
+written; the run then holds output_dir's lock while it writes, and first sets
+aside damaged checkpoints there.
 """
 
 import dataclasses
@@ -10,12 +11,13 @@ import tempfile
 
 import tensorflow as tf
 
-from bert.classifier import atomic, checks, phases
+from bert.classifier import atomic, checkpoint_check, checks, phases
 from bert.classifier.data import labels
 from bert.classifier.runtime import distribution
 from bert.classifier.lock import OutputDirLock
 from bert.classifier.run_config import RUN_CONFIG_FILE
 from bert.classifier.runtime.make import make_runtime, make_strategy
+from bert.errors import doing
 from bert.processors import CustomDataProcessor, get_processor
 
 tf1 = tf.compat.v1
@@ -77,30 +79,39 @@ def run(config):
     with OutputDirLock(config.output_dir):
         if config.do_train:
             checks.check_same_training(config)
+        checkpoint_check.set_aside_damaged(config.output_dir)
+        if config.do_train:
             atomic.write_text(os.path.join(config.output_dir, RUN_CONFIG_FILE),
                               config.to_json())
         if isinstance(processor, CustomDataProcessor) and config.do_train:
             labels.save_label_list(config.output_dir, processor.get_labels())
         eval_sets = None
         if "dev" in data:
-            eval_sets = phases.prepare_eval_sets(config, processor, tokenizer,
-                                                 data["dev"])
+            with doing("writing the evaluation features to %s"
+                       % config.output_dir):
+                eval_sets = phases.prepare_eval_sets(config, processor,
+                                                     tokenizer, data["dev"])
         runtime = make_runtime(config, bert_config, processor, num_train_steps,
                                num_warmup_steps, strategy)
         if config.do_train:
-            phases.train(config, runtime, processor, tokenizer, data["train"],
-                         num_train_steps, config.output_dir,
-                         phases.eval_recorder(config, runtime, eval_sets,
-                                              processor))
+            with doing("training into %s" % config.output_dir):
+                phases.train(config, runtime, processor, tokenizer, data["train"],
+                             num_train_steps, config.output_dir,
+                             phases.eval_recorder(config, runtime, eval_sets,
+                                                  processor))
         if config.do_eval:
-            result = phases.evaluate(runtime, eval_sets, config.output_dir)
-            phases.write_eval_results(config.output_dir, result)
-            if config.tune_threshold:
-                phases.save_tuned_threshold(config, processor, result)
+            with doing("evaluating %s" % config.output_dir):
+                result = phases.evaluate(runtime, eval_sets, config.output_dir)
+                phases.write_eval_results(config.output_dir, result)
+                if config.tune_threshold:
+                    phases.save_tuned_threshold(config, processor, result)
         if config.do_predict:
-            phases.predict(config, runtime, processor, tokenizer, data["test"])
+            with doing("predicting with %s" % config.output_dir):
+                phases.predict(config, runtime, processor, tokenizer,
+                               data["test"])
         if config.do_export:
-            phases.export(config, bert_config, processor)
+            with doing("exporting to %s" % config.export_dir):
+                phases.export(config, bert_config, processor)
 
 
 def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,

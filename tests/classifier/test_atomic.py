@@ -5,6 +5,8 @@ import os
 import pytest
 
 from bert.classifier import atomic
+from bert.errors import WriteError
+from helpers import fill_disk
 
 
 def test_write_text_replaces_whole(tmp_path):
@@ -37,3 +39,17 @@ def test_a_folder_is_renamed_when_done_and_removed_on_failure(tmp_path):
             os.makedirs(os.path.join(temporary, "inner"))
             raise RuntimeError("failed")
     assert sorted(os.listdir(str(tmp_path))) == ["export"]
+
+
+def test_a_full_disk_stops_in_one_line_and_leaves_the_old_file(small_disk):
+    path = str(small_disk / "eval_results.txt")
+    atomic.write_text(path, "old\n")
+    fill_disk(small_disk, 0)
+    with pytest.raises(WriteError) as error:
+        atomic.write_text(path, "x" * 10000)
+    assert str(error.value) == (
+        "could not write eval_results.txt in %s: the disk is full (about 10.0 kB "
+        "needed, 0 bytes free): free space there or choose another folder"
+        % small_disk)
+    assert open(path).read() == "old\n"
+    assert sorted(os.listdir(str(small_disk))) == ["eval_results.txt", "filler"]

@@ -3,9 +3,11 @@
 import os
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from bert.classifier.best_checkpoint import EvalHistory
+from bert.errors import InputError
 
 tf1 = tf.compat.v1
 
@@ -54,3 +56,20 @@ def test_a_tie_keeps_the_earlier_checkpoint(tmp_path):
     history.record({"eval_accuracy": 0.5, "global_step": 1}, first)
     assert not history.record({"eval_accuracy": 0.5, "global_step": 2}, second)
     assert tf.train.latest_checkpoint(history.best_dir).endswith("model.ckpt-1")
+
+
+def test_best_is_replaced_whole_and_a_damaged_history_stops(tmp_path):
+    first, second = save_checkpoints(str(tmp_path), [1, 2])
+    history = EvalHistory(str(tmp_path), "eval_accuracy")
+    history.record({"eval_accuracy": 0.5, "global_step": 1}, first)
+    history.record({"eval_accuracy": 0.7, "global_step": 2}, second)
+    assert sorted(os.listdir(history.best_dir)) == [
+        "checkpoint", "eval_results.txt", "model.ckpt-2.data-00000-of-00001",
+        "model.ckpt-2.index", "model.ckpt-2.meta"]
+    assert not [name for name in os.listdir(str(tmp_path)) if ".tmp-" in name]
+    with open(history.history_path, "a") as writer:
+        writer.write("3\tnot a number\n")
+    with pytest.raises(InputError) as error:
+        history.evaluations_since_best()
+    assert str(error.value).startswith(
+        "%s does not read as this run's evaluation history" % history.history_path)

@@ -118,6 +118,33 @@ def test_checkpoint_shapes_must_fit_the_config(config, tmp_path):
             config, init_checkpoint=checkpoint))
 
 
+def test_a_damaged_init_checkpoint_stops_naming_its_file(config, tmp_path):
+    checkpoint = str(tmp_path / "ckpt" / "bert_model.ckpt")
+    save_checkpoint(checkpoint, {"output_bias": np.zeros([200], np.float32)})
+    data_file = checkpoint + ".data-00000-of-00001"
+    with open(data_file, "r+b") as file:
+        file.truncate(100)
+    with pytest.raises(InputError) as error:
+        checks.check_run_config(dataclasses.replace(
+            config, init_checkpoint=checkpoint))
+    assert str(error.value) == (
+        "--init_checkpoint=%s is damaged: %s is cut short: 100 bytes, but "
+        "output_bias ends at byte 800: copy or download it again"
+        % (checkpoint, data_file))
+    assert not os.path.exists(config.output_dir)
+
+
+@pytest.mark.parametrize("text", ["{\"learning_rate\": ", "[1, 2]", "\xff\xfe"])
+def test_a_damaged_run_config_json_stops_naming_it(config, text):
+    os.makedirs(config.output_dir)
+    saved = os.path.join(config.output_dir, "run_config.json")
+    with open(saved, "w", encoding="latin-1") as writer:
+        writer.write(text)
+    with pytest.raises(InputError) as error:
+        checks.check_same_training(config)
+    assert str(error.value).startswith("%s does not read as JSON settings" % saved)
+
+
 def test_resuming_needs_the_variables_of_the_flag(tmp_path):
     save_checkpoint(str(tmp_path / "model.ckpt-3"), {"w": np.zeros([2], np.float32)})
     checks.check_resumable(str(tmp_path), ["w"], "--anything")

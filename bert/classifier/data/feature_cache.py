@@ -6,7 +6,9 @@ the vocabulary file's bytes, do_lower_case, max_seq_length, the label list,
 the task and the feature format (a multi-label example's label is a list in
 the hash, a single-label one a string: the two never share a key). The key
 is written after the record file is complete, so a run killed in between
-leaves no key and the file is rebuilt.
+leaves no key and the file is rebuilt. The key file also holds the record
+file's size: a record file of another size (cut short, or changed), or a key
+file that does not read, is rebuilt too.
 """
 
 import hashlib
@@ -51,15 +53,20 @@ def convert_with_cache(examples, label_list, max_seq_length, tokenizer,
                     do_lower_case, task_name)
     key_file = output_file + ".key"
     if tf.io.gfile.exists(output_file) and tf.io.gfile.exists(key_file):
-        with tf.io.gfile.GFile(key_file) as reader:
-            stored = json.load(reader)
-        if stored.get("key") == key:
+        stored = read_key_file(key_file)
+        size = tf.io.gfile.stat(output_file).length
+        if stored.get("key") == key and stored.get("bytes") == size:
             tf.compat.v1.logging.info(
                 "feature cache: reusing %s (%d examples, inputs unchanged)",
                 output_file, len(examples))
             return False
-        tf.compat.v1.logging.info(
-            "feature cache: inputs changed, rebuilding %s", output_file)
+        if stored.get("key") == key:
+            tf.compat.v1.logging.warning(
+                "feature cache: %s is %d bytes, its key says %s: rebuilding it",
+                output_file, size, stored.get("bytes", "nothing"))
+        else:
+            tf.compat.v1.logging.info(
+                "feature cache: inputs changed, rebuilding %s", output_file)
     else:
         tf.compat.v1.logging.info("feature cache: building %s", output_file)
     if tf.io.gfile.exists(key_file):
@@ -67,5 +74,18 @@ def convert_with_cache(examples, label_list, max_seq_length, tokenizer,
     file_based_convert_examples_to_features(
         examples, label_list, max_seq_length, tokenizer, output_file,
         multi_label)
-    write_text(key_file, json.dumps({"key": key, "examples": len(examples)}))
+    write_text(key_file, json.dumps({
+        "key": key, "examples": len(examples),
+        "bytes": tf.io.gfile.stat(output_file).length}))
     return True
+
+
+def read_key_file(key_file):
+    """A key file's fields; {} where it does not read (then the file is
+    rebuilt)."""
+    try:
+        with tf.io.gfile.GFile(key_file) as reader:
+            stored = json.load(reader)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return stored if isinstance(stored, dict) else {}

@@ -1,5 +1,6 @@
 """Feature cache: reuse when nothing changed, rebuild when anything did."""
 
+import json
 import os
 
 import pytest
@@ -48,6 +49,32 @@ def test_a_record_without_its_key_is_rebuilt(tmp_path):
     convert(path)
     os.remove(path + ".key")  # as if killed between the record and its key
     assert convert(path) is True
+
+
+@pytest.mark.parametrize("damage", ["cut the records", "add a record",
+                                    "key not JSON", "key a list", "key of old"])
+def test_a_damaged_record_or_key_file_is_rebuilt(tmp_path, damage):
+    path = str(tmp_path / "train.tf_record")
+    convert(path)
+    with open(path, "rb") as reader:
+        records = reader.read()
+    if damage == "cut the records":
+        with open(path, "wb") as writer:
+            writer.write(records[:len(records) // 2])
+    elif damage == "add a record":
+        with open(path, "ab") as writer:
+            writer.write(records[:len(records) // 6])
+    else:
+        with open(path + ".key") as reader:
+            key = json.load(reader)
+        text = {"key not JSON": "{\"key\": ", "key a list": "[1, 2]",
+                "key of old": json.dumps({"key": key["key"], "examples": 6})}[damage]
+        with open(path + ".key", "w") as writer:
+            writer.write(text)
+    assert convert(path) is True
+    with open(path, "rb") as reader:
+        assert reader.read() == records
+    assert convert(path) is False
 
 
 def test_second_run_uses_the_cache_and_a_changed_input_rebuilds(tmp_path,
