@@ -10,14 +10,16 @@ the gradients across them (optimization.create_optimizer).
 """
 
 import contextlib
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import tensorflow as tf
 
-from bert.errors import InputError
+from bert.errors import BAD_INPUT_EXIT_STATUS, InputError
 
 tf1 = tf.compat.v1
 
@@ -54,26 +56,41 @@ def replica_devices():
 
 def make_strategy(name, runtime="estimator", cluster_timeout_secs=600):
     """The tf.distribute strategy for --distribution_strategy, or None; for
-    the session runtime, in its tf.compat.v1 form (graph-mode input). On the
-    function runtime a multi-worker task waits cluster_timeout_secs for the
-    others, at the start and in each collective."""
+    the session runtime, in its tf.compat.v1 form (graph-mode input). A
+    multi-worker task waits cluster_timeout_secs for the others at the start
+    (on the function runtime in each collective too)."""
     if name == "none":
         return None
     if name == "mirrored":
         if runtime == "session":
             return tf1.distribute.MirroredStrategy(devices=replica_devices())
         return tf.distribute.MirroredStrategy(devices=replica_devices())
-    if runtime == "function":
-        options = tf.distribute.experimental.CommunicationOptions(
-            timeout_seconds=cluster_timeout_secs)
-        with _exit_unless_done_within(cluster_timeout_secs, (
-                "--distribution_strategy=multi_worker_mirrored: not every task "
-                "of TF_CONFIG's cluster came within --cluster_timeout_secs=%d: "
-                "start each of them (%s)" % (cluster_timeout_secs,
-                                             _cluster_addresses()))):
-            return tf.distribute.MultiWorkerMirroredStrategy(
-                communication_options=options)
-    return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
+    lead_with_worker_zero()
+    with _exit_unless_done_within(cluster_timeout_secs, (
+            "--distribution_strategy=multi_worker_mirrored: not every task "
+            "of TF_CONFIG's cluster came within --cluster_timeout_secs=%d: "
+            "start each of them (%s)" % (cluster_timeout_secs,
+                                         _cluster_addresses()))):
+        try:
+            if runtime == "function":
+                return tf.distribute.MultiWorkerMirroredStrategy(
+                    communication_options=tf.distribute.experimental.
+                    CommunicationOptions(timeout_seconds=cluster_timeout_secs))
+            return tf1.distribute.experimental.MultiWorkerMirroredStrategy()
+        except tf.errors.UnknownError as error:
+            if "Could not start gRPC server" not in str(error):
+                raise
+            raise InputError(
+                "--distribution_strategy=multi_worker_mirrored: this task could "
+                "not listen at its address in TF_CONFIG, %s: another process "
+                "holds that port; end it, or give this task a free port"
+                % _own_address())
+
+
+def _own_address():
+    tf_config = json.loads(os.environ["TF_CONFIG"])
+    task = tf_config["task"]
+    return tf_config["cluster"][task["type"]][int(task.get("index", 0))]
 
 
 def _cluster_addresses():
@@ -84,21 +101,28 @@ def _cluster_addresses():
 
 
 # Run as a separate process: TensorFlow holds Python's lock while it waits for
-# a cluster's tasks, so no thread of the waiting process could end it.
+# a cluster's tasks, so no thread of the waiting process could end it. It
+# ends the process with SIGINT, which the block has handed to C's _exit.
 _WATCHDOG = """
 import os, signal, sys, time
 time.sleep(float(sys.argv[2]))
 sys.stderr.write("run_classifier: error: %s\\n" % sys.argv[3])
 sys.stderr.flush()
-os.kill(int(sys.argv[1]), signal.SIGKILL)
+os.kill(int(sys.argv[1]), signal.SIGINT)
 """
 
 
 @contextlib.contextmanager
 def _exit_unless_done_within(seconds, message):
-    """Ends the program with `run_classifier: error: message` if the block
-    has not finished within seconds (TensorFlow waits for a cluster's tasks
-    without a limit). Nothing is written before the cluster is up."""
+    """Ends the program with `run_classifier: error: message` and exit status
+    2 if the block has not finished within seconds (TensorFlow waits for a
+    cluster's tasks without a limit). Nothing is written before the cluster
+    is up. While the block runs, SIGINT calls _exit(SIGINT) in C, without
+    Python's lock: SIGINT's number is the exit status of bad input (2)."""
+    assert signal.SIGINT == BAD_INPUT_EXIT_STATUS
+    libc = ctypes.CDLL(None)
+    libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.signal(signal.SIGINT, ctypes.cast(libc._exit, ctypes.c_void_p))
     watchdog = subprocess.Popen(
         [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(seconds),
          message])
@@ -107,6 +131,7 @@ def _exit_unless_done_within(seconds, message):
     finally:
         watchdog.kill()
         watchdog.wait()
+        signal.signal(signal.SIGINT, signal.getsignal(signal.SIGINT))
 
 
 def tpu_resolver_arguments(tpu_name, tpu_zone, gcp_project):
@@ -147,21 +172,50 @@ def is_chief():
 
 
 def check_cluster():
-    """multi_worker_mirrored needs TF_CONFIG naming a cluster with one chief
-    (Estimator's rule) and this host's task in it."""
+    """multi_worker_mirrored needs TF_CONFIG naming a cluster (one "chief"
+    and any "worker"s, or "worker"s only: worker 0 leads) and this host's
+    task in it."""
     try:
         tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     except ValueError as error:
         raise InputError("TF_CONFIG is not valid JSON (%s): see README, "
                          "Multi-GPU and multi-host" % error)
-    cluster = tf_config.get("cluster") or {}
-    task = tf_config.get("task") or {}
-    if len(cluster.get("chief") or []) != 1 or task.get("type") not in cluster:
+    cluster = tf_config.get("cluster") if isinstance(tf_config, dict) else None
+    task = tf_config.get("task") if isinstance(tf_config, dict) else None
+    if not isinstance(cluster, dict) or not isinstance(task, dict):
+        cluster, task = {}, {}
+    chiefs = len(cluster.get("chief") or [])
+    leads = chiefs == 1 or (chiefs == 0 and cluster.get("worker"))
+    try:
+        in_cluster = 0 <= int(task.get("index", 0)) < len(
+            cluster.get(task.get("type")) or [])
+    except (TypeError, ValueError):
+        in_cluster = False
+    if not (leads and in_cluster):
         raise InputError(
             "--distribution_strategy=multi_worker_mirrored needs TF_CONFIG with a "
-            "cluster of exactly one \"chief\" (and any \"worker\"s) and this "
-            "host's task in it; TF_CONFIG is %r: see README, Multi-GPU and "
-            "multi-host" % (os.environ.get("TF_CONFIG") or ""))
+            "cluster of one \"chief\" and any \"worker\"s (or \"worker\"s "
+            "only: worker 0 leads) and this host's task in it; TF_CONFIG is %r: "
+            "see README, Multi-GPU and multi-host"
+            % (os.environ.get("TF_CONFIG") or ""))
+
+
+def lead_with_worker_zero():
+    """A TF_CONFIG cluster of workers only becomes, in this process, one whose
+    chief is worker 0 (Estimator wants a chief; every task renames alike)."""
+    tf_config = json.loads(os.environ["TF_CONFIG"])
+    cluster, task = tf_config["cluster"], tf_config["task"]
+    if "chief" in cluster:
+        return
+    workers = cluster["worker"]
+    cluster["chief"], cluster["worker"] = workers[:1], workers[1:]
+    if not cluster["worker"]:
+        del cluster["worker"]
+    index = int(task.get("index", 0))
+    tf_config["task"] = ({"type": "chief", "index": 0} if index == 0 else
+                         {"type": "worker", "index": index - 1})
+    os.environ["TF_CONFIG"] = json.dumps(tf_config)
+    tf1.logging.info("TF_CONFIG names no chief: worker 0 (%s) leads", workers[0])
 
 
 def session_config(base=None):

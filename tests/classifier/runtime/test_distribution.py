@@ -77,9 +77,9 @@ def function_step_command(strategies, output_dir, init_checkpoint, steps):
             init_checkpoint, str(steps)]
 
 
-def cluster_env(cluster, task):
+def cluster_env(cluster, task, index=0):
     return dict(os.environ, TF_CONFIG=json.dumps(
-        {"cluster": cluster, "task": {"type": task, "index": 0}}))
+        {"cluster": cluster, "task": {"type": task, "index": index}}))
 
 
 def run_tasks(commands_and_envs, timeout=600):
@@ -235,9 +235,12 @@ def local_cluster():
 @pytest.mark.shared_data
 @pytest.mark.parametrize("runtime", CLUSTER_RUNTIMES)
 def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path, runtime):
+    """A cluster of a chief and a worker; then one of two workers only, as
+    TensorFlow allows it (worker 0 leads), with the same results."""
     output_dir = str(tmp_path / "out")
     command = mrpc_run(tmp_path, runtime, "--output_dir=" + output_dir,
-                       "--do_train=true", "--do_eval=true", "--do_predict=true")
+                       "--do_train=true", "--do_eval=true", "--do_predict=true",
+                       "--random_seed=3")
     cluster = local_cluster()
     chief_log, worker_log = run_tasks([(command, cluster_env(cluster, "chief")),
                                        (command, cluster_env(cluster, "worker"))])
@@ -253,6 +256,20 @@ def test_multi_worker_mirrored_trains_on_a_two_process_cluster(tmp_path, runtime
     written = set(os.listdir(output_dir))
     assert {"eval_results.txt", "test_results.tsv", "train.tf_record"} <= written
     assert not os.path.exists(os.path.join(output_dir, "run_classifier.lock"))
+
+    workers_dir = str(tmp_path / "workers_only")
+    command = [part.replace(output_dir, workers_dir) for part in command]
+    workers = {"worker": local_cluster()["worker"] + local_cluster()["worker"]}
+    first_log, second_log = run_tasks([(command, cluster_env(workers, "worker", 0)),
+                                       (command, cluster_env(workers, "worker", 1))])
+    assert "TF_CONFIG names no chief: worker 0 (%s) leads" % workers["worker"][0] \
+        in first_log
+    assert first_log.count("***** Eval results *****") == 1
+    assert "***** Eval results *****" not in second_log
+    for name in ("eval_results.txt", "test_results.tsv"):
+        with open(os.path.join(output_dir, name)) as chief_file, \
+                open(os.path.join(workers_dir, name)) as workers_file:
+            assert workers_file.read() == chief_file.read(), name
 
 
 @pytest.mark.slow
@@ -306,13 +323,38 @@ def test_a_worker_that_never_comes_ends_the_run_with_one_line(tmp_path):
                  "--do_train=true", "--cluster_timeout_secs=5"),
         cwd=REPO, env=cluster_env(local_cluster(), "chief"), capture_output=True,
         text=True, timeout=300)
-    # Killed by the watchdog: TensorFlow does not give the process back.
-    assert process.returncode != 0
+    # Ended by the watchdog: TensorFlow does not give the process back.
+    assert process.returncode == 2
     assert process.stderr.splitlines()[-1].startswith(
         "run_classifier: error: --distribution_strategy=multi_worker_mirrored: "
         "not every task of TF_CONFIG's cluster came within "
         "--cluster_timeout_secs=5: start each of them (chief 127.0.0.1:")
     assert not output_dir.exists()
+
+
+@pytest.mark.shared_data
+def test_a_taken_port_ends_the_run_with_one_line(tmp_path):
+    cluster = local_cluster()
+    host, port = cluster["chief"][0].rsplit(":", 1)
+    holder = socket.socket()
+    holder.bind((host, int(port)))
+    holder.listen()
+    try:
+        process = subprocess.run(
+            mrpc_run(tmp_path, "function", "--output_dir=%s" % (tmp_path / "out"),
+                     "--do_train=true", "--cluster_timeout_secs=30"),
+            cwd=REPO, env=cluster_env(cluster, "chief"), capture_output=True,
+            text=True, timeout=300)
+    finally:
+        holder.close()
+    assert process.returncode == 2
+    assert process.stderr.splitlines()[-1] == (
+        "run_classifier: error: --distribution_strategy=multi_worker_mirrored: "
+        "this task could not listen at its address in TF_CONFIG, %s: another "
+        "process holds that port; end it, or give this task a free port"
+        % cluster["chief"][0])
+    assert "Traceback" not in process.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def mrpc_args(tmp_path, runtime, *extra):
@@ -340,10 +382,15 @@ def test_multi_worker_on_the_session_runtime_stops_pointing_to_function(
 @pytest.mark.parametrize("runtime", CLUSTER_RUNTIMES)
 @pytest.mark.parametrize("tf_config", [
     None, "{not json",
+    json.dumps({"cluster": {"chief": ["c:0", "d:0"], "worker": ["a:1"]},
+                "task": {"type": "chief", "index": 0}}),
     json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
-                "task": {"type": "worker", "index": 0}})])
-def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, monkeypatch,
-                                                         tf_config, runtime):
+                "task": {"type": "worker", "index": 2}}),
+    json.dumps({"cluster": {"worker": ["a:1", "b:2"]},
+                "task": {"type": "chief", "index": 0}}),
+    json.dumps({"cluster": {}, "task": {"type": "worker", "index": 0}})])
+def test_multi_worker_without_a_cluster_in_tf_config_stops(tmp_path, monkeypatch,
+                                                           tf_config, runtime):
     output_dir = tmp_path / "out"
     monkeypatch.delenv("TF_CONFIG", raising=False)
     if tf_config is not None:
@@ -352,3 +399,24 @@ def test_multi_worker_without_a_chief_in_tf_config_stops(tmp_path, monkeypatch,
         run_in_process(*mrpc_args(tmp_path, runtime, "--output_dir=" + str(output_dir),
                                   "--do_train=true"))
     assert not output_dir.exists()
+
+
+@pytest.mark.parametrize("tf_config,led", [
+    ({"cluster": {"worker": ["a:1", "b:2", "c:3"]}, "task": {"type": "worker", "index": 0}},
+     {"cluster": {"chief": ["a:1"], "worker": ["b:2", "c:3"]},
+      "task": {"type": "chief", "index": 0}}),
+    ({"cluster": {"worker": ["a:1", "b:2", "c:3"]}, "task": {"type": "worker", "index": 2}},
+     {"cluster": {"chief": ["a:1"], "worker": ["b:2", "c:3"]},
+      "task": {"type": "worker", "index": 1}}),
+    ({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}},
+     {"cluster": {"chief": ["a:1"]}, "task": {"type": "chief", "index": 0}}),
+    ({"cluster": {"chief": ["c:0"], "worker": ["a:1"]},
+      "task": {"type": "worker", "index": 0}}, None),
+])
+def test_worker_zero_leads_a_cluster_without_a_chief(monkeypatch, tf_config, led):
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    distribution.check_cluster()
+    chief_before = distribution.is_chief()
+    distribution.lead_with_worker_zero()
+    assert json.loads(os.environ["TF_CONFIG"]) == (led or tf_config)
+    assert distribution.is_chief() is chief_before
