@@ -147,6 +147,20 @@ def is_environment_error(error):
                               tf.errors.UnavailableError))
 
 
+# Lines of TensorFlow's errors that say where, not what.
+WHERE_LINES = re.compile(r"Graph execution error:$|Detected at node |File \"|Node: ")
+
+
+def first_line(error):
+    """An error's first line that says what is wrong (TensorFlow's errors
+    open with where the graph failed)."""
+    for line in str(error).splitlines():
+        line = re.sub(r"^\{\{[^}]*\}\}\s*", "", line.strip())
+        if line and not WHERE_LINES.match(line):
+            return line
+    return ""
+
+
 def save_traceback(program, folder):
     """Writes the current exception's traceback to folder (else the temporary
     folder); returns the file's path, or None if none could be written."""
@@ -191,11 +205,10 @@ def reported_errors(program, *error_types, traceback_dir=None):
         saved = save_traceback(program, traceback_dir)
         if saved is None:
             sys.stderr.write(traceback.format_exc())
-        first_line = (str(error).strip().splitlines() or [""])[0]
         what = getattr(error, DOING_ATTRIBUTE, None)
         report(program, "%s%s: %s%s" % (
             "while %s: " % what if what else "",
-            type(error).__name__, first_line,
+            type(error).__name__, first_line(error),
             " (the traceback is in %s)" % saved if saved else ""),
             BAD_INPUT_EXIT_STATUS if is_environment_error(error)
             else DEFECT_EXIT_STATUS)

@@ -112,3 +112,17 @@ def test_each_refused_write_says_why_and_what_to_do(tmp_path, code, words):
             raise OSError(code, os.strerror(code))
     assert str(error.value) == "could not write model.ckpt-5 in %s: %s" % (
         tmp_path, words)
+
+
+def test_the_first_line_of_a_tensorflow_error_says_what(tmp_path, capsys):
+    """TensorFlow's errors open with where the graph failed."""
+    import tensorflow as tf
+    message = ("Graph execution error:\n\nDetected at node 'IteratorGetNext' "
+               "defined at (most recent call last):\n  File \"run.py\", line 5\n"
+               "Node: 'IteratorGetNext'\ncorrupted record at 12\n\t "
+               "[[{{node IteratorGetNext}}]]")
+    with pytest.raises(SystemExit):
+        with reported_errors("tool", traceback_dir=str(tmp_path)):
+            raise tf.errors.DataLossError(None, None, message)
+    assert capsys.readouterr().err.startswith(
+        "tool: error: DataLossError: corrupted record at 12 (the traceback is in ")

@@ -337,3 +337,23 @@ def test_a_full_disk_while_results_are_written(tmp_path, small_disk, job, runtim
     assert_one_line(process, "could not write test_results.tsv in %s: the disk is "
                     "full (about " % output_dir)
     assert sorted(os.listdir(str(output_dir))) == before
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_a_tensorflow_error_in_the_graph_ends_in_one_line(tmp_path, job, runtime):
+    """A feature file damaged inside (its size kept, so the cache reuses it):
+    the graph's DataLossError, the file named, the traceback in a file."""
+    output_dir = tmp_path / "out"
+    args = ten_steps(job, runtime) + ["--output_dir=%s" % output_dir]
+    run_in_process(*args)
+    record_file = output_dir / "eval.tf_record"
+    records = bytearray(record_file.read_bytes())
+    records[100:200] = bytes(255 - byte for byte in records[100:200])
+    record_file.write_bytes(bytes(records))
+    process = run_classifier(*[a for a in args if a not in (
+        "--do_train=true", "--do_predict=true")], check=False)
+    traceback_file = output_dir / "run_classifier_traceback.txt"
+    assert_one_line(process, "while evaluating with %s: DataLossError: corrupted "
+                    "record at 12 (the traceback is in %s)" % (record_file,
+                                                               traceback_file))
+    assert "DataLossError" in traceback_file.read_text()

@@ -16,7 +16,7 @@ from bert.classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
                                          save_threshold)
 from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
                                               write_scalars)
-from bert.errors import InputError, WriteError, writing
+from bert.errors import InputError, WriteError, doing, writing
 from bert.processors import CustomDataProcessor
 
 tf1 = tf.compat.v1
@@ -125,9 +125,10 @@ def evaluate(runtime, eval_sets, summary_dir=None):
     for eval_set in eval_sets:
         name = eval_set.name
         progress = RowProgress(eval_set.title, eval_set.rows, eval_set.batch_size)
-        result = runtime.evaluate(
-            input_fn=eval_set.input.input_fn, steps=eval_set.input.steps,
-            name=name, progress=progress)
+        with doing("evaluating with %s" % eval_set.input.record_file):
+            result = runtime.evaluate(
+                input_fn=eval_set.input.input_fn, steps=eval_set.input.steps,
+                name=name, progress=progress)
         if name is None:
             merged.update(result)
             continue
@@ -198,9 +199,10 @@ def predict(config, runtime, processor, tokenizer, real_examples):
         "predict.tf_record", "prediction")
     progress = RowProgress("prediction", len(real_examples),
                            config.predict_batch_size)
-    predictions = results.real_predictions(
-        counted(runtime.predict(input_fn=inference_input.input_fn), progress),
-        len(real_examples))
+    with doing("predicting with %s" % inference_input.record_file):
+        predictions = results.real_predictions(
+            counted(runtime.predict(input_fn=inference_input.input_fn),
+                    progress), len(real_examples))
     progress.finish()
     if inference_input.order is not None:
         predictions = in_file_order(predictions, inference_input.order)

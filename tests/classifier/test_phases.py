@@ -58,10 +58,10 @@ def test_evaluate_merges_the_extra_sets_and_writes_the_results(tmp_path):
     assert phases.steps_done(str(tmp_path)) == 2
     eval_sets = [
         phases.EvalSet(None, "evaluation", InferenceInput(input_fn_builder(
-            features(6, 1), SEQ_LENGTH, False, False), None, None), 6, 4),
+            features(6, 1), SEQ_LENGTH, False, False), None, None, None), 6, 4),
         phases.EvalSet("mismatched", "evaluation_mismatched", InferenceInput(
             input_fn_builder(features(5, 2), SEQ_LENGTH, False, False), None,
-            None), 5, 4)]
+            None, None), 5, 4)]
     result = phases.evaluate(runtime, eval_sets, str(tmp_path))
     assert sorted(result) == ["eval_accuracy", "eval_loss", "eval_mismatched_accuracy",
                               "eval_mismatched_loss", "global_step", "loss"]

@@ -15,10 +15,11 @@ from bert.classifier.data.length_order import write_sorted_copy
 tf1 = tf.compat.v1
 
 # An evaluation's or prediction's input: input_fn(params), the number of
-# batches to run (None: until the data ends) and, with --sort_by_length, the
-# file index of each example in the order input_fn yields them (else None).
-InferenceInput = collections.namedtuple("InferenceInput",
-                                        ["input_fn", "steps", "order"])
+# batches to run (None: until the data ends), with --sort_by_length the file
+# index of each example in the order input_fn yields them (else None), and
+# the feature file input_fn reads.
+InferenceInput = collections.namedtuple(
+    "InferenceInput", ["input_fn", "steps", "order", "record_file"])
 
 
 def write_features(config, processor, tokenizer, examples, record_file):
@@ -78,4 +79,4 @@ def inference_input(config, processor, tokenizer, real_examples, batch_size,
         regression=processor.is_regression,
         dynamic_padding=config.pads_dynamically,
         multi_hot_size=multi_hot_size(processor))
-    return InferenceInput(input_fn, steps, order)
+    return InferenceInput(input_fn, steps, order, record_file)

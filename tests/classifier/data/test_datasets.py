@@ -46,10 +46,11 @@ def test_training_input_pads_each_batch_to_its_longest_rounded(tmp_path):
 
 def test_inference_input_keeps_every_example_once_in_order(tmp_path):
     config, tokenizer, examples = setup(tmp_path)
-    input_fn, steps, order = datasets.inference_input(
+    input_fn, steps, order, record_file = datasets.inference_input(
         config, MrpcProcessor(), tokenizer, examples, 4, "eval.tf_record", "evaluation")
     assert steps is None and order is None  # off TPU: until the data ends
-    assert os.path.exists(tmp_path / "eval.tf_record")
+    assert record_file == str(tmp_path / "eval.tf_record")
+    assert os.path.exists(record_file)
     got = batches(input_fn, 4, 3)
     assert [len(batch["label_ids"]) for batch in got] == [4, 4, 2]
     labels = [int(label) for batch in got for label in batch["label_ids"]]
@@ -58,9 +59,9 @@ def test_inference_input_keeps_every_example_once_in_order(tmp_path):
 
 def test_on_tpu_the_set_is_padded_to_whole_batches(tmp_path):
     config, tokenizer, examples = setup(tmp_path, use_tpu=True)
-    input_fn, steps, order = datasets.inference_input(
+    input_fn, steps, order, record_file = datasets.inference_input(
         config, MrpcProcessor(), tokenizer, examples, 4, "eval.tf_record", "evaluation")
-    assert steps == 3 and order is None
+    assert steps == 3 and order is None and record_file.endswith("/eval.tf_record")
     got = batches(input_fn, 4, 3)
     assert all(batch["input_ids"].shape == (4, 16) for batch in got)  # fixed shapes
     real = [int(flag) for batch in got for flag in batch["is_real_example"]]
@@ -70,9 +71,9 @@ def test_on_tpu_the_set_is_padded_to_whole_batches(tmp_path):
 def test_sort_by_length_runs_shortest_first_and_keeps_the_order(tmp_path):
     config, tokenizer, examples = setup(tmp_path, sort_by_length=True)
     examples = examples[3::-1]  # 15, 13, 11 and 9 tokens
-    input_fn, steps, order = datasets.inference_input(
+    input_fn, steps, order, record_file = datasets.inference_input(
         config, MrpcProcessor(), tokenizer, examples, 2, "eval.tf_record", "evaluation")
-    assert steps is None
+    assert steps is None and record_file == str(tmp_path / "eval.by_length.tf_record")
     assert list(order) == [3, 2, 1, 0]
     got = batches(input_fn, 2, 2)
     assert [batch["input_ids"].shape for batch in got] == [(2, 11), (2, 15)]
@@ -82,6 +83,6 @@ def test_sort_by_length_runs_shortest_first_and_keeps_the_order(tmp_path):
 
 def test_sort_by_length_is_off_on_tpu(tmp_path):
     config, tokenizer, examples = setup(tmp_path, sort_by_length=True, use_tpu=True)
-    _, steps, order = datasets.inference_input(
+    _, steps, order, _ = datasets.inference_input(
         config, MrpcProcessor(), tokenizer, examples, 4, "eval.tf_record", "evaluation")
     assert steps == 3 and order is None
