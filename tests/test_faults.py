@@ -227,14 +227,16 @@ def cut(path, size):
 DATA = ".data-00000-of-00001"
 
 
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_a_damaged_init_checkpoint_stops_before_anything_is_written(
-        tmp_path, job, tiny_bert_dir):
+        tmp_path, job, tiny_bert_dir, runtime):
     checkpoint = tmp_path / "model" / "bert_model.ckpt"
     shutil.copytree(tiny_bert_dir, str(checkpoint.parent))
     cut(str(checkpoint) + DATA, 4096)
     output_dir = tmp_path / "out"
     process = run_classifier(*job, "--init_checkpoint=%s" % checkpoint,
-                             "--output_dir=%s" % output_dir, check=False)
+                             "--runtime=" + runtime, "--output_dir=%s" % output_dir,
+                             check=False)
     assert process.returncode == 2
     assert process.stderr.splitlines()[-1].startswith(
         "run_classifier: error: --init_checkpoint=%s is damaged: %s%s is cut "
