@@ -3,7 +3,7 @@ run_classifier, modeling, optimization and tokenization modules (SPEC §9),
 importable as `bert-tensorflow` named them: `from bert import run_classifier`.
 
 `import bert` imports no TensorFlow; `bert.<module>` imports that module
-when first named (so `bert.estimator` after `import bert`, as the README's
+when first named (so `bert.estimator` after `import bert`, as docs/install.md's
 line for TensorFlow 2.16+ uses it).
 """
 

@@ -4,8 +4,8 @@ Every trial (task x learning rate x restart) is an ordinary run_classifier.py
 run in output_dir/<task>/<trial>/; per task the trial with the best main dev
 metric is chosen, predicts the test set, and the tables (results.tsv,
 results.md) and the GLUE server's zip are assembled. Rerunning the command
-skips finished trials and continues interrupted ones. See README, section
-"Reproducing GLUE and XNLI".
+skips finished trials and continues interrupted ones. See
+docs/reproducing.md.
 """
 
 import os

@@ -1,7 +1,7 @@
 """Fine-tunes BERT for sentence (pair) classification: train, eval and predict.
 
 Runs on CPU, GPU or Cloud TPU (--use_tpu). Same flags and result files as the
-script released with BERT; see README.md for the flags, tasks and outputs.
+script released with BERT; see docs/ for the flags, tasks and outputs.
 This module defines the flags (classifier/cli.py) and hands them, as one
 RunConfig, to classifier/runner.py; it also re-exports the reference's Python
 API. The command: `run_classifier` once installed, `python run_classifier.py`

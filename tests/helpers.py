@@ -27,7 +27,7 @@ HAVE_SHARED_DATA = os.path.isdir(GLUE)
 MISSING_DATA_REASON = (
     "needs the real test data, looked for in %s: GLUE tasks as GLUE's "
     "download_glue_data.py lays them out, released BERT vocabularies, a small "
-    "TF1 checkpoint, XNLI and MNLI rows (README, section Tests, lists what goes "
+    "TF1 checkpoint, XNLI and MNLI rows (docs/contributing.md, Tests, lists what goes "
     "where); set SHARED_DATA to the folder that holds them" % SHARED_DATA)
 
 sys.path.insert(0, REPO)

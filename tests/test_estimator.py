@@ -32,7 +32,7 @@ def run_notebook(bert_dir, output_dir, estimator_kind):
 @pytest.mark.slow
 @pytest.mark.shared_data
 # Once per TensorFlow line: tf.estimator's Estimator where TensorFlow has it
-# (2.15), the README's one line on 2.16+. bert.estimator on 2.15 is the
+# (2.15), docs/install.md's one line on 2.16+. bert.estimator on 2.15 is the
 # linear model's tests' below.
 @pytest.mark.parametrize("estimator_kind", (
     ["tf"] if choice.has_estimator() else ["bert"]))

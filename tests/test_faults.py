@@ -1,6 +1,6 @@
 """Faults: killed runs, concurrent runs, stale locks, divergence, bad inputs.
 
-Each case here is a row of README's "What happens when ..." table.
+Each case here is a row of docs/errors.md's "What happens when ..." table.
 """
 
 import json

@@ -1,2 +1,2 @@
 """The run_classifier tool: configuration, phases, runtimes, data, metrics,
-results (README, "Where things live")."""
+results (docs/contributing.md, "Where things live")."""

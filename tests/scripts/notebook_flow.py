@@ -7,7 +7,7 @@ it prints last.
 usage: notebook_flow.py BERT_DIR SST2_DIR OUTPUT_DIR tf|bert
 
 tf: tf.estimator's Estimator (TensorFlow 2.15); bert: the one line that the
-README gives for TensorFlow 2.16+, `tf.estimator = bert.estimator`.
+docs/install.md gives for TensorFlow 2.16+, `tf.estimator = bert.estimator`.
 """
 
 import json

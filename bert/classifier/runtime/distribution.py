@@ -178,8 +178,9 @@ def check_cluster():
     try:
         tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     except ValueError as error:
-        raise InputError("TF_CONFIG is not valid JSON (%s): see README, "
-                         "Multi-GPU and multi-host" % error)
+        raise InputError("TF_CONFIG is not valid JSON (%s): see "
+                         "docs/runtimes-and-hardware.md, Multi-GPU and "
+                         "multi-host" % error)
     cluster = tf_config.get("cluster") if isinstance(tf_config, dict) else None
     task = tf_config.get("task") if isinstance(tf_config, dict) else None
     if not isinstance(cluster, dict) or not isinstance(task, dict):
@@ -196,7 +197,7 @@ def check_cluster():
             "--distribution_strategy=multi_worker_mirrored needs TF_CONFIG with a "
             "cluster of one \"chief\" and any \"worker\"s (or \"worker\"s "
             "only: worker 0 leads) and this host's task in it; TF_CONFIG is %r: "
-            "see README, Multi-GPU and multi-host"
+            "see docs/runtimes-and-hardware.md, Multi-GPU and multi-host"
             % (os.environ.get("TF_CONFIG") or ""))
 
 
