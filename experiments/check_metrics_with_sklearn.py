@@ -26,7 +26,7 @@ from bert.classifier import startup  # noqa: E402
 startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
 from bert.classifier.metrics import metric_key_names  # noqa: E402
-from bert.classifier.multi_label import resolve_threshold  # noqa: E402
+from bert.classifier.label_thresholds import resolve_threshold  # noqa: E402
 from bert.classifier.results import read_eval_results, read_test_results  # noqa: E402
 from bert.processors import get_processor  # noqa: E402
 

@@ -1,6 +1,6 @@
-"""The suite's own layout: its folders mirror bert/'s; test modules import
+"""The layout: the suite's folders mirror bert/'s; test modules import
 helpers, never each other or conftest; the scripts that tests start live in
-tests/scripts."""
+tests/scripts; no two of the package's modules share a file name."""
 
 import ast
 import glob
@@ -50,3 +50,10 @@ def test_the_folders_mirror_the_package():
                if not os.path.basename(path).startswith("test_")]
     assert scripts and all(os.path.dirname(path) == os.path.join(TESTS, "scripts")
                            for path in scripts), scripts
+
+
+def test_no_two_modules_of_the_package_share_a_file_name():
+    names = [os.path.basename(path) for path in glob.glob(
+        os.path.join(REPO, "bert", "**", "*.py"), recursive=True)]
+    shared = sorted({name for name in names if names.count(name) > 1} - {"__init__.py"})
+    assert shared == []

@@ -8,7 +8,7 @@ import tensorflow as tf
 from bert import modeling
 from bert import tokenization
 from bert.classifier import checkpoint_check
-from bert.classifier.multi_label import resolve_threshold
+from bert.classifier.label_thresholds import resolve_threshold
 from bert.classifier.run_config import RUN_CONFIG_FILE
 from bert.classifier.runtime import choice, distribution
 from bert.errors import InputError

@@ -15,7 +15,7 @@ from absl import flags
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.choice import RUNTIMES
 from bert.processors import TASKS
-from bert.processors.inference import XNLI_LANGUAGES
+from bert.processors.nli import XNLI_LANGUAGES
 
 REQUIRED = ("data_dir", "task_name", "vocab_file", "bert_config_file",
             "output_dir")

@@ -15,7 +15,7 @@ import tensorflow as tf
 from bert.classifier import atomic, checks
 from bert.classifier.data.features import SEQUENCE_FEATURES
 from bert.classifier.model_fn import create_model
-from bert.classifier.multi_label import predicted_mask
+from bert.classifier.label_thresholds import predicted_mask
 from bert.errors import InputError
 
 tf1 = tf.compat.v1

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import tensorflow as tf
 
-from bert.classifier.multi_label import THRESHOLD_GRID, predicted_mask
+from bert.classifier.label_thresholds import THRESHOLD_GRID, predicted_mask
 
 tf1 = tf.compat.v1
 

@@ -12,7 +12,7 @@ from bert.classifier.data.length_order import in_file_order
 from bert.classifier.best_checkpoint import EvalHistory
 from bert.classifier.runtime.divergence import DivergenceHook, is_divergence
 from bert.classifier.export import export_classifier
-from bert.classifier.multi_label import (THRESHOLD_FILE, resolve_threshold,
+from bert.classifier.label_thresholds import (THRESHOLD_FILE, resolve_threshold,
                                          save_threshold)
 from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
                                               write_scalars)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from bert.classifier.multi_label import predicted_names
+from bert.classifier.label_thresholds import predicted_names
 
 EVAL_RESULTS_FILE = "eval_results.txt"
 TEST_RESULTS_FILE = "test_results.tsv"

@@ -10,7 +10,7 @@ from bert.errors import InputError
 from bert.processors.base import (DataProcessor, InputExample, TsvTaskProcessor,
                                   read_tsv)
 from bert.processors.custom import FORMATS, CustomDataProcessor
-from bert.processors.inference import (AxProcessor, MnliMismatchedProcessor,
+from bert.processors.nli import (AxProcessor, MnliMismatchedProcessor,
                                        MnliProcessor, QnliProcessor, RteProcessor,
                                        WnliProcessor, XnliProcessor)
 from bert.processors.multi_label import GoEmotionsProcessor

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from bert.classifier import atomic
 from bert.errors import InputError
-from bert.processors.inference import XNLI_LANGUAGES
+from bert.processors.nli import XNLI_LANGUAGES
 from bert.sweep.tasks import GLUE_BY_NAME, GLUE_TASKS
 
 PLAN_FILE = "sweep.json"

@@ -7,7 +7,7 @@ import tensorflow as tf
 from sklearn import metrics as sk
 
 from bert.classifier import metrics
-from bert.classifier.multi_label import THRESHOLD_GRID
+from bert.classifier.label_thresholds import THRESHOLD_GRID
 from experiments.check_metrics_with_sklearn import sklearn_metrics
 
 tf1 = tf.compat.v1

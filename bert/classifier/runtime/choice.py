@@ -1,6 +1,6 @@
 """Which runtime drives the model function: --runtime and what TensorFlow has.
 
-estimator (estimator.py): TPUEstimator (an Estimator under
+estimator (estimator_runtime.py): TPUEstimator (an Estimator under
 --distribution_strategy), the reference's runtime; TensorFlow 2.15 is the
 last release that has it.
 session (session.py): tf.compat.v1 sessions; any TensorFlow 2, one host.

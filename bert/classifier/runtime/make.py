@@ -5,9 +5,9 @@ import tensorflow as tf
 
 from bert.classifier import metrics
 from bert.classifier.model_fn import model_fn_builder, spec_fn_builder
-from bert.classifier.multi_label import resolve_threshold
+from bert.classifier.label_thresholds import resolve_threshold
 from bert.classifier.runtime import choice, distribution
-from bert.classifier.runtime.estimator import make_estimator_runtime
+from bert.classifier.runtime.estimator_runtime import make_estimator_runtime
 from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime, default_session_config
 
