@@ -13,7 +13,7 @@ from bert.classifier.best_checkpoint import EvalHistory
 from bert.classifier.runtime.divergence import DivergenceHook, is_divergence
 from bert.classifier.export import export_classifier
 from bert.classifier.label_thresholds import (THRESHOLD_FILE, resolve_threshold,
-                                         save_threshold)
+                                              save_threshold)
 from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
                                               write_scalars)
 from bert.errors import InputError, WriteError, doing, writing

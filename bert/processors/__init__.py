@@ -11,8 +11,8 @@ from bert.processors.base import (DataProcessor, InputExample, TsvTaskProcessor,
                                   read_tsv)
 from bert.processors.custom import FORMATS, CustomDataProcessor
 from bert.processors.nli import (AxProcessor, MnliMismatchedProcessor,
-                                       MnliProcessor, QnliProcessor, RteProcessor,
-                                       WnliProcessor, XnliProcessor)
+                                 MnliProcessor, QnliProcessor, RteProcessor,
+                                 WnliProcessor, XnliProcessor)
 from bert.processors.multi_label import GoEmotionsProcessor
 from bert.processors.paraphrase import MrpcProcessor, QqpProcessor
 from bert.processors.similarity import StsbProcessor
