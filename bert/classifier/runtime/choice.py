@@ -9,10 +9,8 @@ TensorFlow 2, several hosts (multi_worker_mirrored) and today's TPUs.
 auto: estimator where TensorFlow has it; else session on one host, and
 function for multi_worker_mirrored or --use_tpu.
 
-Each runtime is an object with train(input_fn, max_steps, hooks),
-evaluate(input_fn, steps, name, progress), predict(input_fn) and
-latest_checkpoint(), as Estimator has them (progress, a RowProgress told of
-each evaluated batch, is this tool's), built by make.py.
+Each runtime implements interface.Runtime (train, evaluate, predict,
+latest_checkpoint, as Estimator has them) and is built by make.py.
 """
 
 import tensorflow as tf

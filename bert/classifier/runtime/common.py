@@ -10,6 +10,7 @@ import time
 import tensorflow as tf
 
 from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
+from bert.classifier.runtime.interface import Runtime
 from bert.classifier.runtime.progress import write_scalars
 
 tf1 = tf.compat.v1
@@ -19,7 +20,7 @@ SAVE_SUMMARY_STEPS = 100
 LOG_STEP_COUNT_STEPS = 100
 
 
-class Runtime(object):
+class SharedRuntime(Runtime):
     """What the session and function runtimes keep alike: the model function
     (spec_fn(features, labels, mode, params) -> ModelSpec), the model folder,
     each phase's batch size and the checkpointing settings."""

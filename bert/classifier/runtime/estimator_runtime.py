@@ -6,13 +6,14 @@ import tensorflow as tf
 
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import speed_every_steps
+from bert.classifier.runtime.interface import Runtime
 from bert.classifier.runtime.progress import (ExamplesPerSecondHook,
                                               RowProgressHook)
 
 tf1 = tf.compat.v1
 
 
-class EstimatorRuntime(object):
+class EstimatorRuntime(Runtime):
     """train / evaluate / predict / latest_checkpoint on Estimators.
 
     estimator (a TPUEstimator) evaluates and predicts; trainer trains: the

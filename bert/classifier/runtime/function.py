@@ -26,9 +26,9 @@ from bert.optimization import LEARNING_RATE_COLLECTION
 from bert.classifier.model_fn import (EVAL, INIT_CHECKPOINT_LOADED_BY_RUNTIME,
                                       PREDICT, TRAIN, load_init_checkpoint)
 from bert.classifier.runtime import distribution
-from bert.classifier.runtime.common import (Runtime, call_input_fn, checkpoint_step,
-                                            examples_of, speed_every_steps,
-                                            training_done)
+from bert.classifier.runtime.common import (SharedRuntime, call_input_fn,
+                                            checkpoint_step, examples_of,
+                                            speed_every_steps, training_done)
 from bert.classifier.runtime.progress import (SpeedLines, speed_scalars,
                                               write_scalars)
 from bert.classifier.runtime.variable_store import VariableStore, fresh_variable_scopes
@@ -71,7 +71,7 @@ class _Tracer(object):
         self._traces += 1
 
 
-class FunctionRuntime(Runtime):
+class FunctionRuntime(SharedRuntime):
     """train / evaluate / predict / latest_checkpoint over a spec_fn, with
     tf.function under strategy (a tf.distribute strategy; None: one device).
 

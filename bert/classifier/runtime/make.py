@@ -70,10 +70,8 @@ def resolve_runtime(config):
 
 def make_runtime(config, bert_config, processor, num_train_steps,
                  num_warmup_steps, strategy=None):
-    """config's runtime (choice.py): an object with train(input_fn, max_steps,
-    hooks), evaluate(input_fn, steps, name), predict(input_fn) and
-    latest_checkpoint(), as Estimator has them. strategy comes from
-    make_strategy."""
+    """config's runtime (choice.py), an interface.Runtime. strategy comes
+    from make_strategy."""
     runtime = resolve_runtime(config)
     tf1.logging.info("runtime: %s (TensorFlow %s)", runtime, tf.version.VERSION)
     arguments = model_arguments(config, bert_config, processor,
@@ -95,7 +93,7 @@ def make_runtime(config, bert_config, processor, num_train_steps,
 
 
 def runtime_arguments(config):
-    """The session and function runtimes' common arguments (common.Runtime's,
+    """The session and function runtimes' common arguments (common.SharedRuntime's,
     and the pace of the speed lines)."""
     return dict(
         model_dir=config.output_dir,

@@ -20,9 +20,9 @@ import time
 import tensorflow as tf
 
 from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
-from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, Runtime, call_input_fn,
-                                            examples_of, speed_every_steps,
-                                            training_done)
+from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, SharedRuntime,
+                                            call_input_fn, examples_of,
+                                            speed_every_steps, training_done)
 from bert.classifier.runtime.progress import ExamplesPerSecondHook
 
 tf1 = tf.compat.v1
@@ -60,7 +60,7 @@ def _global_step_read(global_step):
         return value + 0
 
 
-class SessionRuntime(Runtime):
+class SessionRuntime(SharedRuntime):
     """train / evaluate / predict / latest_checkpoint over a spec_fn.
 
     spec_fn(features, labels, mode, params) returns a ModelSpec (see
