@@ -42,7 +42,7 @@ from bert import modeling  # noqa: E402
 from bert import tokenization  # noqa: E402
 from bert.classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
 from bert.classifier.runtime.make import make_runtime  # noqa: E402
-from bert.classifier.runtime.progress import StepListener  # noqa: E402
+from bert.classifier.progress import StepListener  # noqa: E402
 from bert.classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
 from bert.classifier.data import datasets  # noqa: E402
 from bert.classifier.data.input_pipeline import (  # noqa: E402

@@ -18,7 +18,7 @@ from absl import flags  # noqa: E402
 
 from bert.classifier import cli, logs, runner  # noqa: E402
 from bert.classifier.runtime.distribution import ClusterError  # noqa: E402
-from bert.classifier.runtime.divergence import TrainingDivergedError  # noqa: E402
+from bert.classifier.divergence import TrainingDivergedError  # noqa: E402
 from bert.classifier.data.features import (  # noqa: E402
     InputFeatures, PaddingInputExample, convert_examples_to_features,
     convert_single_example, file_based_convert_examples_to_features)

@@ -13,7 +13,7 @@ from bert.classifier import metrics
 from bert.classifier.data.features import InputFeatures
 from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.model_fn import spec_fn_builder
-from bert.classifier.runtime.progress import RowProgress
+from bert.classifier.progress import RowProgress
 from bert.classifier.runtime.session import SessionRuntime
 from helpers import tiny_config_dict
 

@@ -61,6 +61,13 @@ def test_no_module_imports_a_higher_floor():
     assert upward == []
 
 
+def test_the_model_function_knows_no_runtime():
+    """Whatever differs between runtimes is passed in (params, arguments)."""
+    graph = import_graph()
+    assert [target for target in graph["bert.classifier.model_fn"]
+            if target.startswith("bert.classifier.runtime")] == []
+
+
 def test_imports_form_no_cycle():
     graph = import_graph()
     state = {}

@@ -14,9 +14,9 @@ from bert import modeling
 from bert import optimization
 from bert.classifier import metrics
 from bert.classifier.data.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
-from bert.classifier.runtime.choice import has_estimator
-from bert.classifier.runtime.divergence import guard_loss
-from bert.classifier.runtime.progress import TRAINING_LOSS_COLLECTION
+from bert.classifier.divergence import guard_loss
+from bert.classifier.progress import TRAINING_LOSS_COLLECTION
+from bert.classifier.tf_version import has_estimator
 
 tf1 = tf.compat.v1
 CLASSIFIER_DROPOUT = 0.1

@@ -10,12 +10,12 @@ from bert.classifier import atomic, checkpoint_check, metrics, results
 from bert.classifier.data import datasets
 from bert.classifier.data.length_order import in_file_order
 from bert.classifier.best_checkpoint import EvalHistory
-from bert.classifier.runtime.divergence import DivergenceHook, is_divergence
+from bert.classifier.divergence import DivergenceHook, is_divergence
 from bert.classifier.export import export_classifier
 from bert.classifier.label_thresholds import (THRESHOLD_FILE, resolve_threshold,
                                               save_threshold)
-from bert.classifier.runtime.progress import (ProgressHook, RowProgress,
-                                              write_scalars)
+from bert.classifier.progress import (ProgressHook, RowProgress,
+                                      write_scalars)
 from bert.errors import InputError, WriteError, doing, writing
 from bert.processors import CustomDataProcessor
 

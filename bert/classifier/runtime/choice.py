@@ -13,14 +13,9 @@ Each runtime implements interface.Runtime (train, evaluate, predict,
 latest_checkpoint, as Estimator has them) and is built by make.py.
 """
 
-import tensorflow as tf
+from bert.classifier.tf_version import has_estimator
 
 RUNTIMES = ("auto", "estimator", "session", "function")
-
-
-def has_estimator():
-    """Whether this TensorFlow has Estimator/TPUEstimator (2.15 and older)."""
-    return hasattr(tf.compat.v1, "estimator")
 
 
 def resolve(name, multi_worker=False, use_tpu=False):

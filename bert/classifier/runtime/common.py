@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
 from bert.classifier.runtime.interface import Runtime
-from bert.classifier.runtime.progress import write_scalars
+from bert.classifier.progress import write_scalars
 
 tf1 = tf.compat.v1
 

@@ -7,8 +7,7 @@ import tensorflow as tf
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import speed_every_steps
 from bert.classifier.runtime.interface import Runtime
-from bert.classifier.runtime.progress import (ExamplesPerSecondHook,
-                                              RowProgressHook)
+from bert.classifier.progress import ExamplesPerSecondHook, RowProgressHook
 
 tf1 = tf.compat.v1
 

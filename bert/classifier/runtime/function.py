@@ -29,8 +29,7 @@ from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import (SharedRuntime, call_input_fn,
                                             checkpoint_step, examples_of,
                                             speed_every_steps, training_done)
-from bert.classifier.runtime.progress import (SpeedLines, speed_scalars,
-                                              write_scalars)
+from bert.classifier.progress import SpeedLines, speed_scalars, write_scalars
 from bert.classifier.runtime.variable_store import VariableStore, fresh_variable_scopes
 
 tf1 = tf.compat.v1

@@ -23,7 +23,7 @@ from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
 from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, SharedRuntime,
                                             call_input_fn, examples_of,
                                             speed_every_steps, training_done)
-from bert.classifier.runtime.progress import ExamplesPerSecondHook
+from bert.classifier.progress import ExamplesPerSecondHook
 
 tf1 = tf.compat.v1
 

@@ -18,7 +18,7 @@ from bert.classifier.run_config import RunConfig
 from bert.classifier.runtime import choice, distribution, make
 from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime
-from bert.classifier.runtime.progress import StepListener
+from bert.classifier.progress import StepListener
 from helpers import (UNCASED_VOCAB, classify, goemotions_slice, run_classifier,
                      run_in_process, small_glue_copy, small_mrpc, tiny_config_dict)
 from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, check_evaluate_and_predict,

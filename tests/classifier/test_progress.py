@@ -1,11 +1,11 @@
-"""classifier/runtime/progress.py: progress lines with steps, speed and time left."""
+"""classifier/progress.py: progress lines with steps, speed and time left."""
 
 import logging
 
 import tensorflow as tf
 
 from bert import optimization
-from bert.classifier.runtime.progress import (
+from bert.classifier.progress import (
     TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, ProgressHook, RowProgress,
     RowProgressHook, SpeedLines, format_duration)
 

@@ -1,11 +1,11 @@
-"""classifier/runtime/divergence.py: a non-finite loss fails its step, naming it."""
+"""classifier/divergence.py: a non-finite loss fails its step, naming it."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert.classifier.runtime.divergence import (DivergenceHook, TrainingDivergedError,
-                                                guard_loss, is_divergence)
+from bert.classifier.divergence import (DivergenceHook, TrainingDivergedError,
+                                        guard_loss, is_divergence)
 
 tf1 = tf.compat.v1
 

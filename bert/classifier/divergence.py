@@ -7,7 +7,7 @@ written; `DivergenceHook` remembers the step so the error can name it.
 
 import tensorflow as tf
 
-from bert.classifier.runtime.progress import StepListener
+from bert.classifier.progress import StepListener
 
 tf1 = tf.compat.v1
 
