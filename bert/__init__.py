@@ -1,6 +1,7 @@
 """BERT sentence (pair) classification on TensorFlow 2: the release's
-run_classifier, modeling, optimization and tokenization modules (SPEC §9),
-importable as `bert-tensorflow` named them: `from bert import run_classifier`.
+run_classifier, modeling, optimization and tokenization modules, with the
+release's names and signatures, importable as `bert-tensorflow` named them:
+`from bert import run_classifier`.
 
 `import bert` imports no TensorFlow; `bert.<module>` imports that module
 when first named (so `bert.estimator` after `import bert`, as docs/install.md's

@@ -31,7 +31,7 @@ from bert.processors import (  # noqa: E402
     ColaProcessor, DataProcessor, InputExample, MnliProcessor,
     MrpcProcessor, XnliProcessor)
 
-# The reference's Python API (SPEC §9): notebooks import these from here.
+# The reference's Python API: notebooks import these from here.
 __all__ = [
     "ColaProcessor", "DataProcessor", "InputExample", "InputFeatures",
     "MnliProcessor", "MrpcProcessor", "PaddingInputExample", "XnliProcessor",

@@ -1,4 +1,4 @@
-"""SPEC §9: the names and signatures that notebooks import from the reference."""
+"""The reference's API: the names and signatures that notebooks import from the reference."""
 
 import inspect
 import json

@@ -264,7 +264,7 @@ def custom_gradients(ops):
 
 @pytest.mark.parametrize("is_training", [False, True])
 def test_a_float32_graph_holds_no_op_that_no_output_needs(is_training):
-    """SPEC §9, for training graphs too: GELU's gradient is the formula's,
+    """The reference's API, for training graphs too: GELU's gradient is the formula's,
     as the release's."""
     ops, unneeded = bert_graph_ops(is_training)
     assert unneeded == []

@@ -1,4 +1,4 @@
-"""SPEC §9: modeling's building blocks with the reference's parameters,
+"""The reference's API: modeling's building blocks with the reference's parameters,
 defaults and behaviour, as pre-training, SQuAD and forks call them."""
 
 import math

@@ -1,4 +1,5 @@
-"""AdamWeightDecayOptimizer and the schedule against NumPy computations of SPEC §6."""
+"""AdamWeightDecayOptimizer and the schedule against NumPy computations of
+the release's formulas."""
 
 import numpy as np
 import pytest

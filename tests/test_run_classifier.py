@@ -18,7 +18,7 @@ from helpers import (FIXTURE_CKPT_DIR, UNCASED_VOCAB, run_classifier, run_in_pro
 
 pytestmark = pytest.mark.shared_data
 
-SPEC_FLAGS = [
+REFERENCE_FLAGS = [
     "data_dir", "bert_config_file", "task_name", "vocab_file", "output_dir",
     "init_checkpoint", "do_lower_case", "max_seq_length", "do_train", "do_eval",
     "do_predict", "train_batch_size", "eval_batch_size", "predict_batch_size",
@@ -134,7 +134,7 @@ def test_init_from_released_layout_checkpoint_is_logged(tmp_path):
 
 def test_helpfull_documents_every_reference_flag():
     process = run_classifier("--helpfull", check=False)
-    for flag in SPEC_FLAGS:
+    for flag in REFERENCE_FLAGS:
         assert re.search(r"--(\[no\])?%s:" % flag, process.stdout), flag
     help_text = " ".join(process.stdout.split())
     task_help = help_text[help_text.index("--task_name:"):]

@@ -1,4 +1,4 @@
-"""WordPiece tokenizer: SPEC §3 rules, on toy vocabularies and the released ones."""
+"""WordPiece tokenizer: the release's rules, on toy vocabularies and the released ones."""
 
 import os
 import unicodedata
@@ -10,8 +10,8 @@ from bert import processors
 from bert import tokenization
 from helpers import CHINESE_DIR, GLUE, UNCASED_VOCAB
 
-SPEC_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un",
-              "runn", "##ing", ","]
+REFERENCE_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa",
+                   "un", "runn", "##ing", ","]
 
 
 def write_vocab(tmp_path, tokens):
@@ -21,7 +21,7 @@ def write_vocab(tmp_path, tokens):
 
 
 def test_spec_example(tmp_path):
-    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, SPEC_VOCAB))
+    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, REFERENCE_VOCAB))
     tokens = tokenizer.tokenize(u"UNwant\u00E9d,running")
     assert tokens == ["un", "##want", "##ed", ",", "runn", "##ing"]
     assert tokenizer.convert_tokens_to_ids(tokens) == [7, 4, 5, 10, 8, 9]
@@ -88,7 +88,7 @@ def test_punctuation_splitting():
 
 
 def test_wordpiece_unknown_rules():
-    vocab = {token: index for index, token in enumerate(SPEC_VOCAB)}
+    vocab = {token: index for index, token in enumerate(REFERENCE_VOCAB)}
     tokenizer = tokenization.WordpieceTokenizer(vocab=vocab)
     assert tokenizer.tokenize(u"") == []
     assert tokenizer.tokenize(u"unwanted running") == [
@@ -101,7 +101,7 @@ def test_wordpiece_unknown_rules():
 
 
 def test_words_longer_than_200_characters_are_unknown(tmp_path):
-    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, SPEC_VOCAB))
+    tokenizer = tokenization.FullTokenizer(write_vocab(tmp_path, REFERENCE_VOCAB))
     assert tokenizer.tokenize(u"want" * 50) == ["want"] + ["##want"] * 49
     assert tokenizer.tokenize(u"want" * 50 + u"w") == ["[UNK]"]
 
@@ -219,7 +219,7 @@ def test_ten_thousand_character_word_is_one_unknown_token():
 
 
 def slow_basic_tokenize(text, do_lower_case):
-    """SPEC §3's basic step, rule by rule, with no shortcuts."""
+    """The release's basic step, rule by rule, with no shortcuts."""
     cleaned = []
     for char in text:
         if ord(char) in (0, 0xFFFD) or tokenization._is_control(char):

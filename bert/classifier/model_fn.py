@@ -1,4 +1,4 @@
-"""The classifier head on BERT and the model function both runtimes drive.
+"""The classifier head on BERT and the model function every runtime drives.
 
 The model function keeps TPUEstimator's shape, (features, labels, mode,
 params), and builds a ModelSpec: the parts of a TPUEstimatorSpec a run uses.

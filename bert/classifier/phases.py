@@ -14,6 +14,7 @@ from bert.classifier.divergence import DivergenceHook, is_divergence
 from bert.classifier.export import export_classifier
 from bert.classifier.label_thresholds import (THRESHOLD_FILE, resolve_threshold,
                                               save_threshold)
+from bert.classifier.runtime.common import checkpoint_step
 from bert.classifier.progress import (ProgressHook, RowProgress,
                                       write_scalars)
 from bert.errors import InputError, WriteError, doing, writing
@@ -47,10 +48,7 @@ def evaluation_points(num_train_steps, every):
 
 def steps_done(output_dir):
     """The global step of output_dir's newest checkpoint (0 without one)."""
-    checkpoint = tf.train.latest_checkpoint(output_dir)
-    if checkpoint is None:
-        return 0
-    return int(tf.train.load_variable(checkpoint, "global_step"))
+    return checkpoint_step(tf.train.latest_checkpoint(output_dir))
 
 
 def train(config, runtime, processor, tokenizer, train_examples, num_train_steps,

@@ -154,6 +154,12 @@ class RunConfig(object):
         return self.dynamic_padding and not self.use_tpu
 
     @property
+    def micro_batch_size(self):
+        """Examples per forward pass in training: --train_batch_size split
+        over --gradient_accumulation_steps."""
+        return self.train_batch_size // self.gradient_accumulation_steps
+
+    @property
     def sorts_by_length(self):
         """--sort_by_length, off on TPU (its batches are all of one size)."""
         return self.sort_by_length and not self.use_tpu

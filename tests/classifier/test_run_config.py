@@ -45,6 +45,8 @@ def test_from_flags_and_frozen():
     assert config.pads_dynamically is False  # never on TPU
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.learning_rate = 1.0
+    accumulating = parsed("--train_batch_size=32", "--gradient_accumulation_steps=4")
+    assert accumulating.micro_batch_size == 8
 
 
 def test_fast_preset_per_device_and_explicit_flags_win():

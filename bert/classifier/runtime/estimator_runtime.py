@@ -83,7 +83,7 @@ def make_estimator_runtime(config, model_fn, session_config, strategy=None):
             per_host_input_for_training=(
                 tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)),
         **run_config_args)
-    batch_size = config.train_batch_size // config.gradient_accumulation_steps
+    batch_size = config.micro_batch_size
     estimator = tf1.estimator.tpu.TPUEstimator(
         use_tpu=config.use_tpu,
         model_fn=model_fn,

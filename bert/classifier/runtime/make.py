@@ -97,7 +97,7 @@ def runtime_arguments(config):
     and the pace of the speed lines)."""
     return dict(
         model_dir=config.output_dir,
-        train_batch_size=config.train_batch_size // config.gradient_accumulation_steps,
+        train_batch_size=config.micro_batch_size,
         eval_batch_size=config.eval_batch_size,
         predict_batch_size=config.predict_batch_size,
         random_seed=config.random_seed,

@@ -11,7 +11,8 @@ model.ckpt-N and `checkpoint`, graph.pbtxt, event files (`loss`,
 The graph of each phase is built in Estimator's order (random seed, global
 step and its read, input, model), so that the op-level random seeds, which
 TensorFlow derives from the graph's op count, are the Estimator's: with the
-same --random_seed both runtimes draw the same dropout masks and shuffles.
+same --random_seed the estimator and session runtimes draw the same dropout
+masks and shuffles.
 """
 
 import contextlib
