@@ -27,8 +27,14 @@ class EvalHistory(object):
         self.best_dir = os.path.join(output_dir, BEST_DIR)
 
     def best_value(self):
-        value = results.read_eval_results(self.best_dir).get(self.main_metric)
-        return None if value is None else float(value)
+        try:
+            value = results.read_eval_results(self.best_dir).get(self.main_metric)
+            return None if value is None else float(value)
+        except ValueError:  # not UTF-8, or not a number
+            raise InputError(
+                "%s/%s does not read as the best evaluation's metrics: move %s "
+                "away to keep the best checkpoint anew"
+                % (self.best_dir, results.EVAL_RESULTS_FILE, self.best_dir))
 
     def evaluations_since_best(self):
         """How many evaluations in the history came after the best one."""

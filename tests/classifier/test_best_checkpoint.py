@@ -73,3 +73,16 @@ def test_best_is_replaced_whole_and_a_damaged_history_stops(tmp_path):
         history.evaluations_since_best()
     assert str(error.value).startswith(
         "%s does not read as this run's evaluation history" % history.history_path)
+
+
+def test_a_damaged_best_eval_results_stops_naming_it(tmp_path):
+    first, = save_checkpoints(str(tmp_path), [1])
+    history = EvalHistory(str(tmp_path), "eval_accuracy")
+    history.record({"eval_accuracy": 0.5, "global_step": 1}, first)
+    with open(os.path.join(history.best_dir, "eval_results.txt"), "wb") as writer:
+        writer.write(b"eval_accuracy = \xff\xfe\n")
+    with pytest.raises(InputError) as error:
+        history.best_value()
+    assert str(error.value).startswith(
+        "%s/eval_results.txt does not read as the best evaluation's metrics"
+        % history.best_dir)

@@ -22,7 +22,11 @@ def settle_label_list(processor, config):
         labels = read_label_names(config.labels_file)
     elif tf.io.gfile.exists(saved_path):
         with tf.io.gfile.GFile(saved_path) as reader:
-            labels = reader.read().splitlines()
+            try:
+                labels = reader.read().splitlines()
+            except UnicodeDecodeError as error:
+                raise InputError("%s is not UTF-8 text (%s): pass --label_list or "
+                                 "--labels_file" % (saved_path, error.reason))
     elif config.do_train:
         labels = processor.labels_in_file(config.data_dir)
     else:

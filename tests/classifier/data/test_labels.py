@@ -44,3 +44,12 @@ def test_label_list_flag_wins(tmp_path):
 def test_no_usable_label_list(tmp_path, values, message):
     with pytest.raises(InputError, match=message):
         labels.settle_label_list(own_data(tmp_path), config(tmp_path, **values))
+
+
+def test_a_saved_list_that_is_not_text_stops_naming_it(tmp_path):
+    (tmp_path / "out").mkdir()
+    saved = tmp_path / "out" / labels.LABEL_LIST_FILE
+    saved.write_bytes(b"pos\n\xff\xfeneg\n")
+    with pytest.raises(InputError) as error:
+        labels.settle_label_list(own_data(tmp_path), config(tmp_path, do_eval=True))
+    assert str(error.value).startswith("%s is not UTF-8 text (" % saved)
