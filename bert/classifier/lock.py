@@ -84,8 +84,8 @@ class OutputDirLock(object):
 
     def _read_text(self):
         try:
-            with tf.io.gfile.GFile(self.path) as reader:
-                return reader.read()
+            with tf.io.gfile.GFile(self.path, "rb") as reader:
+                return reader.read().decode("utf-8", "replace")
         except tf.errors.NotFoundError:
             return None
 

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from bert.classifier.lock import LOCK_FILE, OutputDirLock
-from bert.errors import InputError
+from bert.errors import InputError, WriteError
+from helpers import fill_disk
 
 
 def test_the_lock_is_held_inside_and_released_after(tmp_path):
@@ -50,3 +51,19 @@ def test_a_lock_of_another_host_is_never_taken_over(tmp_path):
     with pytest.raises(InputError, match="on some-other-host"):
         with OutputDirLock(str(tmp_path)):
             pass
+
+
+def test_a_lock_that_does_not_read_is_refused_in_one_line(tmp_path):
+    (tmp_path / LOCK_FILE).write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError, match="or delete the lock file if that run is gone"):
+        with OutputDirLock(str(tmp_path)):
+            pass
+
+
+def test_a_full_disk_leaves_no_empty_lock(small_disk):
+    fill_disk(small_disk, 0)
+    with pytest.raises(WriteError, match="could not write %s in %s: the disk is full"
+                       % (LOCK_FILE, small_disk)):
+        with OutputDirLock(str(small_disk)):
+            pass
+    assert not (small_disk / LOCK_FILE).exists()
