@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
 
 from bert.classifier import model_fn  # noqa: E402
 from bert.classifier.runtime import distribution  # noqa: E402
-from bert.classifier.runtime import choice, estimator  # noqa: E402
+from bert.classifier.runtime import choice, estimator_runtime  # noqa: E402
 from bert.classifier.runtime.session import (  # noqa: E402
     SessionRuntime, default_session_config)
 from bert.classifier.data.features import InputFeatures  # noqa: E402
@@ -91,7 +91,7 @@ def train_one_step(config, strategy_name, precision, output_dir, init_checkpoint
             config=tf1.estimator.tpu.RunConfig(model_dir=output_dir,
                                                tf_random_seed=1))
     else:
-        trainer = estimator.distributed_estimator(
+        trainer = estimator_runtime.distributed_estimator(
             model_fn.model_fn_builder(**model_arguments), strategy, BATCH_SIZE,
             output_dir, tf_random_seed=1)
     trainer.train(input_fn_builder(tiny_features(), SEQ_LENGTH, False, True),
