@@ -1,6 +1,7 @@
 """Every check of a run's settings and inputs, run before anything is
 written; each fails with a one-line InputError."""
 
+import dataclasses
 import os
 
 import tensorflow as tf
@@ -9,7 +10,7 @@ from bert import modeling
 from bert import tokenization
 from bert.classifier import checkpoint_check
 from bert.classifier.label_thresholds import resolve_threshold
-from bert.classifier.run_config import RUN_CONFIG_FILE
+from bert.classifier.run_config import RANGES, RUN_CONFIG_FILE
 from bert.classifier.runtime import choice, distribution
 from bert.errors import InputError
 
@@ -20,23 +21,11 @@ def check_run_config(config):
                   config.do_export)
     if config.do_export:
         check_export_dir(config.export_dir)
-    check_positive(
-        train_batch_size=config.train_batch_size,
-        eval_batch_size=config.eval_batch_size,
-        predict_batch_size=config.predict_batch_size,
-        save_checkpoints_steps=config.save_checkpoints_steps,
-        iterations_per_loop=config.iterations_per_loop,
-        keep_checkpoint_max=config.keep_checkpoint_max,
-        gradient_accumulation_steps=config.gradient_accumulation_steps)
+    check_ranges(config, ["positive"])
     check_runtime(config)
     check_speed_options(config)
     check_label_options(config)
-    check_not_negative(
-        eval_every_steps=config.eval_every_steps,
-        early_stopping_evals=config.early_stopping_evals,
-        learning_rate=config.learning_rate,
-        num_train_epochs=config.num_train_epochs,
-        warmup_proportion=config.warmup_proportion)
+    check_ranges(config, [kind for kind in RANGES if kind != "positive"])
     if config.early_stopping_evals and not config.evaluates_during_training:
         raise InputError("--early_stopping_evals=%d needs --do_train and "
                          "--eval_every_steps" % config.early_stopping_evals)
@@ -170,18 +159,17 @@ def check_actions(do_train, do_eval, do_predict, do_export=False):
             "nothing to do: pass at least one of --do_train, --do_eval, --do_predict")
 
 
-def check_positive(**values):
-    """Each keyword (a flag name) must be > 0."""
-    for name, value in sorted(values.items()):
-        if value is None or value <= 0:
-            raise InputError("--%s=%s must be greater than 0" % (name, value))
-
-
-def check_not_negative(**values):
-    """Each keyword (a flag name) must be >= 0."""
-    for name, value in sorted(values.items()):
-        if value is None or value < 0:
-            raise InputError("--%s=%s must not be negative" % (name, value))
+def check_ranges(config, kinds):
+    """Each field of config held to one of these kinds of range
+    (run_config.RANGES, by option's valid_range) must lie in it; fields are
+    checked kind by kind, by name."""
+    for kind in kinds:
+        inside, says = RANGES[kind]
+        for field in sorted(dataclasses.fields(config), key=lambda f: f.name):
+            value = getattr(config, field.name)
+            if field.metadata.get("valid_range") == kind and (
+                    value is None or not inside(value)):
+                raise InputError("--%s=%s %s" % (field.name, value, says))
 
 
 def load_bert_config(bert_config_file):

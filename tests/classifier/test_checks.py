@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from bert import modeling
-from bert.classifier import checks
+from bert.classifier import checks, run_config
 from bert.classifier.run_config import RunConfig
 from helpers import tiny_config_dict
 from bert.errors import InputError
@@ -157,6 +157,22 @@ def test_vocab_without_special_tokens(tmp_path):
     (tmp_path / "vocab.txt").write_text("the\ncat\n[UNK]\n")
     with pytest.raises(InputError, match=r"lacks the token\(s\) \[CLS\] \[SEP\]"):
         checks.load_tokenizer(str(tmp_path / "vocab.txt"), True)
+
+
+def test_every_field_with_a_range_is_held_to_it(config):
+    """Each RunConfig field marked with a valid_range stops the run just
+    outside it, at its edge's value, and passes just inside."""
+    outside = {"positive": (0, 1), "not_negative": (-1, 0)}
+    held = [field for field in dataclasses.fields(config)
+            if field.metadata.get("valid_range")]
+    assert len(held) == 12
+    for field in held:
+        bad, good = outside[field.metadata["valid_range"]]
+        with pytest.raises(InputError, match="^--%s=%s must " % (field.name, bad)):
+            checks.check_ranges(dataclasses.replace(config, **{field.name: bad}),
+                                list(run_config.RANGES))
+        checks.check_ranges(dataclasses.replace(config, **{field.name: good}),
+                            list(run_config.RANGES))
 
 
 def test_replica_split_and_task_options(config):
