@@ -113,10 +113,10 @@ class Estimator(object):
     def __init__(self, model_fn, model_dir=None, config=None, params=None,
                  warm_start_from=None):
         _refuse("Estimator", warm_start_from=warm_start_from)
-        config = config or RunConfig()
-        self.config = config
+        run_config = config or RunConfig()  # this module's RunConfig
+        self.config = run_config
         self.params = dict(params or {})
-        self.model_dir = model_dir or config.model_dir
+        self.model_dir = model_dir or run_config.model_dir
         if self.model_dir is None:
             self.model_dir = tempfile.mkdtemp()
             tf1.logging.warning("Using temporary folder as model directory: %s",
@@ -125,11 +125,11 @@ class Estimator(object):
         batch_size = self.params.get("batch_size")
         self._runtime = SessionRuntime(
             self._spec_fn, self.model_dir, batch_size, batch_size, batch_size,
-            random_seed=config.tf_random_seed,
-            save_checkpoints_steps=config.save_checkpoints_steps or _NO_LIMIT,
-            keep_checkpoint_max=config.keep_checkpoint_max,
-            session_config=config.session_config,
-            save_summary_steps=config.save_summary_steps)
+            random_seed=run_config.tf_random_seed,
+            save_checkpoints_steps=run_config.save_checkpoints_steps or _NO_LIMIT,
+            keep_checkpoint_max=run_config.keep_checkpoint_max,
+            session_config=run_config.session_config,
+            save_summary_steps=run_config.save_summary_steps)
 
     def _spec_fn(self, features, labels, mode, params):
         if isinstance(features, tuple) and len(features) == 2:
@@ -156,7 +156,7 @@ class Estimator(object):
             max_steps = checkpoint_step(self.latest_checkpoint()) + steps
         self._runtime.train(self._input_fn(input_fn, TRAIN),
                             max_steps if max_steps is not None else _NO_LIMIT,
-                            list(hooks or []))
+                            session_hooks=list(hooks or []))
         return self
 
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None,

@@ -7,6 +7,7 @@ import tensorflow as tf
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import speed_every_steps
 from bert.classifier.runtime.interface import Runtime
+from bert.classifier.runtime.listener_hook import ListenerHook
 from bert.classifier.progress import ExamplesPerSecondHook, RowProgressHook
 
 tf1 = tf.compat.v1
@@ -36,8 +37,10 @@ class EstimatorRuntime(Runtime):
     def latest_checkpoint(self):
         return self.estimator.latest_checkpoint()
 
-    def train(self, input_fn, max_steps, hooks=()):
-        hooks = list(hooks) + self._speed_hooks
+    def train(self, input_fn, max_steps, listeners=(), session_hooks=()):
+        """Runtime.train; session_hooks: more tf.compat.v1 SessionRunHooks
+        (a profiler's)."""
+        hooks = [ListenerHook(listeners)] + list(session_hooks) + self._speed_hooks
         if self._multi_worker:
             train_on_cluster(self._trainer, input_fn, max_steps, hooks)
         else:
@@ -53,76 +56,79 @@ class EstimatorRuntime(Runtime):
         return self.estimator.predict(input_fn=input_fn)
 
 
-def make_estimator_runtime(config, model_fn, session_config, strategy=None):
-    """The EstimatorRuntime of config: a TPUEstimator (on the TPU with
-    use_tpu, on CPU/GPU otherwise), training through an Estimator running
-    it under a tf.distribute strategy if there is one."""
+def make_estimator_runtime(run_config, model_fn, session_config, strategy=None):
+    """The EstimatorRuntime of run_config (the tool's RunConfig): a
+    TPUEstimator (on the TPU with use_tpu, on CPU/GPU otherwise), training
+    through an Estimator running it under a tf.distribute strategy if there
+    is one. TensorFlow's settings are tpu_run_config and
+    estimator_run_config."""
     cluster_resolver = None
-    if config.use_tpu and config.tpu_name:
+    if run_config.use_tpu and run_config.tpu_name:
         cluster_resolver = tf.distribute.cluster_resolver.TPUClusterResolver(
-            config.tpu_name, zone=config.tpu_zone, project=config.gcp_project)
-    run_config_args = dict(
-        save_checkpoints_steps=config.save_checkpoints_steps,
-        keep_checkpoint_max=config.keep_checkpoint_max,
-        tf_random_seed=config.random_seed)
-    if not config.use_tpu:
+            run_config.tpu_name, zone=run_config.tpu_zone,
+            project=run_config.gcp_project)
+    estimator_settings = dict(
+        save_checkpoints_steps=run_config.save_checkpoints_steps,
+        keep_checkpoint_max=run_config.keep_checkpoint_max,
+        tf_random_seed=run_config.random_seed)
+    if not run_config.use_tpu:
         # EstimatorRuntime's hook logs the speed instead (on TPU, once per
         # loop of iterations_per_loop steps, TPUEstimator's is readable).
-        run_config_args["log_step_count_steps"] = None
+        estimator_settings["log_step_count_steps"] = None
     # On a multi-worker cluster the chief evaluates and predicts by itself.
-    local_only = config.multi_worker
+    local_only = run_config.multi_worker
     tpu_run_config = tf1.estimator.tpu.RunConfig(
         cluster=cluster_resolver,
         session_config=session_config,
-        master="" if local_only else config.master,
+        master="" if local_only else run_config.master,
         evaluation_master="" if local_only else None,
-        model_dir=config.output_dir,
+        model_dir=run_config.output_dir,
         tpu_config=tf1.estimator.tpu.TPUConfig(
-            iterations_per_loop=config.iterations_per_loop,
-            num_shards=config.num_tpu_cores,
+            iterations_per_loop=run_config.iterations_per_loop,
+            num_shards=run_config.num_tpu_cores,
             per_host_input_for_training=(
                 tf1.estimator.tpu.InputPipelineConfig.PER_HOST_V2)),
-        **run_config_args)
-    batch_size = config.micro_batch_size
+        **estimator_settings)
+    batch_size = run_config.micro_batch_size
     estimator = tf1.estimator.tpu.TPUEstimator(
-        use_tpu=config.use_tpu,
+        use_tpu=run_config.use_tpu,
         model_fn=model_fn,
         config=tpu_run_config,
         train_batch_size=batch_size,
-        eval_batch_size=config.eval_batch_size,
-        predict_batch_size=config.predict_batch_size)
+        eval_batch_size=run_config.eval_batch_size,
+        predict_batch_size=run_config.predict_batch_size)
     if strategy is None:
         return EstimatorRuntime(
             estimator, estimator, batch_size=batch_size,
-            speed_every_steps=None if config.use_tpu else speed_every_steps(
-                config.iterations_per_loop, distributed=False))
+            speed_every_steps=None if run_config.use_tpu else speed_every_steps(
+                run_config.iterations_per_loop, distributed=False))
     trainer = distributed_estimator(
-        model_fn, strategy, config.train_batch_size, config.output_dir,
-        session_config, **run_config_args)
+        model_fn, strategy, run_config.train_batch_size, run_config.output_dir,
+        session_config, **estimator_settings)
     return EstimatorRuntime(
-        estimator, trainer, config.multi_worker, config.train_batch_size,
-        speed_every_steps(config.iterations_per_loop, distributed=True))
+        estimator, trainer, run_config.multi_worker, run_config.train_batch_size,
+        speed_every_steps(run_config.iterations_per_loop, distributed=True))
 
 
 def distributed_estimator(model_fn, strategy, train_batch_size, model_dir,
-                          session_config_proto=None, **run_config_args):
+                          session_config_proto=None, **estimator_settings):
     """An Estimator training model_fn (which returns TPUEstimatorSpecs) under strategy.
 
     Its input_fn gets params["batch_size"] = train_batch_size / replicas
     (train_batch_size must be a multiple of the replicas).
     """
     replicas = strategy.num_replicas_in_sync
-    config = tf1.estimator.RunConfig(
+    estimator_run_config = tf1.estimator.RunConfig(
         model_dir=model_dir, train_distribute=strategy,
         session_config=distribution.session_config(session_config_proto),
-        **run_config_args)
+        **estimator_settings)
 
     def estimator_model_fn(features, labels, mode, params):
         return model_fn(features, labels, mode, params).as_estimator_spec()
 
     distribution.log_replicas(replicas, train_batch_size)
     return tf1.estimator.Estimator(
-        model_fn=estimator_model_fn, config=config,
+        model_fn=estimator_model_fn, config=estimator_run_config,
         params={"batch_size": train_batch_size // replicas})
 
 
