@@ -42,6 +42,7 @@ from bert import modeling  # noqa: E402
 from bert import tokenization  # noqa: E402
 from bert.classifier.runtime.choice import RUNTIMES, resolve  # noqa: E402
 from bert.classifier.runtime.make import make_runtime  # noqa: E402
+from bert.classifier.task import resolve_task  # noqa: E402
 from bert.classifier.progress import StepListener  # noqa: E402
 from bert.classifier.data.features import file_based_convert_examples_to_features  # noqa: E402
 from bert.classifier.data import datasets  # noqa: E402
@@ -157,18 +158,11 @@ def part_of(op_type, node_name):
     return "other"
 
 
-class StepTimer(tf1.train.SessionRunHook, StepListener):
-    """Wall time of every training step (from one step's end to the next's),
-    told as a session hook or as a step listener."""
+class StepTimer(StepListener):
+    """Wall time of every training step (from one step's end to the next's)."""
 
     def __init__(self):
         self.times = []
-
-    def after_create_session(self, session, coord):
-        self.start(None)
-
-    def after_run(self, run_context, run_values):
-        self.record(None, None, None)
 
     def start(self, step):
         self._last = time.perf_counter()
@@ -251,7 +245,8 @@ def run_config_for(setting, minilm_dir, model_dir, runtime):
 
 def runtime_for(run_config, config):
     """run_classifier's own runtime for run_config."""
-    return make_runtime(run_config, config, MrpcProcessor(),
+    return make_runtime(run_config, config,
+                        resolve_task(run_config, MrpcProcessor()),
                         num_train_steps=1000, num_warmup_steps=100)
 
 
@@ -270,7 +265,8 @@ def measure(setting, config, tokenizer, data, work, steps, warmup, args,
         runtime.train(datasets.training_input(run_config, MrpcProcessor(),
                                               tokenizer, data["train"], work),
                       max_steps=warmup + steps + (TRACED_STEPS if traced else 0),
-                      hooks=[timer, tracer] if traced else [timer])
+                      listeners=[timer],
+                      **({"session_hooks": [tracer]} if traced else {}))
         train_rate = BATCH_SIZE / np.median(timer.times[warmup:warmup + steps])
         predict_fn = datasets.inference_input(
             run_config, MrpcProcessor(), tokenizer, data["dev"], BATCH_SIZE,

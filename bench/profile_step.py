@@ -56,7 +56,8 @@ def main():
         bench.runtime_for(run_config, config).train(
             datasets.training_input(run_config, MrpcProcessor(), tokenizer,
                                     examples[:bench.BATCH_SIZE * 8], work),
-            max_steps=bench.WARMUP_STEPS + bench.TRACED_STEPS, hooks=[tracer])
+            max_steps=bench.WARMUP_STEPS + bench.TRACED_STEPS,
+            session_hooks=[tracer])
 
     steps = float(len(tracer.wall_micros))
     total = sum(tracer.op_micros.values()) / steps

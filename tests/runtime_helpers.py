@@ -12,8 +12,8 @@ from bert import modeling
 from bert.classifier import metrics
 from bert.classifier.data.features import InputFeatures
 from bert.classifier.data.input_pipeline import input_fn_builder
-from bert.classifier.model_fn import spec_fn_builder
-from bert.classifier.progress import RowProgress
+from bert.classifier.model_fn import ModelOptions, spec_fn_builder
+from bert.classifier.progress import RowProgress, StepListener
 from bert.classifier.runtime.session import SessionRuntime
 from helpers import tiny_config_dict
 
@@ -35,13 +35,34 @@ def tiny_features(count):
 
 def tiny_spec_fn(vocab_size=99, **options):
     """The model function of a tiny BERT classifier, 10 planned steps;
-    options go to spec_fn_builder."""
+    options are ModelOptions'."""
     config = modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=vocab_size))
     return spec_fn_builder(
         config, num_labels=2, init_checkpoint=None, learning_rate=1e-3,
         num_train_steps=10, num_warmup_steps=0, use_tpu=False,
         use_one_hot_embeddings=False,
-        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False), **options)
+        metric_fn=metrics.metric_fn_builder(("accuracy", "f1"), False),
+        options=ModelOptions(**options))
+
+
+class Steps(StepListener):
+    """Records what the runtime tells a listener."""
+
+    def __init__(self):
+        self.calls = []
+
+    def start(self, step):
+        self.calls.append(("start", step))
+
+    def record(self, step, loss, learning_rate):
+        self.calls.append(("record", step))
+        assert 0.0 < loss < 2.0
+        # The step's rate: linear decay over 10 steps, read before the step.
+        assert learning_rate == pytest.approx(1e-3 * (1 - (step - 1) / 10.0),
+                                              rel=1e-5)
+
+    def finish(self, step):
+        self.calls.append(("finish", step))
 
 
 def make_session_runtime(model_dir, **options):

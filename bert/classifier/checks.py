@@ -9,7 +9,6 @@ import tensorflow as tf
 from bert import modeling
 from bert import tokenization
 from bert.classifier import checkpoint_check
-from bert.classifier.label_thresholds import resolve_threshold
 from bert.classifier.run_config import RANGES, RUN_CONFIG_FILE
 from bert.classifier.runtime import choice, distribution
 from bert.errors import InputError
@@ -142,9 +141,6 @@ def check_task_options(config, processor):
             "--multi_label: task %s has one label per example; for your own "
             "multi-label data use --task_name=tsv, csv or jsonl with "
             "--multi_label" % config.task_name)
-    if processor.multi_label:  # a bad saved threshold file stops the run here
-        resolve_threshold(config.multi_label_threshold, config.output_dir,
-                          processor.get_labels())
     for flag, given in (("tune_threshold", config.tune_threshold),
                         ("multi_label_threshold",
                          config.multi_label_threshold is not None)):

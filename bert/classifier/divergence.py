@@ -2,7 +2,7 @@
 
 The model function passes the training loss through `guard_loss`, an in-graph
 check that fails the step before any variable is updated or any checkpoint is
-written; `DivergenceHook` remembers the step so the error can name it.
+written; `DivergenceWatch` remembers the step so the error can name it.
 """
 
 import tensorflow as tf
@@ -29,24 +29,11 @@ def is_divergence(error):
             and DIVERGED_MARKER in error.message)
 
 
-class DivergenceHook(tf1.train.SessionRunHook, StepListener):
-    """Tracks the global step, for the error message when training diverges.
-
-    The step is read after each run has finished: fetched within the run, it
-    could be read before or after the run's own increment.
-    """
+class DivergenceWatch(StepListener):
+    """Tracks the global step, for the error message when training diverges."""
 
     def __init__(self):
         self.last_step = 0
-
-    def begin(self):
-        self._global_step = tf1.train.get_global_step()
-
-    def after_create_session(self, session, coord):
-        self.last_step = int(session.run(self._global_step))
-
-    def after_run(self, run_context, run_values):
-        self.last_step = int(run_context.session.run(self._global_step))
 
     def start(self, step):
         self.last_step = step

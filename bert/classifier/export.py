@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from bert.classifier import atomic, checks
 from bert.classifier.data.features import SEQUENCE_FEATURES
-from bert.classifier.model_fn import create_model
+from bert.classifier.model_fn import ModelOptions, create_model
 from bert.classifier.label_thresholds import predicted_mask
 from bert.errors import InputError
 
@@ -42,8 +42,8 @@ def build_serving_graph(bert_config, label_list, threshold=None):
         input_mask=inputs["input_mask"], segment_ids=inputs["segment_ids"],
         labels=tf.zeros(label_shape, tf.float32 if regression else tf.int32),
         num_labels=1 if regression else len(label_list),
-        use_one_hot_embeddings=False, regression=regression,
-        multi_label=multi_label)
+        use_one_hot_embeddings=False,
+        options=ModelOptions(regression=regression, multi_label=multi_label))
     if regression:
         return inputs, {"scores": output}
     if multi_label:

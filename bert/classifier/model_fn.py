@@ -7,6 +7,7 @@ reference's API, wraps it in a TPUEstimatorSpec where TensorFlow has one.
 """
 
 import collections
+import dataclasses
 
 import tensorflow as tf
 
@@ -36,23 +37,54 @@ ModelSpec = collections.namedtuple(
     defaults=(None,) * 5)
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelOptions(object):
+    """How the classifier computes, beyond the reference's arguments: one
+    value that travels from the run's settings to create_model.
+
+    regression: one output, a score, trained on the squared error.
+    multi_label: one sigmoid per label, binary cross-entropy (labels
+    multi-hot). compute_dtype: the encoder's matrix products (float16 trains
+    with dynamic loss scaling). fused_kernels: in training, the encoder's
+    elementwise work and the optimizer's update as compiled kernels
+    (fused_kernels.py; evaluation and prediction, whose batches come in many
+    shapes, run op by op). cls_only_last_layer: BertModel's.
+    gradient_accumulation_steps: micro-batches whose summed gradients make
+    one update.
+    """
+
+    regression: bool = False
+    multi_label: bool = False
+    compute_dtype: tf.DType = tf.float32
+    fused_kernels: bool = False
+    cls_only_last_layer: bool = False
+    gradient_accumulation_steps: int = 1
+
+    @classmethod
+    def of_run(cls, run_config, regression, multi_label):
+        """A run's options: the task's head, and every other field from the
+        run_config attribute of its name."""
+        return cls(regression=regression, multi_label=multi_label, **{
+            field.name: getattr(run_config, field.name)
+            for field in dataclasses.fields(cls)
+            if field.name not in ("regression", "multi_label")})
+
+
 def as_tpu_estimator_spec(spec):
     """spec as a TPUEstimatorSpec."""
     return tf1.estimator.tpu.TPUEstimatorSpec(**spec._asdict())
 
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
-                 labels, num_labels, use_one_hot_embeddings, regression=False,
-                 compute_dtype=tf.float32, fused_kernels=False, multi_label=False,
-                 cls_only_last_layer=False):
+                 labels, num_labels, use_one_hot_embeddings,
+                 options=ModelOptions()):
     """BERT's pooled output -> dropout -> linear layer -> softmax.
 
-    Returns (loss, per_example_loss, logits, probabilities). With regression
-    (num_labels 1) the loss is the squared error and the last element holds
-    the predicted scores. With multi_label (labels multi-hot) each label has
-    its own sigmoid probability and the loss is binary cross-entropy,
-    averaged over labels and examples. cls_only_last_layer: the pooled
-    output from the last layer computed for [CLS] alone (BertModel's).
+    Returns (loss, per_example_loss, logits, probabilities). With
+    options.regression (num_labels 1) the loss is the squared error and the
+    last element holds the predicted scores. With options.multi_label
+    (labels multi-hot) each label has its own sigmoid probability and the
+    loss is binary cross-entropy, averaged over labels and examples.
     """
     model = modeling.BertModel(
         config=bert_config,
@@ -61,9 +93,9 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
         input_mask=input_mask,
         token_type_ids=segment_ids,
         use_one_hot_embeddings=use_one_hot_embeddings,
-        compute_dtype=compute_dtype,
-        fused_kernels=fused_kernels,
-        cls_only_last_layer=cls_only_last_layer)
+        compute_dtype=options.compute_dtype,
+        fused_kernels=options.fused_kernels,
+        cls_only_last_layer=options.cls_only_last_layer)
     output_layer = model.get_pooled_output()
     hidden_size = output_layer.shape[-1]
 
@@ -78,11 +110,11 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
             output_layer = tf.nn.dropout(output_layer, rate=CLASSIFIER_DROPOUT)
         logits = tf.matmul(output_layer, output_weights, transpose_b=True)
         logits = tf.nn.bias_add(logits, output_bias)
-        if regression:
+        if options.regression:
             scores = tf.squeeze(logits, axis=-1)
             per_example_loss = tf.square(scores - tf.cast(labels, tf.float32))
             return tf.reduce_mean(per_example_loss), per_example_loss, logits, scores
-        if multi_label:
+        if options.multi_label:
             per_example_loss = tf.reduce_mean(
                 tf.nn.sigmoid_cross_entropy_with_logits(
                     labels=tf.cast(labels, tf.float32), logits=logits), axis=-1)
@@ -166,10 +198,8 @@ def _replicas():
 
 def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                      num_train_steps, num_warmup_steps, use_tpu,
-                     use_one_hot_embeddings, metric_fn=None, regression=False,
-                     compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                     fused_kernels=False, multi_label=False,
-                     cls_only_last_layer=False):
+                     use_one_hot_embeddings, metric_fn=None,
+                     options=ModelOptions()):
     """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
 
     It returns a TPUEstimatorSpec; on TensorFlow without Estimator (2.16+),
@@ -179,8 +209,7 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
     spec_fn = spec_fn_builder(
         bert_config, num_labels, init_checkpoint, learning_rate,
         num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
-        metric_fn, regression, compute_dtype, gradient_accumulation_steps,
-        fused_kernels, multi_label, cls_only_last_layer)
+        metric_fn, options)
     if not has_estimator():
         return spec_fn
 
@@ -192,22 +221,18 @@ def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
 
 def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                     num_train_steps, num_warmup_steps, use_tpu,
-                    use_one_hot_embeddings, metric_fn=None, regression=False,
-                    compute_dtype=tf.float32, gradient_accumulation_steps=1,
-                    fused_kernels=False, multi_label=False,
-                    cls_only_last_layer=False):
+                    use_one_hot_embeddings, metric_fn=None,
+                    options=ModelOptions()):
     """Returns a spec_fn(features, labels, mode, params) -> ModelSpec.
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
-    label_ids, logits and is_real_example. A float16 compute_dtype trains with
-    dynamic loss scaling. fused_kernels: in training, the encoder's
-    elementwise work and the optimizer's update as compiled kernels
-    (fused_kernels.py; evaluation and prediction, whose batches come in many
-    shapes, run op by op). multi_label: sigmoid outputs (create_model); give
-    a multi-label metric_fn. cls_only_last_layer: create_model's. Predictions
-    are "probabilities", or "scores" for regression.
+    label_ids, logits and is_real_example; with options.multi_label give a
+    multi-label one. options: a ModelOptions (its fused_kernels apply to
+    training alone). Predictions are "probabilities", or "scores" for
+    regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
+    inference_options = dataclasses.replace(options, fused_kernels=False)
 
     def spec_fn(features, labels, mode, params):
         del labels
@@ -226,8 +251,8 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
-            use_one_hot_embeddings, regression, compute_dtype,
-            fused_kernels and is_training, multi_label, cls_only_last_layer)
+            use_one_hot_embeddings,
+            options if is_training else inference_options)
         scaffold_fn = None
         if not (params or {}).get(INIT_CHECKPOINT_LOADED_BY_RUNTIME):
             scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)
@@ -238,9 +263,9 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
                 tf1.add_to_collection(TRAINING_LOSS_COLLECTION, total_loss)
             train_op = optimization.create_optimizer(
                 total_loss, learning_rate, num_train_steps, num_warmup_steps,
-                use_tpu, gradient_accumulation_steps,
-                loss_scaling=compute_dtype == tf.float16,
-                fused_kernels=fused_kernels)
+                use_tpu, options.gradient_accumulation_steps,
+                loss_scaling=options.compute_dtype == tf.float16,
+                fused_kernels=options.fused_kernels)
             return ModelSpec(
                 mode=mode, loss=total_loss / _replicas(), train_op=train_op,
                 scaffold_fn=scaffold_fn)
@@ -250,7 +275,7 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
             return ModelSpec(
                 mode=mode, loss=total_loss, eval_metrics=eval_metrics,
                 scaffold_fn=scaffold_fn)
-        output_name = "scores" if regression else "probabilities"
+        output_name = "scores" if options.regression else "probabilities"
         return ModelSpec(
             mode=mode, predictions={output_name: probabilities},
             scaffold_fn=scaffold_fn)

@@ -6,16 +6,15 @@ import os
 
 import tensorflow as tf
 
-from bert.classifier import atomic, checkpoint_check, metrics, results
+from bert.classifier import atomic, checkpoint_check, results
 from bert.classifier.data import datasets
 from bert.classifier.data.length_order import in_file_order
 from bert.classifier.best_checkpoint import EvalHistory
-from bert.classifier.divergence import DivergenceHook, is_divergence
+from bert.classifier.divergence import DivergenceWatch, is_divergence
 from bert.classifier.export import export_classifier
-from bert.classifier.label_thresholds import (THRESHOLD_FILE, resolve_threshold,
-                                              save_threshold)
+from bert.classifier.label_thresholds import THRESHOLD_FILE
 from bert.classifier.runtime.common import checkpoint_step
-from bert.classifier.progress import (ProgressHook, RowProgress,
+from bert.classifier.progress import (RowProgress, TrainingProgress,
                                       write_scalars)
 from bert.errors import InputError, WriteError, doing, writing
 from bert.processors import CustomDataProcessor
@@ -74,10 +73,10 @@ def train(config, runtime, processor, tokenizer, train_examples, num_train_steps
     tf1.logging.info("  Num examples = %d", len(train_examples))
     tf1.logging.info("  Batch size = %d", config.train_batch_size)
     tf1.logging.info("  Num steps = %d", num_train_steps)
-    divergence = DivergenceHook()
-    progress = ProgressHook(num_train_steps, config.train_batch_size,
-                            summary_dir=feature_dir)
-    hooks = [progress, divergence]
+    divergence = DivergenceWatch()
+    progress = TrainingProgress(num_train_steps, config.train_batch_size,
+                                summary_dir=feature_dir)
+    listeners = [progress, divergence]
     stops = [num_train_steps]
     if config.eval_every_steps:
         stops = [stop for stop in evaluation_points(
@@ -85,7 +84,8 @@ def train(config, runtime, processor, tokenizer, train_examples, num_train_steps
     for stop in stops:
         try:
             with writing(config.output_dir):
-                runtime.train(input_fn=input_fn, max_steps=stop, hooks=hooks)
+                runtime.train(input_fn=input_fn, max_steps=stop,
+                              listeners=listeners)
         except tf.errors.InvalidArgumentError as error:
             if is_divergence(error):
                 raise divergence.error()
@@ -148,26 +148,6 @@ def write_eval_results(output_dir, result):
                       results.format_eval_results(result))
 
 
-def save_tuned_threshold(config, processor, result):
-    """Saves the threshold(s) --tune_threshold found in this evaluation."""
-    if not config.per_label_thresholds:
-        save_threshold(config.output_dir,
-                       round(float(result["eval_tuned_threshold"]), 2))
-        return
-    labels = processor.get_labels()
-    save_threshold(config.output_dir, [
-        round(float(result["eval_per_label_threshold_" + key]), 2)
-        for key in metrics.metric_key_names(labels)], labels)
-
-
-def multi_label_threshold(config, processor):
-    """The threshold(s) of a multi-label task's predictions (None for others)."""
-    if not processor.multi_label:
-        return None
-    return resolve_threshold(config.multi_label_threshold, config.output_dir,
-                             processor.get_labels())
-
-
 def eval_recorder(config, runtime, eval_sets, processor):
     """With eval_every_steps, what records an evaluation in eval_history.tsv
     (and best/) and says whether to stop early; else None."""
@@ -189,9 +169,10 @@ def eval_recorder(config, runtime, eval_sets, processor):
     return record_eval
 
 
-def predict(config, runtime, processor, tokenizer, real_examples):
+def predict(config, runtime, task, tokenizer, real_examples):
     """test_results.tsv, test_predictions.tsv and the GLUE file if asked, in
     the examples' order."""
+    processor = task.processor
     inference_input = datasets.inference_input(
         config, processor, tokenizer, real_examples, config.predict_batch_size,
         "predict.tf_record", "prediction")
@@ -204,8 +185,7 @@ def predict(config, runtime, processor, tokenizer, real_examples):
     progress.finish()
     if inference_input.order is not None:
         predictions = in_file_order(predictions, inference_input.order)
-    label_list = processor.get_labels()
-    threshold = multi_label_threshold(config, processor)
+    label_list, threshold = task.label_list, task.threshold
     if threshold is not None:
         tf1.logging.info("predicted labels: those with a probability of at "
                          "least %s", "the label's threshold (%s)"
@@ -234,7 +214,7 @@ def counted(predictions, progress):
         yield prediction
 
 
-def export(config, bert_config, processor):
+def export(config, bert_config, task):
     """Exports the trained (or given) checkpoint to export_dir."""
     checkpoint = tf.train.latest_checkpoint(config.output_dir)
     if not config.do_train and config.init_checkpoint:
@@ -242,11 +222,11 @@ def export(config, bert_config, processor):
     if checkpoint is None:
         raise InputError("--do_export: no checkpoint in --output_dir=%s: train "
                          "first or pass --init_checkpoint" % config.output_dir)
-    own_data = isinstance(processor, CustomDataProcessor)
+    own_data = isinstance(task.processor, CustomDataProcessor)
     export_classifier(bert_config, checkpoint, config.export_dir,
-                      processor.get_labels(), config.vocab_file,
+                      task.label_list, config.vocab_file,
                       config.do_lower_case, config.max_seq_length,
                       config.task_name,
-                      processor.text_pairs if own_data else None,
-                      multi_label_threshold(config, processor))
+                      task.processor.text_pairs if own_data else None,
+                      task.threshold)
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

@@ -6,12 +6,11 @@ import time
 
 import tensorflow as tf
 
-from bert import optimization
-
 tf1 = tf.compat.v1
 
 # The model function adds its training loss here (off TPU), the optimizer
-# its learning rate (optimization.LEARNING_RATE_COLLECTION).
+# its learning rate (optimization.LEARNING_RATE_COLLECTION); the graph
+# runtimes read both for their listeners.
 TRAINING_LOSS_COLLECTION = "training_loss"
 # How often the progress lines, and the speed lines with them, are logged.
 LOG_EVERY_SECS = 30.0
@@ -59,11 +58,10 @@ class _Window(object):
 
 
 class StepListener(object):
-    """What a runtime tells a listener as training goes: start(step) before
-    the first step, record(step, loss, learning_rate) after each run of
-    steps (loss and learning_rate None where the runtime cannot read them)
-    and finish(step) when it stops. The session and estimator runtimes tell
-    it through its session-hook methods; the function runtime calls these."""
+    """What watches training, on every runtime: start(step) before the first
+    step, record(step, loss, learning_rate) after each run of steps (loss and
+    learning_rate None where the runtime cannot read them) and finish(step)
+    when it stops. Runtimes take a list of them as train's listeners."""
 
     def start(self, step):
         pass
@@ -75,16 +73,14 @@ class StepListener(object):
         pass
 
 
-class ProgressHook(tf1.train.SessionRunHook, StepListener):
+class TrainingProgress(StepListener):
     """Logs `progress: step S/N (P%), loss L, learning rate R, X examples/sec,
     T left` every every_secs seconds and at the last step; the loss is the
     mean since the previous line.
 
     With summary_dir it also writes the TensorBoard scalars `loss`,
     `learning_rate` and `examples_per_sec` every summary_steps steps and when
-    training stops. Loss and learning rate are read only where the model
-    function and optimizer put them in their collections (not on TPU, where
-    they live on the device).
+    training stops.
     """
 
     def __init__(self, total_steps, batch_size, every_secs=LOG_EVERY_SECS,
@@ -95,35 +91,6 @@ class ProgressHook(tf1.train.SessionRunHook, StepListener):
         self._every_secs = every_secs
         self._summary_dir = summary_dir
         self._summary_steps = summary_steps
-
-    def begin(self):
-        self._global_step = tf1.train.get_global_step()
-        self._fetches = None
-        losses = tf1.get_collection(TRAINING_LOSS_COLLECTION)
-        rates = tf1.get_collection(optimization.LEARNING_RATE_COLLECTION)
-        if losses and rates:
-            # One loss per replica under a tf.distribute strategy.
-            self._fetches = {"loss": tf.add_n(losses) / len(losses),
-                             "learning_rate": rates[0]}
-
-    def after_create_session(self, session, coord):
-        self.start(int(session.run(self._global_step)))
-
-    def before_run(self, run_context):
-        return tf1.train.SessionRunArgs(self._fetches)
-
-    def after_run(self, run_context, run_values):
-        # Read after the run: fetched within it, the step could be read
-        # before or after the run's own increment.
-        step = int(run_context.session.run(self._global_step))
-        if self._fetches is None:
-            self.record(step, None, None)
-        else:
-            self.record(step, float(run_values.results["loss"]),
-                        float(run_values.results["learning_rate"]))
-
-    def end(self, session):
-        self.finish(int(session.run(self._global_step)))
 
     def start(self, step):
         now = time.time()

@@ -17,6 +17,7 @@ from bert.classifier.runtime import distribution
 from bert.classifier.lock import OutputDirLock
 from bert.classifier.run_config import RUN_CONFIG_FILE
 from bert.classifier.runtime.make import make_runtime, make_strategy
+from bert.classifier.task import resolve_task
 from bert.errors import doing
 from bert.processors import CustomDataProcessor, get_processor
 
@@ -61,6 +62,7 @@ def run(config):
     bert_config = checks.check_run_config(config)
     processor = load_processor(config)
     checks.check_task_options(config, processor)
+    task = resolve_task(config, processor)
     tokenizer = checks.load_tokenizer(config.vocab_file, config.do_lower_case)
     data = read_data_sets(config, processor)
     num_train_steps, num_warmup_steps = None, None
@@ -72,7 +74,7 @@ def run(config):
                                config.distribution_strategy)
 
     if config.multi_worker and not distribution.is_chief():
-        run_worker(config, bert_config, processor, tokenizer, data,
+        run_worker(config, bert_config, task, tokenizer, data,
                    num_train_steps, num_warmup_steps, strategy)
         return
     tf.io.gfile.makedirs(config.output_dir)
@@ -91,7 +93,7 @@ def run(config):
                        % config.output_dir):
                 eval_sets = phases.prepare_eval_sets(config, processor,
                                                      tokenizer, data["dev"])
-        runtime = make_runtime(config, bert_config, processor, num_train_steps,
+        runtime = make_runtime(config, bert_config, task, num_train_steps,
                                num_warmup_steps, strategy)
         if config.do_train:
             with doing("training into %s" % config.output_dir):
@@ -104,17 +106,17 @@ def run(config):
                 result = phases.evaluate(runtime, eval_sets, config.output_dir)
                 phases.write_eval_results(config.output_dir, result)
                 if config.tune_threshold:
-                    phases.save_tuned_threshold(config, processor, result)
+                    task = task.save_tuned_threshold(
+                        config.output_dir, result, config.per_label_thresholds)
         if config.do_predict:
             with doing("predicting with %s" % config.output_dir):
-                phases.predict(config, runtime, processor, tokenizer,
-                               data["test"])
+                phases.predict(config, runtime, task, tokenizer, data["test"])
         if config.do_export:
             with doing("exporting to %s" % config.export_dir):
-                phases.export(config, bert_config, processor)
+                phases.export(config, bert_config, task)
 
 
-def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,
+def run_worker(config, bert_config, task, tokenizer, data, num_train_steps,
                num_warmup_steps, strategy):
     """A multi_worker_mirrored worker other than the chief: it only trains.
 
@@ -124,8 +126,8 @@ def run_worker(config, bert_config, processor, tokenizer, data, num_train_steps,
     if not config.do_train:
         tf1.logging.info("not the chief and no --do_train: nothing to do")
         return
-    runtime = make_runtime(config, bert_config, processor, num_train_steps,
+    runtime = make_runtime(config, bert_config, task, num_train_steps,
                            num_warmup_steps, strategy)
     feature_dir = tempfile.mkdtemp(prefix="run_classifier_worker_")
-    phases.train(config, runtime, processor, tokenizer, data["train"],
+    phases.train(config, runtime, task.processor, tokenizer, data["train"],
                  num_train_steps, feature_dir)

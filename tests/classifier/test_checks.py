@@ -202,11 +202,6 @@ def test_multi_label_flags_need_a_multi_label_task(config):
             checks.check_task_options(dataclasses.replace(config, **changes), mrpc)
     goemotions = dataclasses.replace(config, multi_label=True, do_eval=True)
     checks.check_task_options(goemotions, processors.get_processor("goemotions"))
-    os.makedirs(config.output_dir)
-    with open(os.path.join(config.output_dir, "multi_label_threshold.txt"), "w") as f:
-        f.write("1.5\n")
-    with pytest.raises(InputError, match="multi_label_threshold.txt:1 holds '1.5'"):
-        checks.check_task_options(goemotions, processors.get_processor("goemotions"))
 
 
 def test_runtime_against_this_tensorflow(config):

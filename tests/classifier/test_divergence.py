@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bert.classifier.divergence import (DivergenceHook, TrainingDivergedError,
+from bert.classifier.divergence import (DivergenceWatch, TrainingDivergedError,
                                         guard_loss, is_divergence)
+from bert.classifier.runtime.listener_hook import ListenerHook
 
 tf1 = tf.compat.v1
 
@@ -18,15 +19,15 @@ def test_the_step_with_a_nan_loss_fails_before_the_update():
         loss = guard_loss(tf.math.log(2.0 - tf.cast(global_step, tf.float32)) * w)
         with tf.control_dependencies([loss]):
             train_op = tf.group(w.assign_add(1.0), global_step.assign_add(1))
-        hook = DivergenceHook()
-        with tf1.train.MonitoredSession(hooks=[hook]) as session:
+        watch = DivergenceWatch()
+        with tf1.train.MonitoredSession(hooks=[ListenerHook([watch])]) as session:
             session.run(train_op)
             session.run(train_op)
             with pytest.raises(tf.errors.InvalidArgumentError) as error_info:
                 session.run(train_op)
             assert session.run(w) == 3.0  # the failed step changed nothing
         assert is_divergence(error_info.value)
-        error = hook.error()
+        error = watch.error()
         assert isinstance(error, TrainingDivergedError)
         assert "at step 3" in str(error)
 

@@ -15,6 +15,7 @@ ARGUMENTS = dict(
     bert_config=modeling.BertConfig.from_dict(tiny_config_dict(vocab_size=50)),
     num_labels=3, init_checkpoint=None, learning_rate=1e-3, num_train_steps=10,
     num_warmup_steps=1, use_tpu=False, use_one_hot_embeddings=False)
+MULTI_LABEL = model_fn.ModelOptions(multi_label=True)
 
 
 def features(batch=2, length=5):
@@ -50,7 +51,8 @@ def test_the_spec_of_each_mode(mode):
 
 def test_regression_predicts_scores():
     with tf.Graph().as_default():
-        arguments = dict(ARGUMENTS, num_labels=1, regression=True)
+        arguments = dict(ARGUMENTS, num_labels=1,
+                         options=model_fn.ModelOptions(regression=True))
         batch = features()
         batch["label_ids"] = tf.constant([0.5, 3.0])
         spec = model_fn.spec_fn_builder(**arguments)(
@@ -63,7 +65,7 @@ def test_multi_label_loss_is_binary_cross_entropy_over_labels_and_examples():
     from bert.classifier.metrics import multi_label_metric_fn_builder
     labels = ["a", "b", "c"]
     with tf.Graph().as_default():
-        arguments = dict(ARGUMENTS, multi_label=True, metric_fn=(
+        arguments = dict(ARGUMENTS, options=MULTI_LABEL, metric_fn=(
             multi_label_metric_fn_builder(labels, 0.5)))
         batch = features()
         batch["label_ids"] = tf.constant([[1, 0, 1], [0, 0, 0]])
@@ -84,7 +86,7 @@ def test_multi_label_loss_is_binary_cross_entropy_over_labels_and_examples():
     with tf.Graph().as_default():
         batch = features()
         batch["label_ids"] = tf.zeros([2, 3], tf.int32)
-        spec = model_fn.spec_fn_builder(**dict(ARGUMENTS, multi_label=True))(
+        spec = model_fn.spec_fn_builder(**dict(ARGUMENTS, options=MULTI_LABEL))(
             batch, None, model_fn.PREDICT, {})
         with tf1.Session() as session:
             session.run(tf1.global_variables_initializer())

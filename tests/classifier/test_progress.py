@@ -6,8 +6,9 @@ import tensorflow as tf
 
 from bert import optimization
 from bert.classifier.progress import (
-    TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, ProgressHook, RowProgress,
-    RowProgressHook, SpeedLines, format_duration)
+    TRAINING_LOSS_COLLECTION, ExamplesPerSecondHook, RowProgress,
+    RowProgressHook, SpeedLines, TrainingProgress, format_duration)
+from bert.classifier.runtime.listener_hook import ListenerHook
 
 tf1 = tf.compat.v1
 
@@ -35,6 +36,11 @@ def run_steps(hooks, steps, with_loss=False):
                 session.run(train_op)
 
 
+def run_listeners(listeners, steps, with_loss=False):
+    """run_steps, telling listeners through the graph runtimes' ListenerHook."""
+    run_steps([ListenerHook(listeners)], steps, with_loss)
+
+
 def progress_lines(caplog):
     return [r.getMessage() for r in caplog.records
             if r.getMessage().startswith("progress:")]
@@ -42,7 +48,8 @@ def progress_lines(caplog):
 
 def test_progress_lines_count_steps_and_end_at_the_last(caplog):
     with caplog.at_level(logging.INFO, logger="tensorflow"):
-        run_steps([ProgressHook(total_steps=4, batch_size=8, every_secs=0.0)], 4)
+        run_listeners([TrainingProgress(total_steps=4, batch_size=8,
+                                        every_secs=0.0)], 4)
     lines = progress_lines(caplog)
     assert [line.split(",")[0] for line in lines] == [
         "progress: step 1/4 (25%)", "progress: step 2/4 (50%)",
@@ -54,16 +61,17 @@ def test_progress_lines_count_steps_and_end_at_the_last(caplog):
 
 def test_progress_shows_the_mean_loss_since_the_last_line_and_the_rate(caplog):
     with caplog.at_level(logging.INFO, logger="tensorflow"):
-        run_steps([ProgressHook(total_steps=4, batch_size=8, every_secs=3600)],
-                  4, with_loss=True)
+        run_listeners([TrainingProgress(total_steps=4, batch_size=8,
+                                        every_secs=3600)], 4, with_loss=True)
     # Only the last step logs: losses 0, 10, 20, 30 -> mean 15.
     assert [line.split(", ")[1:3] for line in progress_lines(caplog)] == [
         ["loss 15.0000", "learning rate 0.5"]]
 
 
 def test_tensorboard_scalars(tmp_path):
-    run_steps([ProgressHook(total_steps=5, batch_size=8, summary_dir=str(tmp_path),
-                            summary_steps=2)], 5, with_loss=True)
+    run_listeners([TrainingProgress(total_steps=5, batch_size=8,
+                                    summary_dir=str(tmp_path), summary_steps=2)],
+                  5, with_loss=True)
     scalars = {}
     for path in tf.io.gfile.glob(str(tmp_path / "events.out.tfevents.*")):
         for event in tf1.train.summary_iterator(path):

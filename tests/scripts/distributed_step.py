@@ -72,9 +72,10 @@ def train_one_step(config, strategy_name, precision, output_dir, init_checkpoint
         bert_config=config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
         use_tpu=False, use_one_hot_embeddings=False,
-        compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
-            precision.replace("+fused", "")],
-        fused_kernels=precision.endswith("+fused"))
+        options=model_fn.ModelOptions(
+            compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
+                precision.replace("+fused", "")],
+            fused_kernels=precision.endswith("+fused")))
     runtime = choice.resolve("auto")
     strategy = distribution.make_strategy(strategy_name, runtime)
     if runtime == "session":

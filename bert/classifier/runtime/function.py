@@ -162,10 +162,11 @@ class FunctionRuntime(SharedRuntime):
 
         return tf.function(loop, autograph=False)
 
-    def train(self, input_fn, max_steps, hooks=()):
+    def train(self, input_fn, max_steps, listeners=()):
         """Trains until the global step reaches max_steps, resuming from the
         newest checkpoint in model_dir, saving every save_checkpoints_steps
-        and at the end. hooks are StepListeners (progress.py). Returns the
+        and at the end, telling listeners (progress.StepListener) of the
+        steps. Returns the
         last step's loss."""
         checkpoint = self.latest_checkpoint()
         if training_done(checkpoint, max_steps):
@@ -184,7 +185,7 @@ class FunctionRuntime(SharedRuntime):
             step = self._restore(store, checkpoint)
             saver = self._saver(store)
             last_loss = self._run_loop(loop, iterator, step, max_steps, saver,
-                                       store.get("global_step"), hooks)
+                                       store.get("global_step"), listeners)
         tf1.logging.info("Loss for final step: %s.", last_loss)
         return last_loss
 

@@ -11,10 +11,11 @@ class Runtime(abc.ABC):
     model_dir = None
 
     @abc.abstractmethod
-    def train(self, input_fn, max_steps, hooks=()):
+    def train(self, input_fn, max_steps, listeners=()):
         """Trains from model_dir's latest checkpoint (else the start) up to
-        global step max_steps, saving checkpoints; hooks watch the steps
-        (progress.ProgressHook, divergence.DivergenceHook)."""
+        global step max_steps, saving checkpoints; listeners
+        (progress.StepListener: progress.TrainingProgress,
+        divergence.DivergenceWatch) are told of the steps."""
 
     @abc.abstractmethod
     def evaluate(self, input_fn, steps=None, name=None, progress=None):

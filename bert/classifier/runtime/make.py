@@ -3,9 +3,7 @@ arguments are set here once, for every runtime (choice.py says which runs)."""
 
 import tensorflow as tf
 
-from bert.classifier import metrics
 from bert.classifier.model_fn import model_fn_builder, spec_fn_builder
-from bert.classifier.label_thresholds import resolve_threshold
 from bert.classifier.runtime import choice, distribution
 from bert.classifier.runtime.estimator_runtime import make_estimator_runtime
 from bert.classifier.runtime.function import FunctionRuntime
@@ -24,34 +22,21 @@ def session_config(use_xla):
     return config
 
 
-def model_arguments(config, bert_config, processor, num_train_steps,
+def model_arguments(config, bert_config, task, num_train_steps,
                     num_warmup_steps):
-    """The arguments of model_fn_builder / spec_fn_builder for this run."""
-    label_list = processor.get_labels()
-    if processor.multi_label:
-        metric_fn = metrics.multi_label_metric_fn_builder(
-            label_list, resolve_threshold(config.multi_label_threshold,
-                                          config.output_dir, label_list),
-            config.tune_threshold, config.per_label_thresholds)
-    else:
-        metric_fn = metrics.metric_fn_builder(processor.metrics,
-                                              processor.is_regression)
+    """The arguments of model_fn_builder / spec_fn_builder for a run of task
+    (a task.Task) with config."""
     return dict(
         bert_config=bert_config,
-        num_labels=1 if label_list is None else len(label_list),
+        num_labels=task.num_labels,
         init_checkpoint=config.init_checkpoint,
         learning_rate=config.learning_rate,
         num_train_steps=num_train_steps,
         num_warmup_steps=num_warmup_steps,
         use_tpu=config.use_tpu,
         use_one_hot_embeddings=config.use_tpu,
-        metric_fn=metric_fn,
-        regression=processor.is_regression,
-        compute_dtype=config.compute_dtype,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        fused_kernels=config.fused_kernels,
-        multi_label=processor.multi_label,
-        cls_only_last_layer=config.cls_only_last_layer)
+        metric_fn=task.metric_fn,
+        options=task.model_options(config))
 
 
 def make_strategy(config):
@@ -68,14 +53,14 @@ def resolve_runtime(config):
     return choice.resolve(config.runtime, config.multi_worker, config.use_tpu)
 
 
-def make_runtime(config, bert_config, processor, num_train_steps,
+def make_runtime(config, bert_config, task, num_train_steps,
                  num_warmup_steps, strategy=None):
-    """config's runtime (choice.py), an interface.Runtime. strategy comes
-    from make_strategy."""
+    """config's runtime (choice.py), an interface.Runtime, for task (a
+    task.Task). strategy comes from make_strategy."""
     runtime = resolve_runtime(config)
     tf1.logging.info("runtime: %s (TensorFlow %s)", runtime, tf.version.VERSION)
-    arguments = model_arguments(config, bert_config, processor,
-                                num_train_steps, num_warmup_steps)
+    arguments = model_arguments(config, bert_config, task, num_train_steps,
+                                num_warmup_steps)
     proto = session_config(config.use_xla)
     if runtime == "estimator":
         return make_estimator_runtime(config, model_fn_builder(**arguments),

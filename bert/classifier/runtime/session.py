@@ -25,6 +25,7 @@ from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, SharedRuntime,
                                             call_input_fn, examples_of,
                                             speed_every_steps, training_done)
 from bert.classifier.progress import ExamplesPerSecondHook
+from bert.classifier.runtime.listener_hook import ListenerHook
 
 tf1 = tf.compat.v1
 
@@ -134,10 +135,12 @@ class SessionRuntime(SharedRuntime):
         return (loss, strategy.group(train_ops),
                 _InitializeInput(iterator.initialize()))
 
-    def train(self, input_fn, max_steps, hooks=()):
+    def train(self, input_fn, max_steps, listeners=(), session_hooks=()):
         """Trains until the global step reaches max_steps, resuming from the
         newest checkpoint in model_dir, saving every save_checkpoints_steps
-        and at the end. Returns the last step's loss."""
+        and at the end, telling listeners (progress.StepListener) of the
+        steps. session_hooks: more tf.compat.v1 SessionRunHooks (the
+        Estimator stand-in's, a profiler's). Returns the last step's loss."""
         if training_done(self.latest_checkpoint(), max_steps):
             return None
         with tf.Graph().as_default():
@@ -157,7 +160,8 @@ class SessionRuntime(SharedRuntime):
                 tf1.train.StopAtStepHook(last_step=max_steps),
                 ExamplesPerSecondHook(self._batch_sizes[TRAIN],
                                       self._speed_every_steps,
-                                      output_dir=self.model_dir)] + list(hooks)
+                                      output_dir=self.model_dir),
+                ListenerHook(listeners)] + list(session_hooks)
             last_loss = None
             with tf1.train.MonitoredTrainingSession(
                     checkpoint_dir=self.model_dir, scaffold=scaffold,

@@ -18,12 +18,12 @@ from bert.classifier.run_config import RunConfig
 from bert.classifier.runtime import choice, distribution, make
 from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime
-from bert.classifier.progress import StepListener
+from bert.classifier.task import resolve_task
 from helpers import (UNCASED_VOCAB, classify, goemotions_slice, run_classifier,
                      run_in_process, small_glue_copy, small_mrpc, tiny_config_dict)
-from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, check_evaluate_and_predict,
-                             make_session_runtime, steps_of, tiny_features,
-                             tiny_spec_fn)
+from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, Steps,
+                             check_evaluate_and_predict, make_session_runtime,
+                             steps_of, tiny_features, tiny_spec_fn)
 from bert import modeling
 from bert.processors import get_processor
 
@@ -31,26 +31,6 @@ from bert.processors import get_processor
 def make_runtime(model_dir, **options):
     return FunctionRuntime(tiny_spec_fn(), str(model_dir), BATCH_SIZE, BATCH_SIZE,
                            BATCH_SIZE, random_seed=3, **options)
-
-
-class Steps(StepListener):
-    """Records what the runtime tells a listener."""
-
-    def __init__(self):
-        self.calls = []
-
-    def start(self, step):
-        self.calls.append(("start", step))
-
-    def record(self, step, loss, learning_rate):
-        self.calls.append(("record", step))
-        assert 0.0 < loss < 2.0
-        # The step's rate: linear decay over 10 steps, read before the step.
-        assert learning_rate == pytest.approx(1e-3 * (1 - (step - 1) / 10.0),
-                                              rel=1e-5)
-
-    def finish(self, step):
-        self.calls.append(("finish", step))
 
 
 def event_tags(folder):
@@ -65,7 +45,7 @@ def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
     train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
     assert runtime.latest_checkpoint() is None
     steps = Steps()
-    loss = runtime.train(train, max_steps=3, hooks=[steps])
+    loss = runtime.train(train, max_steps=3, listeners=[steps])
     assert 0.0 < loss < 2.0
     assert steps.calls == [("start", 0), ("record", 1), ("record", 2),
                            ("record", 3), ("finish", 3)]
@@ -172,7 +152,7 @@ def test_the_tpu_form_of_the_step():
     assert not config.pads_dynamically
     arguments = make.model_arguments(
         config, modeling.BertConfig(vocab_size=99),
-        get_processor("MRPC"), 10, 1)
+        resolve_task(config, get_processor("MRPC")), 10, 1)
     assert arguments["use_tpu"] and arguments["use_one_hot_embeddings"]
     runtime = make.make_function_runtime(config, arguments, strategy=None)
     assert runtime._jit_compile and runtime._steps_per_call == 50

@@ -12,7 +12,7 @@ import tensorflow as tf
 from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.runtime import choice
 from helpers import GLUE, model_args, run_classifier
-from runtime_helpers import (SEQ_LENGTH, check_evaluate_and_predict,
+from runtime_helpers import (SEQ_LENGTH, Steps, check_evaluate_and_predict,
                              make_session_runtime, steps_of, tiny_features)
 
 
@@ -21,8 +21,12 @@ def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
                                    keep_checkpoint_max=2)
     train = input_fn_builder(tiny_features(12), SEQ_LENGTH, True, True)
     assert runtime.latest_checkpoint() is None
-    loss = runtime.train(train, max_steps=3)
+    steps = Steps()
+    loss = runtime.train(train, max_steps=3, listeners=[steps])
     assert 0.0 < loss < 2.0
+    # The listeners hear what the function runtime's hear (ListenerHook).
+    assert steps.calls == [("start", 0), ("record", 1), ("record", 2),
+                           ("record", 3), ("finish", 3)]
     assert runtime.latest_checkpoint().endswith("model.ckpt-3")
     runtime.train(train, max_steps=5)
     assert runtime.latest_checkpoint().endswith("model.ckpt-5")
