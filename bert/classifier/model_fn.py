@@ -20,7 +20,6 @@ from bert.classifier.progress import TRAINING_LOSS_COLLECTION
 from bert.classifier.tf_version import has_estimator
 
 tf1 = tf.compat.v1
-CLASSIFIER_DROPOUT = 0.1
 
 # The modes, with tf.estimator.ModeKeys' values (TensorFlow 2.16+ has no
 # tf.estimator).
@@ -50,7 +49,8 @@ class ModelOptions(object):
     (fused_kernels.py; evaluation and prediction, whose batches come in many
     shapes, run op by op). cls_only_last_layer: BertModel's.
     gradient_accumulation_steps: micro-batches whose summed gradients make
-    one update.
+    one update. classifier_dropout: the dropout rate on the pooled output in
+    training.
     """
 
     regression: bool = False
@@ -59,6 +59,7 @@ class ModelOptions(object):
     fused_kernels: bool = False
     cls_only_last_layer: bool = False
     gradient_accumulation_steps: int = 1
+    classifier_dropout: float = 0.1
 
     @classmethod
     def of_run(cls, run_config, regression, multi_label):
@@ -107,7 +108,8 @@ def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
 
     with tf1.variable_scope("loss"):
         if is_training:
-            output_layer = tf.nn.dropout(output_layer, rate=CLASSIFIER_DROPOUT)
+            output_layer = tf.nn.dropout(output_layer,
+                                         rate=options.classifier_dropout)
         logits = tf.matmul(output_layer, output_weights, transpose_b=True)
         logits = tf.nn.bias_add(logits, output_bias)
         if options.regression:

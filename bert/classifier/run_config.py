@@ -30,7 +30,8 @@ TRAINING_FIELDS = (
     "label_separator", "bert_config_file", "vocab_file",
     "init_checkpoint", "do_lower_case", "max_seq_length", "train_batch_size",
     "learning_rate", "num_train_epochs", "warmup_proportion", "random_seed",
-    "precision", "gradient_accumulation_steps", "bucket_by_length")
+    "precision", "gradient_accumulation_steps", "bucket_by_length",
+    "classifier_dropout")
 PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint",
                "labels_file")
 
@@ -40,6 +41,7 @@ PATH_FIELDS = ("data_dir", "bert_config_file", "vocab_file", "init_checkpoint",
 RANGES = {
     "positive": (lambda value: value > 0, "must be greater than 0"),
     "not_negative": (lambda value: value >= 0, "must not be negative"),
+    "fraction": (lambda value: 0 <= value < 1, "must be at least 0 and below 1"),
 }
 
 
@@ -233,6 +235,10 @@ class RunConfig(object):
         "LayerNorm and the optimizer's update as XLA-compiled kernels "
         "(fused_kernels.py): the same maths in fewer passes over memory. "
         "Off TPU.")
+    classifier_dropout: float = option(
+        0.1, "Dropout rate on the pooled [CLS] output before the classifier "
+        "layer, in training (the reference's fixed 0.1).",
+        valid_range="fraction")
     cls_only_last_layer: bool = option(
         False, "The last encoder layer computes its queries, attention output and "
         "feed-forward for [CLS] alone, the one position the classifier "

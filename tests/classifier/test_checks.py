@@ -162,10 +162,10 @@ def test_vocab_without_special_tokens(tmp_path):
 def test_every_field_with_a_range_is_held_to_it(config):
     """Each RunConfig field marked with a valid_range stops the run just
     outside it, at its edge's value, and passes just inside."""
-    outside = {"positive": (0, 1), "not_negative": (-1, 0)}
+    outside = {"positive": (0, 1), "not_negative": (-1, 0), "fraction": (1, 0)}
     held = [field for field in dataclasses.fields(config)
             if field.metadata.get("valid_range")]
-    assert len(held) == 12
+    assert len(held) == 13
     for field in held:
         bad, good = outside[field.metadata["valid_range"]]
         with pytest.raises(InputError, match="^--%s=%s must " % (field.name, bad)):

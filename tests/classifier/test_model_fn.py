@@ -109,3 +109,26 @@ def test_model_fn_builder_gives_what_this_tensorflow_runs():
     else:
         assert isinstance(spec, model_fn.ModelSpec)
     assert spec.train_op is not None and spec.loss is not None
+
+
+@pytest.mark.parametrize("rate,same", [(0.0, True), (0.5, False)])
+def test_classifier_dropout_applies_to_training_alone(rate, same):
+    """With the encoder's dropout off, training's logits equal inference's
+    exactly when --classifier_dropout is 0."""
+    bert_config = modeling.BertConfig.from_dict(dict(
+        tiny_config_dict(vocab_size=50), hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0))
+    logits = []
+    for is_training in (True, False):
+        with tf.Graph().as_default():
+            tf1.set_random_seed(1)  # the same initial weights in both graphs
+            batch = features()
+            _, _, output, _ = model_fn.create_model(
+                bert_config, is_training, batch["input_ids"],
+                batch["input_mask"], batch["segment_ids"], batch["label_ids"],
+                3, False, model_fn.ModelOptions(classifier_dropout=rate))
+            with tf1.Session() as session:
+                session.run(tf1.global_variables_initializer())
+                logits.append(session.run(output))
+    training, inference = logits
+    assert np.array_equal(training, inference) == same
