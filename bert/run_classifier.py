@@ -24,7 +24,8 @@ from bert.classifier.data.features import (  # noqa: E402
     convert_single_example, file_based_convert_examples_to_features)
 from bert.classifier.data.input_pipeline import (  # noqa: E402
     file_based_input_fn_builder, input_fn_builder)
-from bert.classifier.model_fn import create_model, model_fn_builder  # noqa: E402
+from bert.classifier.model_fn import create_model  # noqa: E402
+from bert.classifier.runtime.estimator_runtime import model_fn_builder  # noqa: E402
 from bert.classifier.run_config import RunConfig  # noqa: E402
 from bert.errors import reported_errors  # noqa: E402
 from bert.processors import (  # noqa: E402

@@ -2,8 +2,10 @@
 
 The model function keeps TPUEstimator's shape, (features, labels, mode,
 params), and builds a ModelSpec: the parts of a TPUEstimatorSpec a run uses.
-The session runtime reads the ModelSpec itself; model_fn_builder, the
-reference's API, wraps it in a TPUEstimatorSpec where TensorFlow has one.
+What differs between runtimes comes in (params, use_tpu); the model function
+asks nothing of them. The session and function runtimes read the ModelSpec
+itself; the estimator runtime and model_fn_builder, the reference's API
+(runtime/estimator_runtime.py), wrap it in a TPUEstimatorSpec.
 """
 
 import collections
@@ -17,7 +19,6 @@ from bert.classifier import metrics
 from bert.classifier.data.features import LABEL_FEATURE, REAL_EXAMPLE_FEATURE
 from bert.classifier.divergence import guard_loss
 from bert.classifier.progress import TRAINING_LOSS_COLLECTION
-from bert.classifier.tf_version import has_estimator
 
 tf1 = tf.compat.v1
 
@@ -69,11 +70,6 @@ class ModelOptions(object):
             field.name: getattr(run_config, field.name)
             for field in dataclasses.fields(cls)
             if field.name not in ("regression", "multi_label")})
-
-
-def as_tpu_estimator_spec(spec):
-    """spec as a TPUEstimatorSpec."""
-    return tf1.estimator.tpu.TPUEstimatorSpec(**spec._asdict())
 
 
 def create_model(bert_config, is_training, input_ids, input_mask, segment_ids,
@@ -196,29 +192,6 @@ def _replicas():
     """Replicas in sync: an Estimator sums their losses, so each logs loss / N."""
     replica_context = tf.distribute.get_replica_context()
     return replica_context.num_replicas_in_sync if replica_context else 1
-
-
-def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
-                     num_train_steps, num_warmup_steps, use_tpu,
-                     use_one_hot_embeddings, metric_fn=None,
-                     options=ModelOptions()):
-    """Returns a model_fn(features, labels, mode, params) for TPUEstimator.
-
-    It returns a TPUEstimatorSpec; on TensorFlow without Estimator (2.16+),
-    the ModelSpec that spec_fn_builder's function builds. The arguments are
-    spec_fn_builder's.
-    """
-    spec_fn = spec_fn_builder(
-        bert_config, num_labels, init_checkpoint, learning_rate,
-        num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
-        metric_fn, options)
-    if not has_estimator():
-        return spec_fn
-
-    def model_fn(features, labels, mode, params):
-        return as_tpu_estimator_spec(spec_fn(features, labels, mode, params))
-
-    return model_fn
 
 
 def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,

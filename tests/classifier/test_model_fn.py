@@ -1,5 +1,5 @@
-"""classifier/model_fn.py: the ModelSpec of each mode, and model_fn_builder's
-TPUEstimatorSpec where TensorFlow has one."""
+"""classifier/model_fn.py: the ModelSpec of each mode, the heads, and
+ModelOptions."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,6 @@ import tensorflow as tf
 
 from bert import modeling
 from bert.classifier import model_fn
-from bert.classifier.runtime import choice
 from helpers import tiny_config_dict
 
 tf1 = tf.compat.v1
@@ -93,22 +92,6 @@ def test_multi_label_loss_is_binary_cross_entropy_over_labels_and_examples():
             probabilities = session.run(spec.predictions["probabilities"])
         assert probabilities.shape == (2, 3)
         assert not np.allclose(probabilities.sum(axis=1), 1.0)  # sigmoids
-
-
-def test_model_fn_builder_gives_what_this_tensorflow_runs():
-    """A TPUEstimatorSpec on 2.15 (the reference's contract), else the ModelSpec."""
-    with tf.Graph().as_default():
-        tf1.train.get_or_create_global_step()
-        spec = model_fn.model_fn_builder(**ARGUMENTS)(
-            features(), None, model_fn.TRAIN, {})
-    if choice.has_estimator():
-        assert isinstance(spec, tf1.estimator.tpu.TPUEstimatorSpec)
-        keys = tf1.estimator.ModeKeys
-        assert (keys.TRAIN, keys.EVAL, keys.PREDICT) == (
-            model_fn.TRAIN, model_fn.EVAL, model_fn.PREDICT)
-    else:
-        assert isinstance(spec, model_fn.ModelSpec)
-    assert spec.train_op is not None and spec.loss is not None
 
 
 @pytest.mark.parametrize("rate,same", [(0.0, True), (0.5, False)])

@@ -86,14 +86,15 @@ def train_one_step(config, strategy_name, precision, output_dir, init_checkpoint
             session_config=distribution.session_config(default_session_config()))
     elif strategy is None:
         trainer = tf1.estimator.tpu.TPUEstimator(
-            use_tpu=False, model_fn=model_fn.model_fn_builder(**model_arguments),
+            use_tpu=False,
+            model_fn=estimator_runtime.model_fn_builder(**model_arguments),
             train_batch_size=BATCH_SIZE,
             config=tf1.estimator.tpu.RunConfig(model_dir=output_dir,
                                                tf_random_seed=1))
     else:
         trainer = estimator_runtime.distributed_estimator(
-            model_fn.model_fn_builder(**model_arguments), strategy, BATCH_SIZE,
-            output_dir, tf_random_seed=1)
+            estimator_runtime.model_fn_builder(**model_arguments), strategy,
+            BATCH_SIZE, output_dir, tf_random_seed=1)
     trainer.train(input_fn_builder(tiny_features(), SEQ_LENGTH, False, True),
                   max_steps=1)
 

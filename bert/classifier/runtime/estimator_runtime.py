@@ -1,16 +1,43 @@
 """The estimator runtime (TensorFlow 2.15), the reference's: a TPUEstimator
 that trains, evaluates and predicts, and under a tf.distribute strategy an
-Estimator that trains."""
+Estimator that trains; and model_fn_builder, the reference's API for
+Estimator code."""
 
 import tensorflow as tf
 
+from bert.classifier.model_fn import ModelOptions, spec_fn_builder
 from bert.classifier.runtime import distribution
 from bert.classifier.runtime.common import speed_every_steps
 from bert.classifier.runtime.interface import Runtime
 from bert.classifier.runtime.listener_hook import ListenerHook
 from bert.classifier.progress import ExamplesPerSecondHook, RowProgressHook
+from bert.classifier.tf_version import has_estimator
 
 tf1 = tf.compat.v1
+
+
+def tpu_estimator_model_fn(spec_fn):
+    """A TPUEstimator model_fn of spec_fn (model_fn.py's): its ModelSpecs as
+    TPUEstimatorSpecs."""
+    def model_fn(features, labels, mode, params):
+        spec = spec_fn(features, labels, mode, params)
+        return tf1.estimator.tpu.TPUEstimatorSpec(**spec._asdict())
+    return model_fn
+
+
+def model_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
+                     num_train_steps, num_warmup_steps, use_tpu,
+                     use_one_hot_embeddings, metric_fn=None,
+                     options=ModelOptions()):
+    """The reference's: a model_fn(features, labels, mode, params) for
+    TPUEstimator, returning TPUEstimatorSpecs; on TensorFlow without
+    Estimator (2.16+) the spec_fn that bert.estimator.Estimator takes. The
+    arguments are model_fn.spec_fn_builder's."""
+    spec_fn = spec_fn_builder(
+        bert_config, num_labels, init_checkpoint, learning_rate,
+        num_train_steps, num_warmup_steps, use_tpu, use_one_hot_embeddings,
+        metric_fn, options)
+    return tpu_estimator_model_fn(spec_fn) if has_estimator() else spec_fn
 
 
 class EstimatorRuntime(Runtime):

@@ -3,9 +3,10 @@ arguments are set here once, for every runtime (choice.py says which runs)."""
 
 import tensorflow as tf
 
-from bert.classifier.model_fn import model_fn_builder, spec_fn_builder
+from bert.classifier.model_fn import spec_fn_builder
 from bert.classifier.runtime import choice, distribution
-from bert.classifier.runtime.estimator_runtime import make_estimator_runtime
+from bert.classifier.runtime.estimator_runtime import (make_estimator_runtime,
+                                                       tpu_estimator_model_fn)
 from bert.classifier.runtime.function import FunctionRuntime
 from bert.classifier.runtime.session import SessionRuntime, default_session_config
 
@@ -24,7 +25,7 @@ def session_config(use_xla):
 
 def model_arguments(config, bert_config, task, num_train_steps,
                     num_warmup_steps):
-    """The arguments of model_fn_builder / spec_fn_builder for a run of task
+    """The arguments of spec_fn_builder for a run of task
     (a task.Task) with config."""
     return dict(
         bert_config=bert_config,
@@ -63,8 +64,9 @@ def make_runtime(config, bert_config, task, num_train_steps,
                                 num_warmup_steps)
     proto = session_config(config.use_xla)
     if runtime == "estimator":
-        return make_estimator_runtime(config, model_fn_builder(**arguments),
-                                      proto, strategy)
+        return make_estimator_runtime(
+            config, tpu_estimator_model_fn(spec_fn_builder(**arguments)), proto,
+            strategy)
     if strategy is not None:
         distribution.log_replicas(strategy.num_replicas_in_sync,
                                   config.train_batch_size)
