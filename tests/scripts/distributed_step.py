@@ -8,6 +8,7 @@ STRATEGIES: none, mirrored or none,mirrored, each run in turn into
 OUTPUT_DIR/<strategy> (fp32+fused: float32 with the fused kernels).
 """
 
+import dataclasses
 import os
 import sys
 
@@ -31,6 +32,10 @@ tf1 = tf.compat.v1
 BATCH_SIZE = 8
 SEQ_LENGTH = 12
 
+# The classifier's options with its dropout off (the encoder's is off in
+# tiny_model_without_dropout's config).
+NO_DROPOUT = model_fn.ModelOptions(classifier_dropout=0.0)
+
 
 def tiny_features():
     """BATCH_SIZE distinct examples of several lengths."""
@@ -45,7 +50,7 @@ def tiny_features():
 
 
 def tiny_model_without_dropout(strategy_names):
-    """The tiny BertConfig, with dropout off in the encoder (train_one_step
+    """The tiny BertConfig, with dropout off in the encoder (NO_DROPOUT
     turns off the classifier's) so that the replicas' steps can be compared
     with a single device's; two logical CPU devices for "mirrored"."""
     if "mirrored" in strategy_names:
@@ -71,10 +76,10 @@ def train_one_step(config, strategy_name, precision, output_dir, init_checkpoint
         bert_config=config, num_labels=2, init_checkpoint=init_checkpoint,
         learning_rate=1e-3, num_train_steps=10, num_warmup_steps=0,
         use_tpu=False, use_one_hot_embeddings=False,
-        options=model_fn.ModelOptions(
-            compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
+        options=dataclasses.replace(
+            NO_DROPOUT, compute_dtype={"fp32": tf.float32, "fp16": tf.float16}[
                 precision.replace("+fused", "")],
-            fused_kernels=precision.endswith("+fused"), classifier_dropout=0.0))
+            fused_kernels=precision.endswith("+fused")))
     runtime = choice.resolve("auto")
     strategy = distribution.make_strategy(strategy_name, runtime)
     if runtime == "session":

@@ -25,7 +25,7 @@ from bert.classifier.data.features import LABEL_FEATURE, SEQUENCE_FEATURES  # no
 from bert.classifier.runtime import distribution  # noqa: E402
 from bert.classifier.runtime.function import FunctionRuntime  # noqa: E402
 from distributed_step import (  # noqa: E402
-    BATCH_SIZE, tiny_features, tiny_model_without_dropout)
+    BATCH_SIZE, NO_DROPOUT, tiny_features, tiny_model_without_dropout)
 
 tf1 = tf.compat.v1
 
@@ -55,7 +55,7 @@ def train(config, strategy_name, output_dir, init_checkpoint, steps):
     spec_fn = model_fn.spec_fn_builder(
         bert_config=config, num_labels=2, init_checkpoint=None,
         learning_rate=1e-3, num_train_steps=int(steps), num_warmup_steps=0,
-        use_tpu=False, use_one_hot_embeddings=False)
+        use_tpu=False, use_one_hot_embeddings=False, options=NO_DROPOUT)
     strategy = distribution.make_strategy(
         {"multi_worker": "multi_worker_mirrored"}.get(strategy_name, strategy_name),
         "function", cluster_timeout_secs=120)
