@@ -3,8 +3,11 @@
 The folder holds the `serving_default` signature (int32 input_ids, input_mask,
 segment_ids of shape [batch, length] -> probabilities and label_ids; scores for
 regression; probabilities and label_set, 1 for each predicted label, for a
-multi-label task) and assets.extra/ with what turns raw text into those
-inputs: vocab.txt, label_list.txt and classifier_config.json.
+multi-label task), the `text` signature (strings text_a, and text_b for a
+pair task -> the same outputs; it tokenizes in the graph as tokenization.py
+does, text_inputs.py, so a process that loads it imports tensorflow_text
+first), and assets.extra/ with vocab.txt, label_list.txt and
+classifier_config.json.
 """
 
 import json
@@ -12,27 +15,36 @@ import os
 
 import tensorflow as tf
 
+from bert import tokenization
 from bert.classifier import atomic, checks
 from bert.classifier.data.features import SEQUENCE_FEATURES
 from bert.classifier.model_fn import ModelOptions, create_model
 from bert.classifier.label_thresholds import predicted_mask
+from bert.classifier.text_inputs import GraphTokenizer, text_features
 from bert.errors import InputError
 
 tf1 = tf.compat.v1
 
 ASSETS_DIR = "assets.extra"
 CONFIG_FILE = "classifier_config.json"
+TEXT_SIGNATURE = "text"
 
 
-def build_serving_graph(bert_config, label_list, threshold=None):
+def build_serving_graph(bert_config, label_list, threshold=None, defaults=None):
     """Placeholders -> model outputs in the current graph: (inputs, outputs).
 
     A threshold (a number, or a list with one per label) makes it a
     multi-label model whose label_set output holds 1 for each label with a
-    probability of at least its threshold.
+    probability of at least its threshold. defaults ({feature: tensor}, the
+    text inputs' features) are what the inputs hold when they are not fed.
     """
-    inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
-              for name in SEQUENCE_FEATURES}
+    if defaults is None:
+        inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
+                  for name in SEQUENCE_FEATURES}
+    else:
+        inputs = {name: tf1.placeholder_with_default(defaults[name], [None, None],
+                                                     name=name)
+                  for name in SEQUENCE_FEATURES}
     regression = label_list is None
     multi_label = threshold is not None
     batch_size = tf.shape(inputs["input_ids"])[0]
@@ -53,32 +65,49 @@ def build_serving_graph(bert_config, label_list, threshold=None):
                     "label_ids": tf.argmax(output, axis=-1, output_type=tf.int32)}
 
 
+def build_text_inputs(vocab_file, do_lower_case, max_seq_length, pairs):
+    """String placeholders text_a (and text_b with pairs) -> their features
+    in the current graph: (text inputs, {feature: int32 tensor})."""
+    vocab = tokenization.load_vocab(vocab_file)
+    text_inputs = {name: tf1.placeholder(tf.string, [None], name=name)
+                   for name in (("text_a", "text_b") if pairs else ("text_a",))}
+    features = text_features(
+        GraphTokenizer(list(vocab), do_lower_case), text_inputs["text_a"],
+        text_inputs.get("text_b"), max_seq_length, vocab["[CLS]"], vocab["[SEP]"])
+    return text_inputs, features
+
+
 def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
                       do_lower_case, max_seq_length, task_name, text_pairs=None,
-                      threshold=None):
+                      threshold=None, pair_inputs=True):
     """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
 
     text_pairs says whether the model was trained on sentence pairs; it is
     recorded where the task's name does not tell (your own data), and
     classify.py warns about inputs of the other kind. threshold: a
-    multi-label model's (see build_serving_graph).
+    multi-label model's (see build_serving_graph). pair_inputs: the text
+    signature takes text_b (else text_a alone).
 
     The folder is built under a temporary name and renamed when complete.
     """
     checks.check_export_dir(export_dir)
     with atomic.replaced_when_done(export_dir, overwrite=False) as temporary_dir:
         with tf.Graph().as_default() as graph:
+            text_inputs, features = build_text_inputs(
+                vocab_file, do_lower_case, max_seq_length, pair_inputs)
             inputs, outputs = build_serving_graph(bert_config, label_list,
-                                                  threshold)
+                                                  threshold, features)
             saver = tf1.train.Saver()
             with tf1.Session(graph=graph) as session:
                 saver.restore(session, checkpoint)
                 builder = tf1.saved_model.Builder(temporary_dir)
-                signature = tf1.saved_model.predict_signature_def(inputs, outputs)
+                signature = tf1.saved_model.predict_signature_def
                 builder.add_meta_graph_and_variables(
                     session, [tf1.saved_model.tag_constants.SERVING],
-                    signature_def_map={"serving_default": signature},
-                    strip_default_attrs=True)
+                    signature_def_map={
+                        "serving_default": signature(inputs, outputs),
+                        TEXT_SIGNATURE: signature(text_inputs, outputs)},
+                    main_op=tf1.tables_initializer(), strip_default_attrs=True)
                 builder.save()
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
                      max_seq_length, task_name, text_pairs, threshold)

@@ -228,5 +228,6 @@ def export(config, bert_config, task):
                       config.do_lower_case, config.max_seq_length,
                       config.task_name,
                       task.processor.text_pairs if own_data else None,
-                      task.threshold)
+                      task.threshold,
+                      pair_inputs=task.processor.text_pairs is not False)
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

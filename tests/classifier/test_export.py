@@ -1,6 +1,9 @@
-"""classifier/export.py: a SavedModel that computes create_model's outputs."""
+"""classifier/export.py: a SavedModel that computes create_model's outputs,
+from ids or from text."""
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -33,8 +36,9 @@ def trained(tmp_path):
             session.run(tf1.global_variables_initializer())
             expected = session.run(probabilities)
             tf1.train.Saver().save(session, checkpoint)
-    vocab = tmp_path / "vocab.txt"
-    vocab.write_text("".join("w%d\n" % i for i in range(20)))
+    vocab = tmp_path / "vocab.txt"  # ids 2 and 3 are [CLS] and [SEP], as BERT's
+    vocab.write_text("".join(token + "\n" for token in ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+                             + ["w%d" % i for i in range(4, 20)]))
     return dict(bert_config=bert_config, checkpoint=checkpoint, vocab=str(vocab),
                 inputs=dict(input_ids=ids, input_mask=mask, segment_ids=segments),
                 expected=expected)
@@ -56,6 +60,51 @@ def test_exported_model_gives_the_checkpoints_probabilities(trained, tmp_path):
     assert assets["label_list"] == LABELS
     assert assets["max_seq_length"] == 64 and assets["do_lower_case"] is True
     assert open(assets["vocab_file"]).read() == open(trained["vocab"]).read()
+
+
+# The fixture's two examples as text: "w5 w6" alone, and the pair "w7" / "w8".
+TEXTS = {"text_a": ["w5 w6", "w7"], "text_b": ["", "w8"]}
+
+
+def test_the_text_signature_tokenizes_in_the_graph_and_gives_the_same(
+        trained, tmp_path):
+    export_dir = str(tmp_path / "export")
+    export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                             export_dir, LABELS, trained["vocab"], True, 64, "x")
+    text = tf.saved_model.load(export_dir).signatures[export.TEXT_SIGNATURE]
+    outputs = text(**{name: tf.constant(value) for name, value in TEXTS.items()})
+    np.testing.assert_allclose(outputs["probabilities"].numpy(),
+                               trained["expected"], atol=1e-6)
+    single = str(tmp_path / "single")
+    export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                             single, LABELS, trained["vocab"], True, 64, "x",
+                             pair_inputs=False)
+    text = tf.saved_model.load(single).signatures[export.TEXT_SIGNATURE]
+    assert sorted(text.structured_input_signature[1]) == ["text_a"]
+    outputs = text(text_a=tf.constant(["W5  w6"]))  # lower-cased, any spacing
+    np.testing.assert_allclose(outputs["probabilities"].numpy(),
+                               trained["expected"][:1], atol=1e-6)
+
+
+def test_the_export_loads_with_tensorflow_and_tensorflow_text_alone(
+        trained, tmp_path):
+    """A serving process has neither this package nor its clone."""
+    export_dir = str(tmp_path / "export")
+    export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                             export_dir, LABELS, trained["vocab"], True, 64, "x")
+    script = (
+        "import sys, tensorflow as tf, tensorflow_text\n"
+        "assert 'bert' not in sys.modules\n"
+        "text = tf.saved_model.load(sys.argv[1]).signatures['text']\n"
+        "out = text(text_a=tf.constant(%r), text_b=tf.constant(%r))\n"
+        "print(out['label_ids'].numpy().tolist())\n"
+        % (TEXTS["text_a"], TEXTS["text_b"]))
+    result = subprocess.run(
+        [sys.executable, "-c", script, export_dir], cwd=str(tmp_path),
+        env=dict(os.environ, PYTHONPATH=""), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-2] == str(
+        trained["expected"].argmax(-1).tolist())
 
 
 def test_existing_folder_is_refused_and_a_failed_export_leaves_nothing(
