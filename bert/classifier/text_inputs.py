@@ -28,7 +28,7 @@ UNKNOWN = "[UNK]"
 
 class GraphTokenizer(tf.Module):
     """tokenize(strings [batch]) -> the WordPiece ids of each, as a
-    RaggedTensor [batch, (ids)] of int32: FullTokenizer(vocab_file,
+    RaggedTensor [batch, (ids)] of int64: FullTokenizer(vocab_file,
     do_lower_case)'s ids."""
 
     def __init__(self, vocab, do_lower_case):
@@ -63,7 +63,7 @@ class GraphTokenizer(tf.Module):
         words = tf.ragged.map_flat_values(
             lambda flat, long: tf.where(long, UNKNOWN, flat), words, too_long)
         ids = self._wordpiece.tokenize(words)
-        return tf.cast(ids.merge_dims(1, 2), tf.int32)
+        return ids.merge_dims(1, 2)
 
 
 def text_features(tokenizer, texts_a, texts_b, max_seq_length, cls_id, sep_id):
@@ -72,13 +72,13 @@ def text_features(tokenizer, texts_a, texts_b, max_seq_length, cls_id, sep_id):
     features.convert_single_example builds them: a pair trimmed to
     max_seq_length - 3 by taking from the end of the longer text (of b on a
     tie), a single text to max_seq_length - 2."""
-    ids_a = tf.cast(tokenizer.tokenize(texts_a), tf.int64)
+    ids_a = tokenizer.tokenize(texts_a)
     rows = tf.shape(texts_a, out_type=tf.int64)[0]
     if texts_b is None:
         ids_b = tf.RaggedTensor.from_row_lengths(
             tf.zeros([0], tf.int64), tf.zeros([rows], tf.int64))
     else:
-        ids_b = tf.cast(tokenizer.tokenize(texts_b), tf.int64)
+        ids_b = tokenizer.tokenize(texts_b)
     # As the reference: a second text without tokens makes a single sentence.
     has_b = tf.cast(ids_b.row_lengths() > 0, tf.int64)
     budget = max_seq_length - 2 - has_b
