@@ -53,8 +53,12 @@ demo: minilm
 	@echo "== first lines of $(DEMO_OUT)/test_results.tsv (P(not paraphrase), P(paraphrase)) =="
 	@head -3 $(DEMO_OUT)/test_results.tsv
 
+# One pytest worker a core (at most 4: each holds a TensorFlow), a test file a
+# worker, so that a file's shared fixtures are built once; in conftest.py's
+# order (files with slow tests first), not xdist's (largest files first).
 test: $(VENV)/.installed
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n auto --maxprocesses=4 --dist loadfile \
+	  --no-loadscope-reorder tests
 
 # Speed table (examples/sec, side by side); takes about 20 minutes on 2 cores.
 bench: minilm

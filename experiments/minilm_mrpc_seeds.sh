@@ -2,7 +2,8 @@
 # MiniLM (build/minilm, `make minilm`) fine-tuned on real MRPC for one epoch
 # (lr 5e-5, batch 32, seq 128: 114 steps) with seeds 1, 2 and 3: each seed's
 # dev accuracy and loss, and their median against the class prior's entropy
-# (0.624). The suite's tests/test_end_to_end_minilm.py runs seed 1 alone.
+# (0.624). The suite's tests/test_end_to_end_minilm.py runs seed 1 alone, in
+# batches of like lengths (--bucket_by_length).
 #
 #   bash experiments/minilm_mrpc_seeds.sh [PYTHON]   (default: .venv/bin/python)
 # GLUE_DIR, MODEL_DIR and OUT override the folders; SEEDS the seeds.

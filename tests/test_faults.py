@@ -49,6 +49,7 @@ def read_results(output_dir):
         return dict(line.split(" = ") for line in reader.read().splitlines())
 
 
+@pytest.mark.slow
 def test_killed_three_times_then_rerun_finishes_the_plan(tmp_path, job):
     reference_dir = str(tmp_path / "never_killed")
     run_classifier(*job, "--output_dir=" + reference_dir)
