@@ -27,15 +27,44 @@ from helpers import (FIXTURE_CKPT_DIR, GLUE, REPO, UNCASED_VOCAB, fill_disk,
 pytestmark = pytest.mark.shared_data
 
 
-@pytest.fixture
-def job(tmp_path, tiny_config_file):
+def job_args(data_dir, config_file):
     """Arguments of a small training job (40 examples, batch 4, 6 epochs = 60
     steps, a checkpoint every 5 steps) minus --output_dir."""
-    return ["--task_name=MRPC", "--data_dir=" + small_mrpc(tmp_path, 40),
-            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + tiny_config_file,
+    return ["--task_name=MRPC", "--data_dir=" + data_dir,
+            "--vocab_file=" + UNCASED_VOCAB, "--bert_config_file=" + config_file,
             "--max_seq_length=32", "--train_batch_size=4", "--num_train_epochs=6",
             "--save_checkpoints_steps=5", "--do_train=true", "--do_eval=true",
             "--do_predict=true"]
+
+
+@pytest.fixture
+def job(tmp_path, tiny_config_file):
+    """job_args on the test's own copy of the data, which it may change."""
+    return job_args(small_mrpc(tmp_path, 40), tiny_config_file)
+
+
+@pytest.fixture(scope="module")
+def shared_job(tmp_path_factory):
+    """job_args on data that no test changes, for trained_copy."""
+    root = tmp_path_factory.mktemp("shared_job")
+    config_file = root / "bert_config.json"
+    config_file.write_text(json.dumps(tiny_config_dict()))
+    return job_args(small_mrpc(root, 40), str(config_file))
+
+
+@pytest.fixture(scope="module")
+def trained_copy(tmp_path_factory, shared_job):
+    """A function (runtime, target folder) that copies there the output folder
+    of shared_job's ten_steps on that runtime, trained once in the module."""
+    trained = {}
+
+    def copy(runtime, target):
+        if runtime not in trained:
+            trained[runtime] = tmp_path_factory.mktemp("trained_" + runtime) / "out"
+            run_in_process(*ten_steps(shared_job, runtime),
+                           "--output_dir=%s" % trained[runtime])
+        shutil.copytree(str(trained[runtime]), str(target))
+    return copy
 
 
 def start(args):
@@ -247,12 +276,13 @@ def test_a_damaged_init_checkpoint_stops_before_anything_is_written(
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_a_damaged_newest_checkpoint_is_set_aside(tmp_path, job, runtime):
+def test_a_damaged_newest_checkpoint_is_set_aside(tmp_path, shared_job, trained_copy,
+                                                  runtime):
     """Training resumes from the checkpoint before it and finishes the plan;
     once training is done, evaluation takes that one."""
     output_dir = tmp_path / "out"
-    args = ten_steps(job, runtime) + ["--output_dir=%s" % output_dir]
-    run_in_process(*args)
+    args = ten_steps(shared_job, runtime) + ["--output_dir=%s" % output_dir]
+    trained_copy(runtime, output_dir)
     newest = str(output_dir / "model.ckpt-10")
     cut(newest + DATA, 1000)
     log = run_in_process(*args)
@@ -321,10 +351,11 @@ def test_a_full_disk_while_features_are_written(small_disk, job, runtime):
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_a_full_disk_while_results_are_written(tmp_path, small_disk, job, runtime):
+def test_a_full_disk_while_results_are_written(tmp_path, small_disk, shared_job,
+                                               trained_copy, runtime):
     """A trained folder with its prediction features, and a page for the lock."""
     trained = tmp_path / "trained"
-    run_in_process(*ten_steps(job, runtime), "--output_dir=%s" % trained)
+    trained_copy(runtime, trained)
     output_dir = small_disk / "out"
     output_dir.mkdir()
     for name in os.listdir(str(trained)):
@@ -334,7 +365,7 @@ def test_a_full_disk_while_results_are_written(tmp_path, small_disk, job, runtim
     before = sorted(os.listdir(str(output_dir)))
     fill_disk(small_disk, 4096)
     process = run_classifier(
-        *[a for a in ten_steps(job, runtime)
+        *[a for a in ten_steps(shared_job, runtime)
           if a not in ("--do_train=true", "--do_eval=true")],
         "--output_dir=%s" % output_dir, check=False)
     assert_one_line(process, "could not write test_results.tsv in %s: the disk is "
@@ -343,12 +374,13 @@ def test_a_full_disk_while_results_are_written(tmp_path, small_disk, job, runtim
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_a_tensorflow_error_in_the_graph_ends_in_one_line(tmp_path, job, runtime):
+def test_a_tensorflow_error_in_the_graph_ends_in_one_line(tmp_path, shared_job,
+                                                          trained_copy, runtime):
     """A feature file damaged inside (its size kept, so the cache reuses it):
     the graph's DataLossError, the file named, the traceback in a file."""
     output_dir = tmp_path / "out"
-    args = ten_steps(job, runtime) + ["--output_dir=%s" % output_dir]
-    run_in_process(*args)
+    args = ten_steps(shared_job, runtime) + ["--output_dir=%s" % output_dir]
+    trained_copy(runtime, output_dir)
     record_file = output_dir / "eval.tf_record"
     records = bytearray(record_file.read_bytes())
     records[100:200] = bytes(255 - byte for byte in records[100:200])
