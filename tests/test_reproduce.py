@@ -89,8 +89,9 @@ def test_glue_sweep_tables_zip_and_selection(glue_sweep):
 
 
 def test_bad_input_stops_before_any_trial(tmp_path, glue_root, tiny_bert_dir):
-    """As the command ends: a bad plan and a bad model folder. Each message
-    is tests/sweep's (test_plan.py, test_config.py), in-process."""
+    """As the command ends (exit status 2, one line, no trial, nothing
+    written): a bad plan and a bad model folder. The plan's other messages
+    are checked in-process in tests/sweep/test_plan.py."""
     output_dir = str(tmp_path / "sweep")
     cases = [
         (["--tasks=MRPC,SQuAD"], "unknown GLUE task 'SQuAD'"),
