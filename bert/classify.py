@@ -22,10 +22,11 @@ from bert.classifier import startup
 startup.start_tensorflow()  # before TensorFlow's first import: see startup.py
 
 import tensorflow as tf  # noqa: E402
+import tensorflow_text  # noqa: E402,F401  (the text signature's ops)
 
 from bert import tokenization  # noqa: E402
 from bert.classifier.atomic import write_text  # noqa: E402
-from bert.classifier.export import read_assets  # noqa: E402
+from bert.classifier.export import TEXT_SIGNATURE, read_assets  # noqa: E402
 from bert.classifier.data.features import build_features, trimmed_batch  # noqa: E402
 from bert.errors import InputError, reported_errors  # noqa: E402
 from bert.processors import TASKS, InputExample, get_processor  # noqa: E402
@@ -63,7 +64,13 @@ def read_examples(raw, source_name, errors):
 
 
 class ExportedClassifier(object):
-    """An exported folder, loaded once: text in, predictions out."""
+    """An exported folder, loaded once: text in, predictions out.
+
+    It sends the text to the folder's text signature, which tokenizes in the
+    graph; a folder exported before that signature existed, or pairs for a
+    model whose text signature takes one text, go through the ids signature
+    with tokenization.py in Python (the same ids).
+    """
 
     def __init__(self, export_dir):
         config = read_assets(export_dir)
@@ -82,7 +89,21 @@ class ExportedClassifier(object):
             raise InputError("%s holds no loadable SavedModel (%s): export again "
                              "with --do_export" % (export_dir,
                                                    str(error).split("\n")[0]))
-        self.signature = model.signatures["serving_default"]
+        self.ids_signature = model.signatures["serving_default"]
+        self.text_signature = model.signatures.get(TEXT_SIGNATURE)
+
+    def outputs(self, pairs):
+        """The signature's outputs for a batch of (text_a, text_b or None)."""
+        text_signature = self.text_signature
+        if text_signature is not None:
+            takes_pairs = "text_b" in text_signature.structured_input_signature[1]
+            if takes_pairs:
+                return text_signature(
+                    text_a=tf.constant([a for a, _ in pairs]),
+                    text_b=tf.constant([b or "" for _, b in pairs]))
+            if all(b is None for _, b in pairs):
+                return text_signature(text_a=tf.constant([a for a, _ in pairs]))
+        return self.ids_signature(**self.features(pairs))
 
     def features(self, pairs):
         """Dynamically padded int32 tensors for a batch of (text_a, text_b)."""
@@ -94,7 +115,7 @@ class ExportedClassifier(object):
 
     def classify(self, pairs):
         """[(text_a, text_b)] -> [(label or score string, probabilities)]."""
-        outputs = self.signature(**self.features(pairs))
+        outputs = self.outputs(pairs)
         if self.label_list is None:
             return [("%.6f" % score, []) for score in outputs["scores"].numpy()]
         probabilities = outputs["probabilities"].numpy()
@@ -123,6 +144,13 @@ def warn_about_other_kind(pairs, text_pairs, task_name):
             "classify: warning: %d of %d input line(s) are %s, but the model was "
             "trained on %s (task %s): their predictions mean little\n"
             % (len(other), len(pairs), given, trained, task_name))
+
+
+def by_length(pairs):
+    """The pairs' indices, shortest text first: batches of similar length
+    carry less padding."""
+    return sorted(range(len(pairs)),
+                  key=lambda i: len(pairs[i][0]) + len(pairs[i][1] or ""))
 
 
 def format_row(pair, prediction):
@@ -168,13 +196,15 @@ def classify(args):
     pairs = list(read_examples(raw, source_name, errors))
     warn_about_other_kind(pairs, classifier.text_pairs, classifier.task_name)
     start = time.time()
-    rows = ["\t".join(classifier.header())]
-    for first in range(0, len(pairs), args.batch_size):
-        batch = pairs[first:first + args.batch_size]
-        rows += [format_row(pair, prediction)
-                 for pair, prediction in zip(batch, classifier.classify(batch))]
+    rows = [None] * len(pairs)
+    order = by_length(pairs)
+    for first in range(0, len(order), args.batch_size):
+        batch = order[first:first + args.batch_size]
+        predictions = classifier.classify([pairs[i] for i in batch])
+        for i, prediction in zip(batch, predictions):
+            rows[i] = format_row(pairs[i], prediction)
     elapsed = time.time() - start
-    text = "\n".join(rows) + "\n"
+    text = "\n".join(["\t".join(classifier.header())] + rows) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
     else:

@@ -53,6 +53,21 @@ def test_same_probabilities_as_do_predict(exported):
     assert lines[1].split("\t")[:2] == rows[0][3:5]
 
 
+def test_the_text_goes_to_the_text_signature(exported):
+    """classify.py tokenizes in the graph (the ids signature is not needed),
+    with the ids signature's probabilities; an export without a text
+    signature still classifies, through the ids."""
+    from bert.classify import ExportedClassifier
+    classifier = ExportedClassifier(exported["export_dir"])
+    pairs = [("The cat sat on the mat.", "A cat was sitting."),
+             ("One sentence, alone.", None)]
+    ids_signature, classifier.ids_signature = classifier.ids_signature, None
+    by_text = classifier.outputs(pairs)["probabilities"].numpy()
+    classifier.ids_signature, classifier.text_signature = ids_signature, None
+    by_ids = classifier.outputs(pairs)["probabilities"].numpy()
+    np.testing.assert_allclose(by_text, by_ids, atol=1e-6)
+
+
 def test_bad_lines_are_reported_and_skipped(exported, tmp_path):
     data = (b"a fine sentence\n"
             b"one\ttwo\tthree\n"
@@ -84,7 +99,8 @@ def test_export_folder_holds_signature_and_assets(exported):
         config = json.load(reader)
     assert config == {"do_lower_case": True, "label_list": ["0", "1"],
                       "max_seq_length": 64, "regression": False,
-                      "task_name": "MRPC"}
+                      "task_name": "MRPC", "compute_dtype": "float32",
+                      "cls_only_last_layer": False, "fused_kernels": False}
     signature = tf.saved_model.load(exported["export_dir"]).signatures[
         "serving_default"]
     outputs = signature(input_ids=tf.constant([[101, 2000, 102]]),
