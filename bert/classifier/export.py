@@ -10,6 +10,7 @@ first), and assets.extra/ with vocab.txt, label_list.txt and
 classifier_config.json.
 """
 
+import dataclasses
 import json
 import os
 
@@ -30,13 +31,17 @@ CONFIG_FILE = "classifier_config.json"
 TEXT_SIGNATURE = "text"
 
 
-def build_serving_graph(bert_config, label_list, threshold=None, defaults=None):
+def build_serving_graph(bert_config, label_list, threshold=None, defaults=None,
+                        options=ModelOptions()):
     """Placeholders -> model outputs in the current graph: (inputs, outputs).
 
     A threshold (a number, or a list with one per label) makes it a
     multi-label model whose label_set output holds 1 for each label with a
     probability of at least its threshold. defaults ({feature: tensor}, the
     text inputs' features) are what the inputs hold when they are not fed.
+    options: a ModelOptions whose compute_dtype, cls_only_last_layer and
+    fused_kernels the graph computes with (the run's, so that --fast exports
+    a --fast model).
     """
     if defaults is None:
         inputs = {name: tf1.placeholder(tf.int32, [None, None], name=name)
@@ -49,13 +54,14 @@ def build_serving_graph(bert_config, label_list, threshold=None, defaults=None):
     multi_label = threshold is not None
     batch_size = tf.shape(inputs["input_ids"])[0]
     label_shape = [batch_size, len(label_list)] if multi_label else [batch_size]
+    options = dataclasses.replace(options, regression=regression,
+                                  multi_label=multi_label)
     _, _, _, output = create_model(
         bert_config, is_training=False, input_ids=inputs["input_ids"],
         input_mask=inputs["input_mask"], segment_ids=inputs["segment_ids"],
         labels=tf.zeros(label_shape, tf.float32 if regression else tf.int32),
         num_labels=1 if regression else len(label_list),
-        use_one_hot_embeddings=False,
-        options=ModelOptions(regression=regression, multi_label=multi_label))
+        use_one_hot_embeddings=False, options=options)
     if regression:
         return inputs, {"scores": output}
     if multi_label:
@@ -79,14 +85,16 @@ def build_text_inputs(vocab_file, do_lower_case, max_seq_length, pairs):
 
 def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_file,
                       do_lower_case, max_seq_length, task_name, text_pairs=None,
-                      threshold=None, pair_inputs=True):
+                      threshold=None, pair_inputs=True, options=ModelOptions()):
     """Writes the SavedModel of `checkpoint` to export_dir (which must not exist).
 
     text_pairs says whether the model was trained on sentence pairs; it is
     recorded where the task's name does not tell (your own data), and
     classify.py warns about inputs of the other kind. threshold: a
     multi-label model's (see build_serving_graph). pair_inputs: the text
-    signature takes text_b (else text_a alone).
+    signature takes text_b (else text_a alone). options: how the graph
+    computes (see build_serving_graph); classifier_config.json records its
+    compute_dtype, cls_only_last_layer and fused_kernels.
 
     The folder is built under a temporary name and renamed when complete.
     """
@@ -96,7 +104,7 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
             text_inputs, features = build_text_inputs(
                 vocab_file, do_lower_case, max_seq_length, pair_inputs)
             inputs, outputs = build_serving_graph(bert_config, label_list,
-                                                  threshold, features)
+                                                  threshold, features, options)
             saver = tf1.train.Saver()
             with tf1.Session(graph=graph) as session:
                 saver.restore(session, checkpoint)
@@ -110,11 +118,12 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                     main_op=tf1.tables_initializer(), strip_default_attrs=True)
                 builder.save()
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
-                     max_seq_length, task_name, text_pairs, threshold)
+                     max_seq_length, task_name, text_pairs, threshold, options)
 
 
 def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
-                 max_seq_length, task_name, text_pairs=None, threshold=None):
+                 max_seq_length, task_name, text_pairs=None, threshold=None,
+                 options=ModelOptions()):
     assets = os.path.join(saved_model_dir, ASSETS_DIR)
     tf.io.gfile.makedirs(assets)
     tf.io.gfile.copy(vocab_file, os.path.join(assets, "vocab.txt"))
@@ -122,7 +131,10 @@ def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,
         writer.write("".join(label + "\n" for label in label_list or []))
     config = {"task_name": task_name, "do_lower_case": bool(do_lower_case),
               "max_seq_length": int(max_seq_length),
-              "label_list": label_list, "regression": label_list is None}
+              "label_list": label_list, "regression": label_list is None,
+              "compute_dtype": options.compute_dtype.name,
+              "cls_only_last_layer": bool(options.cls_only_last_layer),
+              "fused_kernels": bool(options.fused_kernels)}
     if text_pairs is not None:
         config["text_pairs"] = bool(text_pairs)
     if threshold is not None:

@@ -229,5 +229,6 @@ def export(config, bert_config, task):
                       config.task_name,
                       task.processor.text_pairs if own_data else None,
                       task.threshold,
-                      pair_inputs=task.processor.text_pairs is not False)
+                      pair_inputs=task.processor.text_pairs is not False,
+                      options=task.model_options(config))
     tf1.logging.info("exported %s to %s", checkpoint, config.export_dir)

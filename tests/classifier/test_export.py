@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from bert import modeling
 from bert.classifier import export
-from bert.classifier.model_fn import create_model
+from bert.classifier.model_fn import ModelOptions, create_model
 from helpers import tiny_config_dict
 from bert.errors import InputError
 
@@ -59,7 +59,61 @@ def test_exported_model_gives_the_checkpoints_probabilities(trained, tmp_path):
     assert "text_pairs" not in assets  # a named task's processor tells
     assert assets["label_list"] == LABELS
     assert assets["max_seq_length"] == 64 and assets["do_lower_case"] is True
+    assert assets["compute_dtype"] == "float32"
+    assert assets["cls_only_last_layer"] is False
+    assert assets["fused_kernels"] is False
     assert open(assets["vocab_file"]).read() == open(trained["vocab"]).read()
+
+
+def matrix_products(export_dir):
+    """The exported graph's matrix products: (how many, how many in bf16)."""
+    with tf.Graph().as_default(), tf1.Session() as session:
+        meta_graph = tf1.saved_model.load(
+            session, [tf1.saved_model.tag_constants.SERVING], export_dir)
+    products = [node for node in meta_graph.graph_def.node
+                if node.op in ("MatMul", "BatchMatMulV2")]
+    return len(products), sum(
+        1 for node in products
+        if node.attr["T"].type == tf.bfloat16.as_datatype_enum)
+
+
+def fusable_layer_norms(export_dir):
+    """How many LayerNorms the exported graph builds as batch norms over rows
+    (modeling.fusable_layer_norm)."""
+    with tf.Graph().as_default(), tf1.Session() as session:
+        meta_graph = tf1.saved_model.load(
+            session, [tf1.saved_model.tag_constants.SERVING], export_dir)
+    return sum(1 for node in meta_graph.graph_def.node
+               if node.op.startswith("FusedBatchNorm"))
+
+
+def test_the_export_computes_as_the_runs_options_say(trained, tmp_path):
+    """--fast's bf16 products, [CLS]-only last layer and fusable forms reach
+    the export; without them it is the plain fp32 graph."""
+    default_dir, fast_dir = str(tmp_path / "default"), str(tmp_path / "fast")
+    export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                             default_dir, LABELS, trained["vocab"], True, 64, "x")
+    export.export_classifier(
+        trained["bert_config"], trained["checkpoint"], fast_dir, LABELS,
+        trained["vocab"], True, 64, "x",
+        options=ModelOptions(compute_dtype=tf.bfloat16, cls_only_last_layer=True,
+                             fused_kernels=True))
+    default_products, default_bf16 = matrix_products(default_dir)
+    fast_products, fast_bf16 = matrix_products(fast_dir)
+    assert default_bf16 == 0 and fast_bf16 > 0
+    # The [CLS]-only pass over the last layer's variables adds its products.
+    assert fast_products > default_products
+    assert fusable_layer_norms(default_dir) == 0
+    assert fusable_layer_norms(fast_dir) > 0
+    signature = tf.saved_model.load(fast_dir).signatures["serving_default"]
+    outputs = signature(**{name: tf.constant(value)
+                           for name, value in trained["inputs"].items()})
+    np.testing.assert_allclose(outputs["probabilities"].numpy(),
+                               trained["expected"], atol=1e-2)
+    assets = export.read_assets(fast_dir)
+    assert assets["compute_dtype"] == "bfloat16"
+    assert assets["cls_only_last_layer"] is True
+    assert assets["fused_kernels"] is True
 
 
 # The fixture's two examples as text: "w5 w6" alone, and the pair "w7" / "w8".
