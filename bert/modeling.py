@@ -114,7 +114,12 @@ class BertModel(object):
     seq_length may be unknown in the graph (dynamic padding). compute_dtype
     tf.bfloat16 or tf.float16 runs the encoder's matrix products in that type;
     variables, LayerNorm, softmax and the outputs stay float32. fused_kernels
-    computes the encoder's elementwise work with fused_kernels.py.
+    computes the encoder's elementwise work with fused_kernels.py in a
+    training graph; in one that does not train (is_training False) it builds
+    the encoder's GELU and LayerNorm in the forms TensorFlow's oneDNN rewrite
+    fuses (see inference_activation and fusable_layer_norm): the same
+    outputs up to rounding, and no per-shape compiling for inference's
+    batches of every length.
     cls_only_last_layer: the pooler reads the last layer as computed for
     [CLS] alone (queries, attention output and feed-forward on one row per
     example): the same pooled output up to rounding, for a fraction of the
@@ -142,6 +147,11 @@ class BertModel(object):
             # A speed path (bf16, fp16): GELU's gradient written out. The
             # float32 graph takes the formula's gradient, as the release's.
             activation = training_activation(activation)
+        layer_norm_fn = layer_norm
+        if fused_kernels and not is_training:
+            activation = inference_activation(activation)
+            layer_norm_fn = fusable_layer_norm
+            fused_kernels = False
 
         assert_rank(input_ids, 2, "input_ids")
         if input_mask is None:
@@ -176,7 +186,8 @@ class BertModel(object):
                         config.intermediate_size, activation,
                         config.hidden_dropout_prob,
                         config.attention_probs_dropout_prob,
-                        config.initializer_range, compute_dtype, fused_kernels),
+                        config.initializer_range, compute_dtype, fused_kernels,
+                        layer_norm_fn),
                     cls_only_last_layer)
             self.sequence_output = self.all_encoder_layers[-1]
 
@@ -279,6 +290,19 @@ def gelu_with_written_gradient(x):
     return x * cdf, gradient
 
 
+def gelu_fusable(x):
+    """gelu(x) built as tf.nn.gelu's tanh form, which TensorFlow's oneDNN
+    rewrite fuses with the matrix product and bias before it into one
+    kernel; the same function, other rounding. For graphs that do not train."""
+    return tf.nn.gelu(x, approximate=True)
+
+
+def inference_activation(activation):
+    """The activation to build a fused inference graph with: gelu_fusable
+    for gelu, any other activation as it is."""
+    return gelu_fusable if activation is gelu else activation
+
+
 def training_activation(activation):
     """The activation to build a training graph with: gelu's written-out
     gradient for gelu, any other activation as it is."""
@@ -337,6 +361,22 @@ def layer_norm(input_tensor, name=None):
         return input_tensor * scale + (beta - mean * scale)
 
 
+def fusable_layer_norm(input_tensor, name=None):
+    """layer_norm(input_tensor, name), the same variables and outputs up to
+    rounding, built as a batch norm over rows (each row a channel) that
+    TensorFlow's oneDNN rewrite turns into one LayerNorm kernel. For graphs
+    that do not train."""
+    with tf1.variable_scope(name, default_name="LayerNorm"):
+        depth = input_tensor.shape[-1]
+        beta, gamma = _layer_norm_variables(depth)
+        rows = tf.shape(input_tensor)[0]
+        normalized, _, _ = tf1.nn.fused_batch_norm(
+            tf.reshape(input_tensor, [1, rows, depth, 1]),
+            tf.ones([rows]), tf.zeros([rows]), epsilon=LAYER_NORM_EPSILON,
+            data_format="NCHW")
+        return tf.reshape(normalized, [rows, depth]) * gamma + beta
+
+
 def _layer_norm_variables(depth):
     beta = tf1.get_variable("beta", [depth], initializer=tf1.zeros_initializer())
     gamma = tf1.get_variable("gamma", [depth], initializer=tf1.ones_initializer())
@@ -352,16 +392,17 @@ def create_initializer(initializer_range=0.02):
 
 
 def _output_layer_norm(input_tensor, residual, units, initializer_range,
-                       dropout_prob, compute_dtype, fused):
+                       dropout_prob, compute_dtype, fused, layer_norm_fn=layer_norm):
     """(output, the output as the next products read it): output =
-    layer_norm(dropout(dense(input_tensor)) + residual) in float32, with
-    variables dense/ and LayerNorm/; fused: bias, dropout, sum and LayerNorm
-    in one kernel, which in bf16/fp16 also gives the output's copy in that
-    type (else the output itself is returned twice)."""
+    layer_norm_fn(dropout(dense(input_tensor)) + residual) in float32, with
+    variables dense/ and LayerNorm/ ([rows, units] tensors); fused: bias,
+    dropout, sum and LayerNorm in one kernel, which in bf16/fp16 also gives
+    the output's copy in that type (else the output itself is returned
+    twice)."""
     if not fused:
         output = dense(input_tensor, units, "dense", initializer_range,
                        compute_dtype=compute_dtype)
-        output = layer_norm(
+        output = layer_norm_fn(
             dropout(tf.cast(output, tf.float32), dropout_prob) + residual)
         return output, output
     with tf1.variable_scope("dense"):
@@ -601,7 +642,7 @@ def transformer_model(input_tensor,
             hidden_size, num_attention_heads, intermediate_size,
             intermediate_act_fn, hidden_dropout_prob,
             attention_probs_dropout_prob, initializer_range, compute_dtype,
-            fused_kernels))
+            fused_kernels, layer_norm))
     if do_return_all_layers:
         return all_layer_outputs
     return all_layer_outputs[-1]
@@ -611,7 +652,7 @@ def transformer_model(input_tensor,
 _LayerSettings = collections.namedtuple(
     "_LayerSettings", "hidden_size num_attention_heads intermediate_size "
     "intermediate_act_fn hidden_dropout_prob attention_probs_dropout_prob "
-    "initializer_range compute_dtype fused_kernels")
+    "initializer_range compute_dtype fused_kernels layer_norm_fn")
 
 
 def _first_rows(matrix, batch_size, seq_length):
@@ -700,7 +741,8 @@ def _transformer_layer(settings, layer_input, layer_input_products,
             attention_output, attention_output_products = _output_layer_norm(
                 context, residual, settings.hidden_size,
                 settings.initializer_range, settings.hidden_dropout_prob,
-                settings.compute_dtype, settings.fused_kernels)
+                settings.compute_dtype, settings.fused_kernels,
+                settings.layer_norm_fn)
     with tf1.variable_scope("intermediate"):
         intermediate_output = _intermediate(
             attention_output_products, settings.intermediate_size,
@@ -710,7 +752,7 @@ def _transformer_layer(settings, layer_input, layer_input_products,
         return _output_layer_norm(
             intermediate_output, attention_output, settings.hidden_size,
             settings.initializer_range, settings.hidden_dropout_prob,
-            settings.compute_dtype, settings.fused_kernels)
+            settings.compute_dtype, settings.fused_kernels, settings.layer_norm_fn)
 
 
 def get_shape_list(tensor, expected_rank=None, name=None):

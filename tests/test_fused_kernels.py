@@ -235,13 +235,19 @@ def compiled_kernels(graph):
     return calls
 
 
-def tiny_bert_outputs_and_gradients(tiny_config, fused, compute_dtype=tf.float32):
-    """A tiny BertModel's sequence output and the gradients of a loss on it;
-    checks the graph calls the compiled kernels exactly when fused."""
+def tiny_bert_inputs(tiny_config):
+    """(input_ids, input_mask) of three examples, one of them padded."""
     rng = np.random.RandomState(6)
     ids = rng.randint(0, tiny_config.vocab_size, (3, 9)).astype(np.int32)
     mask = np.ones_like(ids)
     mask[1, 5:] = 0
+    return ids, mask
+
+
+def tiny_bert_outputs_and_gradients(tiny_config, fused, compute_dtype=tf.float32):
+    """A tiny BertModel's sequence output and the gradients of a loss on it;
+    checks the graph calls the compiled kernels exactly when fused."""
+    ids, mask = tiny_bert_inputs(tiny_config)
     with tf.Graph().as_default() as graph:
         tf1.set_random_seed(7)
         model = modeling.BertModel(tiny_config, True, tf.constant(ids),
@@ -290,6 +296,55 @@ def test_fused_bert_in_bfloat16_is_as_close_to_float32(tiny_config_without_dropo
     fused, _ = tiny_bert_outputs_and_gradients(
         tiny_config_without_dropout, True, tf.bfloat16)
     assert np.abs(fused - exact).max() <= 1.5 * np.abs(op_by_op - exact).max()
+
+
+def tiny_bert_inference(tiny_config, fused, compute_dtype=tf.float32):
+    """A tiny BertModel that does not train: (its sequence and pooled
+    outputs, {op type: how many ran} in the run, as TensorFlow rewrote it)."""
+    ids, mask = tiny_bert_inputs(tiny_config)
+    with tf.Graph().as_default() as graph:
+        tf1.set_random_seed(7)
+        # Of unknown shape, as inference's batches are.
+        inputs = [tf1.placeholder(tf.int32, [None, None]) for _ in range(2)]
+        model = modeling.BertModel(tiny_config, False, *inputs,
+                                   compute_dtype=compute_dtype,
+                                   fused_kernels=fused)
+        assert compiled_kernels(graph) == {}
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            metadata = tf1.RunMetadata()
+            outputs = session.run(
+                [model.get_sequence_output(), model.get_pooled_output()],
+                dict(zip(inputs, [ids, mask])),
+                options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE),
+                run_metadata=metadata)
+    ran = collections.Counter(
+        node.timeline_label.split(" = ")[1].split("(")[0]
+        for device in metadata.step_stats.dev_stats
+        for node in device.node_stats if " = " in node.timeline_label)
+    return outputs, ran
+
+
+def test_fused_inference_is_the_op_by_op_bert_in_forms_onednn_fuses(
+        tiny_config_without_dropout):
+    """Not training, fused_kernels builds GELU and LayerNorm so that oneDNN
+    fuses them (the product, bias and GELU in one kernel; LayerNorm in one):
+    the same outputs, no compiled kernel; in bf16 as close to fp32."""
+    config = tiny_config_without_dropout
+    (sequence, pooled), ran = tiny_bert_inference(config, False)
+    (fused_sequence, fused_pooled), fused_ran = tiny_bert_inference(config, True)
+    np.testing.assert_allclose(fused_sequence, sequence, atol=1e-5)
+    np.testing.assert_allclose(fused_pooled, pooled, atol=1e-5)
+    if any(op.startswith("_Mkl") for op in ran):  # TensorFlow's oneDNN build
+        layers = config.num_hidden_layers
+        assert ran["Tanh"] == layers  # each GELU's
+        assert ran["_MklLayerNorm"] == 0
+        assert fused_ran["Tanh"] == 0
+        assert fused_ran["_MklLayerNorm"] == 2 * layers
+    (bf16_sequence, _), _ = tiny_bert_inference(config, False, tf.bfloat16)
+    (fused_bf16_sequence, _), _ = tiny_bert_inference(config, True, tf.bfloat16)
+    assert (np.abs(fused_bf16_sequence - sequence).max()
+            <= 1.5 * np.abs(bf16_sequence - sequence).max())
 
 
 @pytest.mark.parametrize("xla_flags, version, expected", [

@@ -47,8 +47,9 @@ class ModelOptions(object):
     multi-hot). compute_dtype: the encoder's matrix products (float16 trains
     with dynamic loss scaling). fused_kernels: in training, the encoder's
     elementwise work and the optimizer's update as compiled kernels
-    (fused_kernels.py; evaluation and prediction, whose batches come in many
-    shapes, run op by op). cls_only_last_layer: BertModel's.
+    (fused_kernels.py); in evaluation and prediction, whose batches come in
+    many shapes, GELU and LayerNorm in the forms oneDNN fuses (BertModel's).
+    cls_only_last_layer: BertModel's.
     gradient_accumulation_steps: micro-batches whose summed gradients make
     one update. classifier_dropout: the dropout rate on the pooled output in
     training.
@@ -202,12 +203,12 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
 
     metric_fn (default: eval_accuracy and eval_loss) receives per_example_loss,
     label_ids, logits and is_real_example; with options.multi_label give a
-    multi-label one. options: a ModelOptions (its fused_kernels apply to
-    training alone). Predictions are "probabilities", or "scores" for
-    regression.
+    multi-label one. options: a ModelOptions (fused_kernels: compiled
+    kernels in training, oneDNN-fusable forms in evaluation and prediction;
+    see modeling.BertModel). Predictions are "probabilities", or "scores"
+    for regression.
     """
     metric_fn = metric_fn or metrics.accuracy_and_loss
-    inference_options = dataclasses.replace(options, fused_kernels=False)
 
     def spec_fn(features, labels, mode, params):
         del labels
@@ -226,8 +227,7 @@ def spec_fn_builder(bert_config, num_labels, init_checkpoint, learning_rate,
         total_loss, per_example_loss, logits, probabilities = create_model(
             bert_config, is_training, input_ids, features["input_mask"],
             features["segment_ids"], label_ids, num_labels,
-            use_one_hot_embeddings,
-            options if is_training else inference_options)
+            use_one_hot_embeddings, options)
         scaffold_fn = None
         if not (params or {}).get(INIT_CHECKPOINT_LOADED_BY_RUNTIME):
             scaffold_fn = init_from_checkpoint(init_checkpoint, use_tpu)

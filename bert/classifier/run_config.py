@@ -231,10 +231,11 @@ class RunConfig(object):
         choices=tuple(COMPUTE_DTYPES))
     use_xla: bool = option(False, "Compile the graph with XLA JIT.")
     fused_kernels: bool = option(
-        False, "Compute the encoder's GELU, softmax, dropout + residual + "
-        "LayerNorm and the optimizer's update as XLA-compiled kernels "
-        "(fused_kernels.py): the same maths in fewer passes over memory. "
-        "Off TPU.")
+        False, "Training: compute the encoder's GELU, softmax, dropout + "
+        "residual + LayerNorm and the optimizer's update as XLA-compiled "
+        "kernels (fused_kernels.py); evaluation, prediction and export: "
+        "build GELU and LayerNorm in the forms oneDNN fuses. The same maths "
+        "in fewer passes over memory. Off TPU.")
     classifier_dropout: float = option(
         0.1, "Dropout rate on the pooled [CLS] output before the classifier "
         "layer, in training (the reference's fixed 0.1).",
