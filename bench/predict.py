@@ -11,8 +11,14 @@ output, tokenization included. Rows alternate, round after round; the table
 gives each row's median and its runs, and the ratio of this tool's best to
 the peers' best (their bf16 rows only where this CPU multiplies bf16).
 
+The classify.py rows score the same pairs with a model exported from MiniLM
+after one MRPC training step (a pair task of two labels, as QNLI), exported
+plainly and with --fast; their rate is classify.py's own summary line
+(tokenization, batching and the model; not the model's loading).
+
     python bench/predict.py [--rounds 3] [--runtime auto|session|function|estimator]
         [--peer_python .venv-peer/bin/python] [--tool_rows 2,3] [--only_peers 2,5,6]
+        [--classify_rows 1,2]
 """
 
 import argparse
@@ -20,6 +26,7 @@ import collections
 import datetime
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -36,27 +43,37 @@ TOOL_ROWS = collections.OrderedDict([
     ("run_classifier --do_predict --sort_by_length", ["--sort_by_length"]),
     ("run_classifier --do_predict --fast", ["--fast"]),
 ])
+CLASSIFY_ROWS = collections.OrderedDict([
+    ("classify.py on the plain (fp32) export", []),
+    ("classify.py on the --fast export", ["--fast"]),
+])
 START_LINE = "***** Running prediction *****"
 
 
 def log_time(line):
     """The datetime of an absl log line (`I1207 06:08:57.662077 ...`)."""
-    stamp = datetime.datetime.strptime(line[1:21], "%m%d %H:%M:%S.%f")
-    return stamp.replace(year=datetime.datetime.now().year)
+    return datetime.datetime.strptime(
+        "%d%s" % (datetime.datetime.now().year, line[1:21]), "%Y%m%d %H:%M:%S.%f")
+
+
+def run_classifier(minilm, *flags):
+    """run_classifier.py's stderr, with MiniLM's files and flags."""
+    command = [
+        sys.executable, os.path.join(HERE, "run_classifier.py"),
+        "--vocab_file=" + os.path.join(minilm, "vocab.txt"),
+        "--bert_config_file=" + os.path.join(minilm, "bert_config.json"),
+        "--max_seq_length=128"] + list(flags)
+    return subprocess.run(command, capture_output=True, text=True, check=True).stderr
 
 
 def run_tool(flags, data_dir, minilm, runtime, work):
     """Rows/sec of one `run_classifier --do_predict` run."""
     output_dir = tempfile.mkdtemp(dir=work)
-    command = [
-        sys.executable, os.path.join(HERE, "run_classifier.py"),
-        "--task_name=QNLI", "--do_predict=true", "--data_dir=" + data_dir,
-        "--vocab_file=" + os.path.join(minilm, "vocab.txt"),
-        "--bert_config_file=" + os.path.join(minilm, "bert_config.json"),
+    log = run_classifier(
+        minilm, "--task_name=QNLI", "--do_predict=true", "--data_dir=" + data_dir,
         "--init_checkpoint=" + os.path.join(minilm, "bert_model.ckpt"),
-        "--max_seq_length=128", "--predict_batch_size=32",
-        "--runtime=" + runtime, "--output_dir=" + output_dir] + flags
-    log = subprocess.run(command, capture_output=True, text=True, check=True).stderr
+        "--predict_batch_size=32", "--runtime=" + runtime,
+        "--output_dir=" + output_dir, *flags)
     start = log_time(next(line for line in log.splitlines()
                           if line.endswith(START_LINE)))
     results = os.path.join(output_dir, "test_results.tsv")
@@ -64,6 +81,46 @@ def run_tool(flags, data_dir, minilm, runtime, work):
     with open(results) as reader:
         rows = sum(1 for _ in reader)
     return rows / (end - start).total_seconds()
+
+
+def prepare_exports(minilm, mrpc_dir, work):
+    """{flags: export folder} for CLASSIFY_ROWS: MiniLM after one MRPC step."""
+    output_dir = os.path.join(work, "mrpc")
+    run_classifier(minilm, "--task_name=MRPC", "--do_train=true",
+                   "--num_train_epochs=0.01", "--data_dir=" + mrpc_dir,
+                   "--init_checkpoint=" + os.path.join(minilm, "bert_model.ckpt"),
+                   "--output_dir=" + output_dir)
+    with open(os.path.join(output_dir, "checkpoint")) as reader:
+        newest = reader.readline().split('"')[1]
+    exports = {}
+    for name, flags in CLASSIFY_ROWS.items():
+        export_dir = os.path.join(work, "export_%d" % len(exports))
+        run_classifier(minilm, "--task_name=MRPC", "--do_export=true",
+                       "--export_dir=" + export_dir, "--data_dir=" + mrpc_dir,
+                       "--init_checkpoint=" + os.path.join(output_dir, newest),
+                       "--output_dir=" + output_dir, *flags)
+        exports[name] = export_dir
+    return exports
+
+
+def write_pairs(data_file, work):
+    """The test file's pairs as classify.py reads them: a tab between."""
+    with open(data_file, encoding="utf-8") as reader:
+        rows = [line.split("\t") for line in reader.read().splitlines()[1:]]
+    path = os.path.join(work, "pairs.txt")
+    with open(path, "w", encoding="utf-8") as writer:
+        writer.write("".join("%s\t%s\n" % (row[1], row[2]) for row in rows))
+    return path
+
+
+def run_classify(export_dir, pairs_file, work):
+    """Rows/sec of one classify.py run, from its summary line."""
+    stderr = subprocess.run(
+        [sys.executable, os.path.join(HERE, "classify.py"), export_dir,
+         "--input", pairs_file, "--output", os.path.join(work, "classified.tsv"),
+         "--batch_size=32"], capture_output=True, text=True, check=True).stderr
+    summary = stderr.strip().splitlines()[-1]  # ... (R examples/sec), ...
+    return float(re.search(r"\(([0-9.]+) examples/sec\)", summary).group(1))
 
 
 def run_peer(peer_python, setting, data_file, hf_dir, work):
@@ -107,13 +164,24 @@ def main():
                         "tool's (1-based; default: all)")
     parser.add_argument("--only_peers", help="comma-separated peer settings "
                         "(1-based, bench/peer_predict.py --list)")
+    parser.add_argument("--classify_rows", default="1,2", help="comma-separated "
+                        "classify.py rows (1-based; none: 0)")
     args = parser.parse_args()
     tool_rows = list(TOOL_ROWS.items())
     if args.tool_rows:
         tool_rows = [tool_rows[int(n) - 1] for n in args.tool_rows.split(",")]
+    classify_rows = [list(CLASSIFY_ROWS)[int(n) - 1]
+                     for n in args.classify_rows.split(",") if n != "0"]
     native_bf16, machine = hardware.native_bf16(False)
     work = tempfile.mkdtemp(prefix="bench_predict_")
+    data_file = os.path.join(args.data_dir, "test.tsv")
+    exports, pairs_file = {}, None
+    if classify_rows:
+        exports = prepare_exports(args.minilm_dir, os.path.join(
+            os.path.dirname(args.data_dir), "MRPC"), work)
+        pairs_file = write_pairs(data_file, work)
     rows = collections.OrderedDict((name, []) for name, _ in tool_rows)
+    rows.update((name, []) for name in classify_rows)
     peers = []
     if args.peer_python:
         hf_dir = default_hf_dir(args.peer_python)
@@ -125,9 +193,13 @@ def main():
                                        args.runtime, work))
             print("round %d: %s: %.1f rows/sec"
                   % (round_number, name, rows[name][-1]), flush=True)
+        for name in classify_rows:
+            rows[name].append(run_classify(exports[name], pairs_file, work))
+            print("round %d: %s: %.1f rows/sec"
+                  % (round_number, name, rows[name][-1]), flush=True)
         for number, name in peers:
-            rows[name].append(run_peer(args.peer_python, number, os.path.join(
-                args.data_dir, "test.tsv"), hf_dir, work))
+            rows[name].append(run_peer(args.peer_python, number, data_file,
+                                       hf_dir, work))
             print("round %d: %s: %.1f rows/sec"
                   % (round_number, name, rows[name][-1]), flush=True)
     print("\n%s; runtime %s; %d rounds\n" % (machine, args.runtime, args.rounds))
@@ -137,7 +209,8 @@ def main():
         print("| %s | %.1f | %s |" % (name, statistics.median(rates),
                                       ", ".join("%.1f" % rate for rate in rates)))
     if peers:
-        ours = max(statistics.median(rows[name]) for name, _ in tool_rows)
+        ours = max(statistics.median(rows[name])
+                   for name in [name for name, _ in tool_rows] + classify_rows)
         best_name = max((name for _, name in peers),
                         key=lambda name: statistics.median(rows[name]))
         print("\nthis tool's best / the peers' best (%s): %.2fx" % (
