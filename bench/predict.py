@@ -84,7 +84,8 @@ def run_tool(flags, data_dir, minilm, runtime, work):
 
 
 def prepare_exports(minilm, mrpc_dir, work):
-    """{flags: export folder} for CLASSIFY_ROWS: MiniLM after one MRPC step."""
+    """{CLASSIFY_ROWS name: export folder}: MiniLM after one MRPC step,
+    exported with that row's flags."""
     output_dir = os.path.join(work, "mrpc")
     run_classifier(minilm, "--task_name=MRPC", "--do_train=true",
                    "--num_train_epochs=0.01", "--data_dir=" + mrpc_dir,

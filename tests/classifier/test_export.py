@@ -65,26 +65,26 @@ def test_exported_model_gives_the_checkpoints_probabilities(trained, tmp_path):
     assert open(assets["vocab_file"]).read() == open(trained["vocab"]).read()
 
 
-def matrix_products(export_dir):
-    """The exported graph's matrix products: (how many, how many in bf16)."""
+def exported_nodes(export_dir):
+    """The NodeDefs of an exported folder's graph."""
     with tf.Graph().as_default(), tf1.Session() as session:
-        meta_graph = tf1.saved_model.load(
-            session, [tf1.saved_model.tag_constants.SERVING], export_dir)
-    products = [node for node in meta_graph.graph_def.node
-                if node.op in ("MatMul", "BatchMatMulV2")]
+        return tf1.saved_model.load(
+            session, [tf1.saved_model.tag_constants.SERVING],
+            export_dir).graph_def.node
+
+
+def matrix_products(nodes):
+    """A graph's matrix products: (how many, how many in bf16)."""
+    products = [node for node in nodes if node.op in ("MatMul", "BatchMatMulV2")]
     return len(products), sum(
         1 for node in products
         if node.attr["T"].type == tf.bfloat16.as_datatype_enum)
 
 
-def fusable_layer_norms(export_dir):
-    """How many LayerNorms the exported graph builds as batch norms over rows
+def fusable_layer_norms(nodes):
+    """How many LayerNorms a graph builds as batch norms over rows
     (modeling.fusable_layer_norm)."""
-    with tf.Graph().as_default(), tf1.Session() as session:
-        meta_graph = tf1.saved_model.load(
-            session, [tf1.saved_model.tag_constants.SERVING], export_dir)
-    return sum(1 for node in meta_graph.graph_def.node
-               if node.op.startswith("FusedBatchNorm"))
+    return sum(1 for node in nodes if node.op.startswith("FusedBatchNorm"))
 
 
 def test_the_export_computes_as_the_runs_options_say(trained, tmp_path):
@@ -98,13 +98,14 @@ def test_the_export_computes_as_the_runs_options_say(trained, tmp_path):
         trained["vocab"], True, 64, "x",
         options=ModelOptions(compute_dtype=tf.bfloat16, cls_only_last_layer=True,
                              fused_kernels=True))
-    default_products, default_bf16 = matrix_products(default_dir)
-    fast_products, fast_bf16 = matrix_products(fast_dir)
+    default_nodes, fast_nodes = exported_nodes(default_dir), exported_nodes(fast_dir)
+    default_products, default_bf16 = matrix_products(default_nodes)
+    fast_products, fast_bf16 = matrix_products(fast_nodes)
     assert default_bf16 == 0 and fast_bf16 > 0
     # The [CLS]-only pass over the last layer's variables adds its products.
     assert fast_products > default_products
-    assert fusable_layer_norms(default_dir) == 0
-    assert fusable_layer_norms(fast_dir) > 0
+    assert fusable_layer_norms(default_nodes) == 0
+    assert fusable_layer_norms(fast_nodes) > 0
     signature = tf.saved_model.load(fast_dir).signatures["serving_default"]
     outputs = signature(**{name: tf.constant(value)
                            for name, value in trained["inputs"].items()})
