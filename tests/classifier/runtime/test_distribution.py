@@ -278,10 +278,12 @@ def test_a_killed_worker_ends_the_run_with_one_line_and_a_rerun_resumes(tmp_path
     output_dir = tmp_path / "out"
     # 32 examples, 25 epochs: 100 steps, a checkpoint every 10. The worker
     # is killed once the first is written, 90 steps before the end; the
-    # chief then waits --cluster_timeout_secs in its collective.
+    # chief then waits --cluster_timeout_secs in its collective (15 s: the
+    # two processes start together, and a step or a checkpoint of the tiny
+    # model takes well under a second).
     command = mrpc_run(tmp_path, "function", "--output_dir=" + str(output_dir),
                        "--do_train=true", "--num_train_epochs=25",
-                       "--save_checkpoints_steps=10", "--cluster_timeout_secs=30")
+                       "--save_checkpoints_steps=10", "--cluster_timeout_secs=15")
     cluster = local_cluster()
     chief = subprocess.Popen(command, cwd=REPO, env=cluster_env(cluster, "chief"),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
