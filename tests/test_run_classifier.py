@@ -332,11 +332,18 @@ def test_fast_trains_with_fused_kernels_into_the_same_checkpoint_names(
     data_dir = small_mrpc(tmp_path, 16)
     names, graphs = {}, {}
     # bf16 named: --fast takes it only where the hardware multiplies it.
+    frozen = "predicting from a frozen copy of the graph"
     for mode in ("--fast", "--precision=fp32"):
         output_dir = str(tmp_path / mode.strip("-").split("=")[0])
-        run_in_process(*base_args(tmp_path, tiny_config_file, data_dir, output_dir),
-                       "--do_train=true", "--do_eval=true", "--train_batch_size=8",
-                       mode, "--precision=bf16" if mode == "--fast" else mode)
+        log = run_in_process(
+            *base_args(tmp_path, tiny_config_file, data_dir, output_dir),
+            "--do_train=true", "--do_eval=true", "--do_predict=true",
+            "--train_batch_size=8", mode,
+            "--precision=bf16" if mode == "--fast" else mode)
+        # A bf16 graph predicts with its weights frozen (the session runtime).
+        assert (frozen in log) == (mode == "--fast" and not choice.has_estimator())
+        with open(os.path.join(output_dir, "test_results.tsv")) as reader:
+            assert len(reader.readlines()) == 16
         reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(output_dir))
         names[mode] = reader.get_variable_to_dtype_map()
         graphs[mode] = training_graph(output_dir)

@@ -17,7 +17,7 @@ import os
 import tensorflow as tf
 
 from bert import tokenization
-from bert.classifier import atomic, checks
+from bert.classifier import atomic, checks, frozen_graph
 from bert.classifier.data.features import SEQUENCE_FEATURES
 from bert.classifier.model_fn import ModelOptions, create_model
 from bert.classifier.label_thresholds import predicted_mask
@@ -94,7 +94,9 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
     multi-label model's (see build_serving_graph). pair_inputs: the text
     signature takes text_b (else text_a alone). options: how the graph
     computes (see build_serving_graph); classifier_config.json records its
-    compute_dtype, cls_only_last_layer and fused_kernels.
+    compute_dtype, cls_only_last_layer and fused_kernels. A graph that
+    computes in bf16 or fp16 is exported frozen (frozen_graph.py): its
+    weights are constants, already in the products' type.
 
     The folder is built under a temporary name and renamed when complete.
     """
@@ -105,20 +107,34 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                 vocab_file, do_lower_case, max_seq_length, pair_inputs)
             inputs, outputs = build_serving_graph(bert_config, label_list,
                                                   threshold, features, options)
-            saver = tf1.train.Saver()
+            signatures = {"serving_default": (inputs, outputs),
+                          TEXT_SIGNATURE: (text_inputs, outputs)}
+            init_op = tf1.tables_initializer()
             with tf1.Session(graph=graph) as session:
-                saver.restore(session, checkpoint)
-                builder = tf1.saved_model.Builder(temporary_dir)
-                signature = tf1.saved_model.predict_signature_def
-                builder.add_meta_graph_and_variables(
-                    session, [tf1.saved_model.tag_constants.SERVING],
-                    signature_def_map={
-                        "serving_default": signature(inputs, outputs),
-                        TEXT_SIGNATURE: signature(text_inputs, outputs)},
-                    main_op=tf1.tables_initializer(), strip_default_attrs=True)
-                builder.save()
+                tf1.train.Saver().restore(session, checkpoint)
+                if options.compute_dtype == tf.float32:
+                    _save_model(session, temporary_dir, signatures, init_op)
+                else:
+                    frozen, (signatures, init_op) = frozen_graph.freeze(
+                        session, (signatures, init_op))
+                    with frozen:
+                        _save_model(frozen, temporary_dir, signatures, init_op)
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
                      max_seq_length, task_name, text_pairs, threshold, options)
+
+
+def _save_model(session, export_dir, signatures, init_op):
+    """Writes session's graph and variables as a SavedModel for serving:
+    signatures {name: (inputs, outputs)}, init_op run when it loads."""
+    signature = tf1.saved_model.predict_signature_def
+    with session.graph.as_default():
+        builder = tf1.saved_model.Builder(export_dir)
+        builder.add_meta_graph_and_variables(
+            session, [tf1.saved_model.tag_constants.SERVING],
+            signature_def_map={name: signature(*tensors)
+                               for name, tensors in signatures.items()},
+            main_op=init_op, strip_default_attrs=True)
+        builder.save()
 
 
 def write_assets(saved_model_dir, label_list, vocab_file, do_lower_case,

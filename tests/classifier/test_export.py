@@ -73,12 +73,16 @@ def exported_nodes(export_dir):
             export_dir).graph_def.node
 
 
-def matrix_products(nodes):
-    """A graph's matrix products: (how many, how many in bf16)."""
-    products = [node for node in nodes if node.op in ("MatMul", "BatchMatMulV2")]
-    return len(products), sum(
-        1 for node in products
-        if node.attr["T"].type == tf.bfloat16.as_datatype_enum)
+def matrix_products(nodes, inputs):
+    """(rows of the output, type, what gives the second operand) of each of
+    a graph's 2-D matrix products, its inputs fixed to `inputs`."""
+    graph_def = tf1.GraphDef()
+    graph_def.node.extend(nodes)
+    with tf.Graph().as_default() as graph:
+        tf1.import_graph_def(graph_def, name="", input_map={
+            name + ":0": tf.constant(value) for name, value in inputs.items()})
+    return [(op.outputs[0].shape[0], op.outputs[0].dtype, op.inputs[1].op.type)
+            for op in graph.get_operations() if op.type == "MatMul"]
 
 
 def fusable_layer_norms(nodes):
@@ -99,11 +103,21 @@ def test_the_export_computes_as_the_runs_options_say(trained, tmp_path):
         options=ModelOptions(compute_dtype=tf.bfloat16, cls_only_last_layer=True,
                              fused_kernels=True))
     default_nodes, fast_nodes = exported_nodes(default_dir), exported_nodes(fast_dir)
-    default_products, default_bf16 = matrix_products(default_nodes)
-    fast_products, fast_bf16 = matrix_products(fast_nodes)
-    assert default_bf16 == 0 and fast_bf16 > 0
-    # The [CLS]-only pass over the last layer's variables adds its products.
-    assert fast_products > default_products
+    default_products = matrix_products(default_nodes, trained["inputs"])
+    fast_products = matrix_products(fast_nodes, trained["inputs"])
+    assert {dtype for _, dtype, _ in default_products} == {tf.float32}
+    # The encoder's products in bf16, their weights constants already in bf16
+    # (no variable left, no cast per batch); the plain export reads variables.
+    fast_bf16 = [weight for _, dtype, weight in fast_products if dtype == tf.bfloat16]
+    assert fast_bf16 and set(fast_bf16) == {"Const"}
+    assert {weight for _, _, weight in default_products} == {"ReadVariableOp"}
+    assert not [node for node in fast_nodes if "Variable" in node.op]
+    # Products over one row an example (2 here, against 10 tokens): the
+    # pooler's and the classifier's, and with the [CLS]-only last layer its
+    # query, attention output, intermediate and output products too.
+    batch = len(trained["inputs"]["input_ids"])
+    assert [rows for rows, _, _ in default_products].count(batch) == 2
+    assert [rows for rows, _, _ in fast_products].count(batch) == 6
     assert fusable_layer_norms(default_nodes) == 0
     assert fusable_layer_norms(fast_nodes) > 0
     signature = tf.saved_model.load(fast_dir).signatures["serving_default"]

@@ -20,6 +20,7 @@ import time
 
 import tensorflow as tf
 
+from bert.classifier import frozen_graph
 from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
 from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, SharedRuntime,
                                             call_input_fn, examples_of,
@@ -42,10 +43,22 @@ class _InitializeInput(tf1.train.SessionRunHook):
     """Runs the input iterator's initializer once the session exists."""
 
     def __init__(self, initializer):
-        self._initializer = initializer
+        self.initializer = initializer
 
     def after_create_session(self, session, coord):
-        session.run(self._initializer)
+        session.run(self.initializer)
+
+
+class _FreezeOnCreation(tf1.train.SessionRunHook):
+    """Freezes `fetches` (frozen_graph.py) once the session holds the
+    checkpoint's weights: .session and .fetches are the frozen copy's."""
+
+    def __init__(self, fetches):
+        self._fetches = fetches
+        self.session = self.fetches = None
+
+    def after_create_session(self, session, coord):
+        self.session, self.fetches = frozen_graph.freeze(session, self._fetches)
 
 
 def _scaffold(spec):
@@ -69,14 +82,16 @@ class SessionRuntime(SharedRuntime):
     classifier/model_fn.py). params["batch_size"] is the phase's batch size
     (per replica when training under a strategy). A strategy (a
     tf.compat.v1.distribute strategy) trains on its replicas; evaluation and
-    prediction run on one device.
+    prediction run on one device. frozen_predictions: predict from a copy
+    of the graph whose weights are constants cast once (frozen_graph.py),
+    for a graph that computes in bf16 or fp16.
     """
 
     def __init__(self, spec_fn, model_dir, train_batch_size, eval_batch_size,
                  predict_batch_size, random_seed=None, save_checkpoints_steps=1000,
                  keep_checkpoint_max=5, iterations_per_loop=1000,
                  session_config=None, strategy=None,
-                 save_summary_steps=SAVE_SUMMARY_STEPS):
+                 save_summary_steps=SAVE_SUMMARY_STEPS, frozen_predictions=False):
         super(SessionRuntime, self).__init__(
             spec_fn, model_dir, train_batch_size, eval_batch_size,
             predict_batch_size, random_seed, save_checkpoints_steps,
@@ -86,6 +101,7 @@ class SessionRuntime(SharedRuntime):
         self._session_config = session_config or default_session_config()
         self._strategy = strategy
         self._save_summary_steps = save_summary_steps
+        self._frozen_predictions = frozen_predictions
 
     def _start_graph(self):
         """Seeds the default graph and creates its global step."""
@@ -225,11 +241,28 @@ class SessionRuntime(SharedRuntime):
         return result
 
     def predict(self, input_fn):
-        """Yields one {name: value} per example, on the newest checkpoint."""
+        """Yields one {name: value} per example, on the newest checkpoint;
+        from a frozen copy of the graph with frozen_predictions."""
         checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, _, initialize = self._build_inference(input_fn, PREDICT)
             scaffold = _scaffold(spec)
-            with self._session(checkpoint, scaffold, [initialize]) as session:
-                while not session.should_stop():
-                    yield from examples_of(session.run(spec.predictions))
+            if not self._frozen_predictions:
+                with self._session(checkpoint, scaffold, [initialize]) as session:
+                    while not session.should_stop():
+                        yield from examples_of(session.run(spec.predictions))
+                return
+            freeze = _FreezeOnCreation((spec.predictions, initialize.initializer))
+            with self._session(checkpoint, scaffold, [freeze]):
+                pass
+        tf1.logging.info("predicting from a frozen copy of the graph (its "
+                         "weights constants, cast once)")
+        predictions, initializer = freeze.fetches
+        with freeze.session as session:
+            session.run(initializer)
+            while True:
+                try:
+                    batch = session.run(predictions)
+                except tf.errors.OutOfRangeError:
+                    return
+                yield from examples_of(batch)

@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bert.classifier import frozen_graph
 from bert.classifier.data.input_pipeline import input_fn_builder
 from bert.classifier.runtime import choice
+from bert.classifier.runtime.session import SessionRuntime
 from helpers import model_args, run_classifier, small_mrpc
-from runtime_helpers import (SEQ_LENGTH, Steps, check_evaluate_and_predict,
-                             make_session_runtime, steps_of, tiny_features)
+from runtime_helpers import (BATCH_SIZE, SEQ_LENGTH, Steps,
+                             check_evaluate_and_predict, make_session_runtime,
+                             steps_of, tiny_features, tiny_spec_fn)
 
 
 def test_trains_to_max_steps_resumes_and_keeps_the_newest_checkpoints(tmp_path):
@@ -60,6 +63,41 @@ def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
     features = tiny_features(10)
     runtime.train(input_fn_builder(features, SEQ_LENGTH, True, True), max_steps=2)
     check_evaluate_and_predict(runtime, features, tmp_path, 2)
+
+
+def test_frozen_predictions_are_the_bf16_graphs_own(tmp_path, monkeypatch):
+    """A bf16 model predicts from a frozen copy of its graph (its weights
+    constants cast once): the same probabilities (but for the last bit:
+    oneDNN may sum a product of constants in another order), from the
+    newest checkpoint or, with none, from the initial weights."""
+    features = tiny_features(10)
+    predict_input = input_fn_builder(features, SEQ_LENGTH, False, False)
+
+    def runtime(frozen):
+        return SessionRuntime(
+            tiny_spec_fn(compute_dtype=tf.bfloat16), str(tmp_path), BATCH_SIZE,
+            BATCH_SIZE, BATCH_SIZE, random_seed=3, frozen_predictions=frozen)
+
+    frozen_graphs = []
+    freeze = frozen_graph.freeze
+
+    def counted_freeze(*args):
+        frozen_graphs.append(freeze(*args))
+        return frozen_graphs[-1]
+    monkeypatch.setattr(frozen_graph, "freeze", counted_freeze)
+    for trained_steps in (0, 2):
+        if trained_steps:
+            runtime(False).train(input_fn_builder(features, SEQ_LENGTH, True, True),
+                                 max_steps=trained_steps)
+        plain = list(runtime(False).predict(predict_input))
+        assert not frozen_graphs
+        frozen = list(runtime(True).predict(predict_input))
+        assert len(frozen_graphs) == 1
+        frozen_graphs.clear()
+        assert len(frozen) == len(features)
+        for plain_row, frozen_row in zip(plain, frozen):
+            np.testing.assert_allclose(frozen_row["probabilities"],
+                                       plain_row["probabilities"], atol=1e-6)
 
 
 def test_without_a_checkpoint_it_evaluates_the_initial_weights(tmp_path):
