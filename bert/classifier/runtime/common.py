@@ -1,6 +1,6 @@
 """What the runtimes share: how the session and function runtimes call an
-input function and where their evaluations' events go; how often every
-runtime measures the speed."""
+input function, compute evaluation metrics on the host and where their
+evaluations' events go; how often every runtime measures the speed."""
 
 import inspect
 import math
@@ -91,3 +91,52 @@ def speed_every_steps(iterations_per_loop, distributed):
     if distributed:
         return iterations_per_loop
     return int(math.ceil(float(LOG_STEP_COUNT_STEPS) / iterations_per_loop))
+
+
+def eval_outputs(spec):
+    """(metric_fn, {"tensor_<i>": its i-th tensor, "loss": the batch loss})
+    of an EVAL ModelSpec: what HostMetrics reads batch by batch."""
+    metric_fn, tensors = spec.eval_metrics
+    outputs = {"tensor_%d" % index: tensor for index, tensor in enumerate(tensors)}
+    outputs["loss"] = spec.loss
+    return metric_fn, outputs
+
+
+def _batch_shape(value):
+    """A batch's shape with any batch size (a scalar's: a scalar)."""
+    return value.shape if not value.shape else (None,) + value.shape[1:]
+
+
+class HostMetrics(object):
+    """The model function's metric_fn on the host, over the batches of its
+    tensors (eval_outputs'): its streaming metrics in a graph of their own,
+    fed batch by batch, read at the end (as TPUEstimator's host call runs
+    them)."""
+
+    def __init__(self, metric_fn, first_batch):
+        self._names = sorted(first_batch)
+        self._graph = tf.Graph()
+        with self._graph.as_default():
+            self._inputs = {
+                name: tf1.placeholder(
+                    tf.as_dtype(first_batch[name].dtype),
+                    _batch_shape(first_batch[name]), name=name)
+                for name in self._names}
+            tensors = [self._inputs["tensor_%d" % index]
+                       for index in range(len(self._names) - 1)]
+            metrics = dict(metric_fn(*tensors))
+            metrics["loss"] = tf1.metrics.mean(self._inputs["loss"])
+            self._update = tf.group(*[update for _, update in metrics.values()])
+            self._values = {key: value for key, (value, _) in metrics.items()}
+            initialise = tf1.local_variables_initializer()
+        self._session = tf1.Session(graph=self._graph)
+        self._session.run(initialise)
+
+    def update(self, batch):
+        self._session.run(self._update, {
+            self._inputs[name]: batch[name] for name in self._names})
+
+    def result(self):
+        values = self._session.run(self._values)
+        self._session.close()
+        return values

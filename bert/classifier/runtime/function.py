@@ -26,8 +26,9 @@ from bert.optimization import LEARNING_RATE_COLLECTION
 from bert.classifier.model_fn import (EVAL, INIT_CHECKPOINT_LOADED_BY_RUNTIME,
                                       PREDICT, TRAIN, load_init_checkpoint)
 from bert.classifier.runtime import distribution
-from bert.classifier.runtime.common import (SharedRuntime, call_input_fn,
-                                            checkpoint_step, examples_of,
+from bert.classifier.runtime.common import (HostMetrics, SharedRuntime,
+                                            call_input_fn, checkpoint_step,
+                                            eval_outputs, examples_of,
                                             speed_every_steps, training_done)
 from bert.classifier.progress import SpeedLines, speed_scalars, write_scalars
 from bert.classifier.runtime.variable_store import VariableStore, fresh_variable_scopes
@@ -316,11 +317,7 @@ class FunctionRuntime(SharedRuntime):
         batches = 0
 
         def outputs_of(spec):
-            metric_fn, tensors = spec.eval_metrics
-            outputs = {"tensor_%d" % index: tensor
-                       for index, tensor in enumerate(tensors)}
-            outputs["loss"] = spec.loss
-            outputs_of.metric_fn = metric_fn
+            outputs_of.metric_fn, outputs = eval_outputs(spec)
             return outputs
 
         for batch in self._inference_outputs(input_fn, EVAL, outputs_of, steps):
@@ -340,42 +337,3 @@ class FunctionRuntime(SharedRuntime):
         for batch in self._inference_outputs(
                 input_fn, PREDICT, lambda spec: dict(spec.predictions)):
             yield from examples_of(batch)
-
-
-def _batch_shape(value):
-    """A batch's shape with any batch size (a scalar's: a scalar)."""
-    return value.shape if not value.shape else (None,) + value.shape[1:]
-
-
-class HostMetrics(object):
-    """The model function's metric_fn on the host, over the batches of its
-    tensors: its streaming metrics in a graph of their own, fed batch by
-    batch, read at the end (as TPUEstimator's host call runs them)."""
-
-    def __init__(self, metric_fn, first_batch):
-        self._names = sorted(first_batch)
-        self._graph = tf.Graph()
-        with self._graph.as_default():
-            self._inputs = {
-                name: tf1.placeholder(
-                    tf.as_dtype(first_batch[name].dtype),
-                    _batch_shape(first_batch[name]), name=name)
-                for name in self._names}
-            tensors = [self._inputs["tensor_%d" % index]
-                       for index in range(len(self._names) - 1)]
-            metrics = dict(metric_fn(*tensors))
-            metrics["loss"] = tf1.metrics.mean(self._inputs["loss"])
-            self._update = tf.group(*[update for _, update in metrics.values()])
-            self._values = {key: value for key, (value, _) in metrics.items()}
-            initialise = tf1.local_variables_initializer()
-        self._session = tf1.Session(graph=self._graph)
-        self._session.run(initialise)
-
-    def update(self, batch):
-        self._session.run(self._update, {
-            self._inputs[name]: batch[name] for name in self._names})
-
-    def result(self):
-        values = self._session.run(self._values)
-        self._session.close()
-        return values

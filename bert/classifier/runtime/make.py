@@ -76,7 +76,7 @@ def make_runtime(config, bert_config, task, num_train_steps,
         proto = distribution.session_config(proto or default_session_config())
     return SessionRuntime(
         spec_fn_builder(**arguments), session_config=proto, strategy=strategy,
-        frozen_predictions=arguments["options"].compute_dtype != tf.float32,
+        frozen_inference=arguments["options"].compute_dtype != tf.float32,
         **runtime_arguments(config))
 
 

@@ -16,14 +16,16 @@ masks and shuffles.
 """
 
 import contextlib
+import itertools
 import time
 
 import tensorflow as tf
 
 from bert.classifier import frozen_graph
 from bert.classifier.model_fn import EVAL, PREDICT, TRAIN
-from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, SharedRuntime,
-                                            call_input_fn, examples_of,
+from bert.classifier.runtime.common import (SAVE_SUMMARY_STEPS, HostMetrics,
+                                            SharedRuntime, call_input_fn,
+                                            eval_outputs, examples_of,
                                             speed_every_steps, training_done)
 from bert.classifier.progress import ExamplesPerSecondHook
 from bert.classifier.runtime.listener_hook import ListenerHook
@@ -82,16 +84,16 @@ class SessionRuntime(SharedRuntime):
     classifier/model_fn.py). params["batch_size"] is the phase's batch size
     (per replica when training under a strategy). A strategy (a
     tf.compat.v1.distribute strategy) trains on its replicas; evaluation and
-    prediction run on one device. frozen_predictions: predict from a copy
-    of the graph whose weights are constants cast once (frozen_graph.py),
-    for a graph that computes in bf16 or fp16.
+    prediction run on one device. frozen_inference: evaluate and predict
+    from a copy of the graph whose weights are constants cast once
+    (frozen_graph.py), for a graph that computes in bf16 or fp16.
     """
 
     def __init__(self, spec_fn, model_dir, train_batch_size, eval_batch_size,
                  predict_batch_size, random_seed=None, save_checkpoints_steps=1000,
                  keep_checkpoint_max=5, iterations_per_loop=1000,
                  session_config=None, strategy=None,
-                 save_summary_steps=SAVE_SUMMARY_STEPS, frozen_predictions=False):
+                 save_summary_steps=SAVE_SUMMARY_STEPS, frozen_inference=False):
         super(SessionRuntime, self).__init__(
             spec_fn, model_dir, train_batch_size, eval_batch_size,
             predict_batch_size, random_seed, save_checkpoints_steps,
@@ -101,7 +103,7 @@ class SessionRuntime(SharedRuntime):
         self._session_config = session_config or default_session_config()
         self._strategy = strategy
         self._save_summary_steps = save_summary_steps
-        self._frozen_predictions = frozen_predictions
+        self._frozen_inference = frozen_inference
 
     def _start_graph(self):
         """Seeds the default graph and creates its global step."""
@@ -211,12 +213,32 @@ class SessionRuntime(SharedRuntime):
                 config=self._session_config),
             hooks=hooks)
 
+    def _frozen_graph_of(self, input_fn, mode, fetches_of):
+        """(spec, session, fetches, global step) of a frozen copy
+        (frozen_graph.py) of mode's graph on the newest checkpoint, its input
+        initialised: fetches_of(spec) gives the nest of tensors to fetch."""
+        checkpoint = self.latest_checkpoint()
+        with tf.Graph().as_default():
+            spec, global_step, initialize = self._build_inference(input_fn, mode)
+            freeze = _FreezeOnCreation((fetches_of(spec), tf.identity(global_step),
+                                        initialize.initializer))
+            with self._session(checkpoint, _scaffold(spec), [freeze]):
+                pass
+        fetches, global_step, initializer = freeze.fetches
+        freeze.session.run(initializer)
+        tf1.logging.info("%s from a frozen copy of the graph (its weights "
+                         "constants, cast once)",
+                         "evaluating" if mode == EVAL else "predicting")
+        return spec, freeze.session, fetches, freeze.session.run(global_step)
+
     def evaluate(self, input_fn, steps=None, name=None, progress=None):
         """The eval metrics over input_fn's batches (at most steps of them) on
         the newest checkpoint, with `loss` (the mean batch loss) and
         `global_step`, as Estimator.evaluate returns them; also written to
         model_dir/eval (eval_<name> for a named set) as TensorBoard scalars.
         progress (a RowProgress) is told of each batch."""
+        if self._frozen_inference:
+            return self._evaluate_frozen(input_fn, steps, name, progress)
         checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, global_step, initialize = self._build_inference(input_fn, EVAL)
@@ -240,29 +262,50 @@ class SessionRuntime(SharedRuntime):
         self._report_evaluation(result, checkpoint, batches, start, name)
         return result
 
+    def _evaluate_frozen(self, input_fn, steps, name, progress):
+        """evaluate's result from a frozen graph: its metric tensors and loss
+        batch by batch into HostMetrics (the function runtime's way)."""
+        checkpoint = self.latest_checkpoint()
+        start = time.time()
+        spec, session, outputs, global_step = self._frozen_graph_of(
+            input_fn, EVAL, lambda spec: eval_outputs(spec)[1])
+        metrics = None
+        batches = 0
+        for batch in _batches(session, outputs, steps):
+            if metrics is None:
+                metrics = HostMetrics(spec.eval_metrics[0], batch)
+            metrics.update(batch)
+            batches += 1
+            if progress is not None:
+                progress.batch_done()
+        result = metrics.result() if metrics is not None else {}
+        result["global_step"] = global_step
+        self._report_evaluation(result, checkpoint, batches, start, name)
+        return result
+
     def predict(self, input_fn):
-        """Yields one {name: value} per example, on the newest checkpoint;
-        from a frozen copy of the graph with frozen_predictions."""
+        """Yields one {name: value} per example, on the newest checkpoint."""
+        if self._frozen_inference:
+            _, session, predictions, _ = self._frozen_graph_of(
+                input_fn, PREDICT, lambda spec: spec.predictions)
+            for batch in _batches(session, predictions):
+                yield from examples_of(batch)
+            return
         checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, _, initialize = self._build_inference(input_fn, PREDICT)
             scaffold = _scaffold(spec)
-            if not self._frozen_predictions:
-                with self._session(checkpoint, scaffold, [initialize]) as session:
-                    while not session.should_stop():
-                        yield from examples_of(session.run(spec.predictions))
+            with self._session(checkpoint, scaffold, [initialize]) as session:
+                while not session.should_stop():
+                    yield from examples_of(session.run(spec.predictions))
+
+
+def _batches(session, fetches, steps=None):
+    """Yields session.run(fetches) until the input ends (or steps times),
+    then closes the session."""
+    with session:
+        for _ in itertools.repeat(None) if steps is None else range(steps):
+            try:
+                yield session.run(fetches)
+            except tf.errors.OutOfRangeError:
                 return
-            freeze = _FreezeOnCreation((spec.predictions, initialize.initializer))
-            with self._session(checkpoint, scaffold, [freeze]):
-                pass
-        tf1.logging.info("predicting from a frozen copy of the graph (its "
-                         "weights constants, cast once)")
-        predictions, initializer = freeze.fetches
-        with freeze.session as session:
-            session.run(initializer)
-            while True:
-                try:
-                    batch = session.run(predictions)
-                except tf.errors.OutOfRangeError:
-                    return
-                yield from examples_of(batch)

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from bert.classifier import frozen_graph
 from bert.classifier.data.input_pipeline import input_fn_builder
+from bert.classifier.progress import RowProgress
 from bert.classifier.runtime import choice
 from bert.classifier.runtime.session import SessionRuntime
 from helpers import model_args, run_classifier, small_mrpc
@@ -65,18 +66,18 @@ def test_evaluate_and_predict_on_the_newest_checkpoint(tmp_path):
     check_evaluate_and_predict(runtime, features, tmp_path, 2)
 
 
-def test_frozen_predictions_are_the_bf16_graphs_own(tmp_path, monkeypatch):
-    """A bf16 model predicts from a frozen copy of its graph (its weights
-    constants cast once): the same probabilities (but for the last bit:
-    oneDNN may sum a product of constants in another order), from the
-    newest checkpoint or, with none, from the initial weights."""
+def test_frozen_inference_is_the_bf16_graphs_own(tmp_path, monkeypatch):
+    """A bf16 model evaluates and predicts from a frozen copy of its graph
+    (its weights constants cast once): the same metrics and probabilities
+    (but for the last bit: oneDNN may sum a product of constants in another
+    order), from the newest checkpoint or, with none, the initial weights."""
     features = tiny_features(10)
-    predict_input = input_fn_builder(features, SEQ_LENGTH, False, False)
+    inference_input = input_fn_builder(features, SEQ_LENGTH, False, False)
 
     def runtime(frozen):
         return SessionRuntime(
             tiny_spec_fn(compute_dtype=tf.bfloat16), str(tmp_path), BATCH_SIZE,
-            BATCH_SIZE, BATCH_SIZE, random_seed=3, frozen_predictions=frozen)
+            BATCH_SIZE, BATCH_SIZE, random_seed=3, frozen_inference=frozen)
 
     frozen_graphs = []
     freeze = frozen_graph.freeze
@@ -89,13 +90,26 @@ def test_frozen_predictions_are_the_bf16_graphs_own(tmp_path, monkeypatch):
         if trained_steps:
             runtime(False).train(input_fn_builder(features, SEQ_LENGTH, True, True),
                                  max_steps=trained_steps)
-        plain = list(runtime(False).predict(predict_input))
+        plain = runtime(False)
+        expected = [plain.evaluate(inference_input),
+                    plain.evaluate(inference_input, steps=1, name="first"),
+                    list(plain.predict(inference_input))]
         assert not frozen_graphs
-        frozen = list(runtime(True).predict(predict_input))
-        assert len(frozen_graphs) == 1
+        frozen = runtime(True)
+        progress = RowProgress("evaluation", len(features), BATCH_SIZE)
+        got = [frozen.evaluate(inference_input, progress=progress),
+               frozen.evaluate(inference_input, steps=1, name="first"),
+               list(frozen.predict(inference_input))]
+        assert len(frozen_graphs) == 3
         frozen_graphs.clear()
-        assert len(frozen) == len(features)
-        for plain_row, frozen_row in zip(plain, frozen):
+        assert progress.rows == len(features)
+        for evaluation, expected_evaluation in zip(got[:2], expected[:2]):
+            assert sorted(evaluation) == sorted(expected_evaluation)
+            assert evaluation["global_step"] == trained_steps
+            for key, value in expected_evaluation.items():
+                assert evaluation[key] == pytest.approx(value, abs=1e-6), key
+        assert len(got[2]) == len(features)
+        for frozen_row, plain_row in zip(got[2], expected[2]):
             np.testing.assert_allclose(frozen_row["probabilities"],
                                        plain_row["probabilities"], atol=1e-6)
 
