@@ -5,7 +5,9 @@ The work: MiniLM (build/minilm), the pairs of QNLI's test file
 This tool's rows run `run_classifier --do_predict` as a user does; the rate
 is over its prediction phase, from the `***** Running prediction *****`
 line to the written test_results.tsv (graph building, the checkpoint's
-restore and --sort_by_length's sorted copy included). The peers' rows
+restore and --sort_by_length's sorted copy included). The --do_eval rows
+score the dev file alike, from `***** Running evaluation *****` to the
+written eval_results.txt. The peers' rows
 (bench/peer_predict.py, with --peer_python) read the file and write their
 output, tokenization included. Rows alternate, round after round; the table
 gives each row's median and its runs, and the ratio of this tool's best to
@@ -39,15 +41,25 @@ sys.path.insert(0, HERE)
 from bert.classifier import hardware  # noqa: E402
 
 TOOL_ROWS = collections.OrderedDict([
-    ("run_classifier --do_predict (the reference's flags: fp32)", []),
-    ("run_classifier --do_predict --sort_by_length", ["--sort_by_length"]),
-    ("run_classifier --do_predict --fast", ["--fast"]),
+    ("run_classifier --do_predict (the reference's flags: fp32)", ("predict", [])),
+    ("run_classifier --do_predict --sort_by_length",
+     ("predict", ["--sort_by_length"])),
+    ("run_classifier --do_predict --fast", ("predict", ["--fast"])),
+    ("run_classifier --do_eval on dev (the reference's flags: fp32)", ("eval", [])),
+    ("run_classifier --do_eval on dev --fast", ("eval", ["--fast"])),
 ])
+# phase: (its flag, the log line that starts it, the file it writes last,
+# the data file it reads)
+PHASES = {
+    "predict": ("--do_predict=true", "***** Running prediction *****",
+                "test_results.tsv", "test.tsv"),
+    "eval": ("--do_eval=true", "***** Running evaluation *****",
+             "eval_results.txt", "dev.tsv"),
+}
 CLASSIFY_ROWS = collections.OrderedDict([
     ("classify.py on the plain (fp32) export", []),
     ("classify.py on the --fast export", ["--fast"]),
 ])
-START_LINE = "***** Running prediction *****"
 
 
 def log_time(line):
@@ -66,20 +78,22 @@ def run_classifier(minilm, *flags):
     return subprocess.run(command, capture_output=True, text=True, check=True).stderr
 
 
-def run_tool(flags, data_dir, minilm, runtime, work):
-    """Rows/sec of one `run_classifier --do_predict` run."""
+def run_tool(phase, flags, data_dir, minilm, runtime, work):
+    """Rows/sec of one `run_classifier --do_predict` (or --do_eval) run,
+    from the log line that starts the phase to its written results."""
+    phase_flag, start_line, results_name, data_name = PHASES[phase]
     output_dir = tempfile.mkdtemp(dir=work)
     log = run_classifier(
-        minilm, "--task_name=QNLI", "--do_predict=true", "--data_dir=" + data_dir,
+        minilm, "--task_name=QNLI", phase_flag, "--data_dir=" + data_dir,
         "--init_checkpoint=" + os.path.join(minilm, "bert_model.ckpt"),
-        "--predict_batch_size=32", "--runtime=" + runtime,
+        "--predict_batch_size=32", "--eval_batch_size=32", "--runtime=" + runtime,
         "--output_dir=" + output_dir, *flags)
     start = log_time(next(line for line in log.splitlines()
-                          if line.endswith(START_LINE)))
-    results = os.path.join(output_dir, "test_results.tsv")
+                          if line.endswith(start_line)))
+    results = os.path.join(output_dir, results_name)
     end = datetime.datetime.fromtimestamp(os.path.getmtime(results))
-    with open(results) as reader:
-        rows = sum(1 for _ in reader)
+    with open(os.path.join(data_dir, data_name), encoding="utf-8") as reader:
+        rows = sum(1 for _ in reader) - 1  # the header
     return rows / (end - start).total_seconds()
 
 
@@ -189,9 +203,9 @@ def main():
         peers = peer_settings(args.peer_python, native_bf16, args.only_peers)
         rows.update((name, []) for _, name in peers)
     for round_number in range(1, args.rounds + 1):
-        for name, flags in tool_rows:
-            rows[name].append(run_tool(flags, args.data_dir, args.minilm_dir,
-                                       args.runtime, work))
+        for name, (phase, flags) in tool_rows:
+            rows[name].append(run_tool(phase, flags, args.data_dir,
+                                       args.minilm_dir, args.runtime, work))
             print("round %d: %s: %.1f rows/sec"
                   % (round_number, name, rows[name][-1]), flush=True)
         for name in classify_rows:
