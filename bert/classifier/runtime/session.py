@@ -213,11 +213,10 @@ class SessionRuntime(SharedRuntime):
                 config=self._session_config),
             hooks=hooks)
 
-    def _frozen_graph_of(self, input_fn, mode, fetches_of):
+    def _frozen_graph_of(self, checkpoint, input_fn, mode, fetches_of):
         """(spec, session, fetches, global step) of a frozen copy
-        (frozen_graph.py) of mode's graph on the newest checkpoint, its input
+        (frozen_graph.py) of mode's graph on checkpoint, its input
         initialised: fetches_of(spec) gives the nest of tensors to fetch."""
-        checkpoint = self.latest_checkpoint()
         with tf.Graph().as_default():
             spec, global_step, initialize = self._build_inference(input_fn, mode)
             freeze = _FreezeOnCreation((fetches_of(spec), tf.identity(global_step),
@@ -268,7 +267,7 @@ class SessionRuntime(SharedRuntime):
         checkpoint = self.latest_checkpoint()
         start = time.time()
         spec, session, outputs, global_step = self._frozen_graph_of(
-            input_fn, EVAL, lambda spec: eval_outputs(spec)[1])
+            checkpoint, input_fn, EVAL, lambda spec: eval_outputs(spec)[1])
         metrics = None
         batches = 0
         for batch in _batches(session, outputs, steps):
@@ -287,7 +286,8 @@ class SessionRuntime(SharedRuntime):
         """Yields one {name: value} per example, on the newest checkpoint."""
         if self._frozen_inference:
             _, session, predictions, _ = self._frozen_graph_of(
-                input_fn, PREDICT, lambda spec: spec.predictions)
+                self.latest_checkpoint(), input_fn, PREDICT,
+                lambda spec: spec.predictions)
             for batch in _batches(session, predictions):
                 yield from examples_of(batch)
             return
