@@ -102,13 +102,20 @@ def _cluster_addresses():
 
 # Run as a separate process: TensorFlow holds Python's lock while it waits for
 # a cluster's tasks, so no thread of the waiting process could end it. It
-# ends the process with SIGINT, which the block has handed to C's _exit.
+# ends the process with SIGINT, which the block has handed to C's _exit. It
+# ends itself, sending nothing, once that process is gone (killed before the
+# block's end): its number may then be another process's.
 _WATCHDOG = """
 import os, signal, sys, time
-time.sleep(float(sys.argv[2]))
-sys.stderr.write("run_classifier: error: %s\\n" % sys.argv[3])
-sys.stderr.flush()
-os.kill(int(sys.argv[1]), signal.SIGINT)
+guarded, deadline = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    if os.getppid() != guarded:
+        sys.exit(0)
+    time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+if os.getppid() == guarded:
+    sys.stderr.write("run_classifier: error: %s\\n" % sys.argv[3])
+    sys.stderr.flush()
+    os.kill(guarded, signal.SIGINT)
 """
 
 

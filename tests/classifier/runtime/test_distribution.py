@@ -338,6 +338,41 @@ def test_a_worker_that_never_comes_ends_the_run_with_one_line(tmp_path, runtime)
     assert not output_dir.exists()
 
 
+def test_the_cluster_watchdog_ends_with_the_task_it_guards():
+    """A task killed while it waits for its cluster leaves no watchdog that
+    would send SIGINT, minutes later, to whatever process then has its
+    number (a CI run's pytest worker, once)."""
+    task = subprocess.Popen([sys.executable, "-c", (
+        "import time\n"
+        "from bert.classifier.runtime import distribution\n"
+        "with distribution._exit_unless_done_within(120, 'never'):\n"
+        "    print('waiting', flush=True)\n"
+        "    time.sleep(120)\n")], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert task.stdout.readline() == "waiting\n"
+        children = "/proc/%d/task/%d/children" % (task.pid, task.pid)
+        with open(children) as listing:
+            (watchdog,) = [int(pid) for pid in listing.read().split()]
+        assert process_state(watchdog) == "alive"
+    finally:
+        task.kill()
+        task.wait()
+    deadline = time.time() + 10
+    while process_state(watchdog) == "alive" and time.time() < deadline:
+        time.sleep(0.1)
+    assert process_state(watchdog) != "alive"
+
+
+def process_state(pid):
+    """alive, ended (a zombie, or reaped), from /proc."""
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "ended"
+    return "ended" if state in ("Z", "X") else "alive"
+
+
 @pytest.mark.shared_data
 def test_a_taken_port_ends_the_run_with_one_line(tmp_path):
     cluster = local_cluster()
