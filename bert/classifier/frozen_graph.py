@@ -42,8 +42,8 @@ def _source(input_name):
 
 def _fold_constant_casts(graph_def, keep):
     """graph_def with each Cast of a constant (a Const with no control input,
-    through Identity nodes) replaced by a Const of its output, computed
-    by TensorFlow's Cast; then only what `keep` (node names) needs."""
+    through Identity and Cast nodes) replaced by a Const of its output,
+    computed by TensorFlow's Cast; then only what `keep` (node names) needs."""
     nodes = {node.name: node for node in graph_def.node}
 
     def constant(node):
@@ -56,10 +56,7 @@ def _fold_constant_casts(graph_def, keep):
              if node.op == "Cast" and constant(node)]
     if not casts:
         return graph_def
-    with tf.Graph().as_default() as graph:
-        tf1.import_graph_def(graph_def, name="")
-        with tf1.Session(graph=graph) as session:
-            values = session.run([node.name + ":0" for node in casts])
+    values = _CastKernels().values(casts, nodes)
     for node, value in zip(casts, values):
         node.op = "Const"
         node.ClearField("input")
@@ -67,3 +64,36 @@ def _fold_constant_casts(graph_def, keep):
         node.attr["dtype"].type = tf.as_dtype(value.dtype).as_datatype_enum
         node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
     return tf1.graph_util.extract_sub_graph(graph_def, keep)
+
+
+class _CastKernels(object):
+    """Runs TensorFlow's Cast kernel on numpy values, in a graph of one
+    placeholder and Cast per kind of cast: the model's graph, with its
+    weights, is not imported again (that took seconds for MiniLM)."""
+
+    def __init__(self):
+        self._graph = tf.Graph()
+        self._session = tf1.Session(graph=self._graph)
+        self._casts = {}
+
+    def values(self, casts, nodes):
+        """The output of each Cast node in casts (of a constant through
+        Identity and Cast nodes; nodes: the GraphDef's, by name)."""
+        with self._session:
+            return [self._value(node, nodes) for node in casts]
+
+    def _value(self, node, nodes):
+        if node.op == "Const":
+            return tf.make_ndarray(node.attr["value"].tensor)
+        value = self._value(nodes[_source(node.input[0])], nodes)
+        if node.op == "Identity":
+            return value
+        kind = (node.attr["SrcT"].type, node.attr["DstT"].type,
+                node.attr["Truncate"].b)
+        if kind not in self._casts:
+            with self._graph.as_default():
+                source = tf1.placeholder(tf.as_dtype(kind[0]))
+                self._casts[kind] = source, tf.raw_ops.Cast(
+                    x=source, DstT=tf.as_dtype(kind[1]), Truncate=kind[2])
+        source, cast = self._casts[kind]
+        return self._session.run(cast, {source: value})
