@@ -81,7 +81,7 @@ def read_results(output_dir):
 @pytest.mark.slow
 def test_killed_three_times_then_rerun_finishes_the_plan(tmp_path, job):
     reference_dir = str(tmp_path / "never_killed")
-    run_classifier(*job, "--output_dir=" + reference_dir)
+    run_in_process(*job, "--output_dir=" + reference_dir)
     reference = read_results(reference_dir)
 
     output_dir = str(tmp_path / "killed")

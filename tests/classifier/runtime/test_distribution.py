@@ -351,6 +351,9 @@ def test_the_cluster_watchdog_ends_with_the_task_it_guards():
     try:
         assert task.stdout.readline() == "waiting\n"
         children = "/proc/%d/task/%d/children" % (task.pid, task.pid)
+        if not os.path.exists(children):
+            pytest.skip("finds the watchdog in /proc/PID/task/PID/children, "
+                        "which this system does not have (Linux has)")
         with open(children) as listing:
             (watchdog,) = [int(pid) for pid in listing.read().split()]
         assert process_state(watchdog) == "alive"
