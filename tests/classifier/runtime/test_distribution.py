@@ -341,7 +341,7 @@ def test_a_worker_that_never_comes_ends_the_run_with_one_line(tmp_path, runtime)
 def test_the_cluster_watchdog_ends_with_the_task_it_guards():
     """A task killed while it waits for its cluster leaves no watchdog that
     would send SIGINT, minutes later, to whatever process then has its
-    number (a CI run's pytest worker, once)."""
+    number (a pytest worker, say)."""
     task = subprocess.Popen([sys.executable, "-c", (
         "import time\n"
         "from bert.classifier.runtime import distribution\n"
