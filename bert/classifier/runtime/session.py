@@ -53,14 +53,17 @@ class _InitializeInput(tf1.train.SessionRunHook):
 
 class _FreezeOnCreation(tf1.train.SessionRunHook):
     """Freezes `fetches` (frozen_graph.py) once the session holds the
-    checkpoint's weights: .session and .fetches are the frozen copy's."""
+    checkpoint's weights: .session and .fetches are the frozen copy's, its
+    session run with `config` (the runtime's ConfigProto)."""
 
-    def __init__(self, fetches):
+    def __init__(self, fetches, config):
         self._fetches = fetches
+        self._config = config
         self.session = self.fetches = None
 
     def after_create_session(self, session, coord):
-        self.session, self.fetches = frozen_graph.freeze(session, self._fetches)
+        self.session, self.fetches = frozen_graph.freeze(
+            session, self._fetches, self._config)
 
 
 def _scaffold(spec):
@@ -220,7 +223,8 @@ class SessionRuntime(SharedRuntime):
         with tf.Graph().as_default():
             spec, global_step, initialize = self._build_inference(input_fn, mode)
             freeze = _FreezeOnCreation((fetches_of(spec), tf.identity(global_step),
-                                        initialize.initializer))
+                                        initialize.initializer),
+                                       self._session_config)
             with self._session(checkpoint, _scaffold(spec), [freeze]):
                 pass
         fetches, global_step, initializer = freeze.fetches
