@@ -110,6 +110,7 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
             signatures = {"serving_default": (inputs, outputs),
                           TEXT_SIGNATURE: (text_inputs, outputs)}
             init_op = tf1.tables_initializer()
+            check_holds_the_variables(checkpoint, tf1.global_variables())
             with tf1.Session(graph=graph) as session:
                 tf1.train.Saver().restore(session, checkpoint)
                 if options.compute_dtype == tf.float32:
@@ -121,6 +122,30 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                         _save_model(frozen, temporary_dir, signatures, init_op)
         write_assets(temporary_dir, label_list, vocab_file, do_lower_case,
                      max_seq_length, task_name, text_pairs, threshold, options)
+
+
+def check_holds_the_variables(checkpoint, variables):
+    """InputError unless checkpoint has a value of each variable's name and
+    shape: a pretrained checkpoint has no classifier layer, and one
+    fine-tuned on other labels has another output size."""
+    stored = dict(tf.train.list_variables(checkpoint))
+    names = [variable.op.name for variable in variables]
+    missing = [name for name in names if name not in stored]
+    if missing:
+        raise InputError(
+            "%s has no %s: it is not a fine-tuned classifier (a pretrained "
+            "checkpoint has no classifier layer); export the checkpoint that "
+            "--do_train writes" % (checkpoint, " or ".join(missing[:3])
+                                   + (" (%d more)" % (len(missing) - 3)
+                                      if len(missing) > 3 else "")))
+    for variable in variables:
+        shape = variable.shape.as_list()
+        if stored[variable.op.name] != shape:
+            raise InputError(
+                "%s holds %s of shape %s, and this export needs %s: it was "
+                "fine-tuned with other labels or another bert_config.json; "
+                "export with the labels and config it was trained with"
+                % (checkpoint, variable.op.name, stored[variable.op.name], shape))
 
 
 def _save_model(session, export_dir, signatures, init_op):

@@ -204,3 +204,22 @@ def test_own_data_records_whether_it_was_trained_on_pairs(trained, tmp_path):
                              export_dir, LABELS, trained["vocab"], True, 64, "csv",
                              text_pairs=False)
     assert export.read_assets(export_dir)["text_pairs"] is False
+
+
+def test_a_checkpoint_without_the_classifier_or_its_labels_is_named(
+        trained, tiny_bert_dir, tmp_path):
+    """A pretrained checkpoint (no classifier layer), or one fine-tuned on
+    other labels, stops the export with its name and what it lacks."""
+    bert_config = modeling.BertConfig.from_json_file(
+        os.path.join(tiny_bert_dir, "bert_config.json"))
+    pretrained = os.path.join(tiny_bert_dir, "bert_model.ckpt")
+    with pytest.raises(InputError, match="bert_model.ckpt has no output_weights or "
+                       "output_bias: it is not a fine-tuned classifier"):
+        export.export_classifier(bert_config, pretrained, str(tmp_path / "a"),
+                                 LABELS, trained["vocab"], True, 64, "x")
+    with pytest.raises(InputError, match=r"model.ckpt holds output_weights of "
+                       r"shape \[3, 32\], and this export needs \[2, 32\]"):
+        export.export_classifier(trained["bert_config"], trained["checkpoint"],
+                                 str(tmp_path / "b"), LABELS[:2], trained["vocab"],
+                                 True, 64, "x")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
