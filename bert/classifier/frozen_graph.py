@@ -15,11 +15,10 @@ import tensorflow as tf
 tf1 = tf.compat.v1
 
 
-def freeze(session, fetches, config=None):
+def freeze(session, fetches):
     """(session, fetches) of a new graph that computes `fetches` (a nest of
     tensors and operations of session's graph, e.g. signature tensors and an
-    init op) with the variables' values in `session` as constants; the new
-    session runs with `config` (a ConfigProto; None: TensorFlow's default)."""
+    init op) with the variables' values in `session` as constants."""
     names = sorted({item.op.name if isinstance(item, tf.Tensor) else item.name
                     for item in tf.nest.flatten(fetches)})
     graph_def = tf1.graph_util.convert_variables_to_constants(
@@ -33,8 +32,7 @@ def freeze(session, fetches, config=None):
         if isinstance(item, tf.Tensor):
             return graph.get_tensor_by_name(item.name)
         return graph.get_operation_by_name(item.name)
-    return (tf1.Session(graph=graph, config=config),
-            tf.nest.map_structure(in_new_graph, fetches))
+    return tf1.Session(graph=graph), tf.nest.map_structure(in_new_graph, fetches)
 
 
 def _source(input_name):

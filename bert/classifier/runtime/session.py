@@ -53,17 +53,14 @@ class _InitializeInput(tf1.train.SessionRunHook):
 
 class _FreezeOnCreation(tf1.train.SessionRunHook):
     """Freezes `fetches` (frozen_graph.py) once the session holds the
-    checkpoint's weights: .session and .fetches are the frozen copy's, its
-    session run with `config` (the runtime's ConfigProto)."""
+    checkpoint's weights: .session and .fetches are the frozen copy's."""
 
-    def __init__(self, fetches, config):
+    def __init__(self, fetches):
         self._fetches = fetches
-        self._config = config
         self.session = self.fetches = None
 
     def after_create_session(self, session, coord):
-        self.session, self.fetches = frozen_graph.freeze(
-            session, self._fetches, self._config)
+        self.session, self.fetches = frozen_graph.freeze(session, self._fetches)
 
 
 def _scaffold(spec):
@@ -223,8 +220,7 @@ class SessionRuntime(SharedRuntime):
         with tf.Graph().as_default():
             spec, global_step, initialize = self._build_inference(input_fn, mode)
             freeze = _FreezeOnCreation((fetches_of(spec), tf.identity(global_step),
-                                        initialize.initializer),
-                                       self._session_config)
+                                        initialize.initializer))
             with self._session(checkpoint, _scaffold(spec), [freeze]):
                 pass
         fetches, global_step, initializer = freeze.fetches
