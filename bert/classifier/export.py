@@ -110,7 +110,7 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
             signatures = {"serving_default": (inputs, outputs),
                           TEXT_SIGNATURE: (text_inputs, outputs)}
             init_op = tf1.tables_initializer()
-            check_holds_the_variables(checkpoint, tf1.global_variables())
+            _check_holds_the_variables(checkpoint, tf1.global_variables())
             with tf1.Session(graph=graph) as session:
                 tf1.train.Saver().restore(session, checkpoint)
                 if options.compute_dtype == tf.float32:
@@ -124,7 +124,7 @@ def export_classifier(bert_config, checkpoint, export_dir, label_list, vocab_fil
                      max_seq_length, task_name, text_pairs, threshold, options)
 
 
-def check_holds_the_variables(checkpoint, variables):
+def _check_holds_the_variables(checkpoint, variables):
     """InputError unless checkpoint has a value of each variable's name and
     shape: a pretrained checkpoint has no classifier layer, and one
     fine-tuned on other labels has another output size."""

@@ -207,16 +207,20 @@ def test_own_data_records_whether_it_was_trained_on_pairs(trained, tmp_path):
 
 
 def test_a_checkpoint_without_the_classifier_or_its_labels_is_named(
-        trained, tiny_bert_dir, tmp_path):
+        trained, tmp_path):
     """A pretrained checkpoint (no classifier layer), or one fine-tuned on
     other labels, stops the export with its name and what it lacks."""
-    bert_config = modeling.BertConfig.from_json_file(
-        os.path.join(tiny_bert_dir, "bert_config.json"))
-    pretrained = os.path.join(tiny_bert_dir, "bert_model.ckpt")
+    pretrained = str(tmp_path / "bert_model.ckpt")
+    with tf.Graph().as_default():
+        modeling.BertModel(trained["bert_config"], False, tf.zeros([1, 4], tf.int32))
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            tf1.train.Saver().save(session, pretrained, write_meta_graph=False)
     with pytest.raises(InputError, match="bert_model.ckpt has no output_weights or "
                        "output_bias: it is not a fine-tuned classifier"):
-        export.export_classifier(bert_config, pretrained, str(tmp_path / "a"),
-                                 LABELS, trained["vocab"], True, 64, "x")
+        export.export_classifier(trained["bert_config"], pretrained,
+                                 str(tmp_path / "a"), LABELS, trained["vocab"], True,
+                                 64, "x")
     with pytest.raises(InputError, match=r"model.ckpt holds output_weights of "
                        r"shape \[3, 32\], and this export needs \[2, 32\]"):
         export.export_classifier(trained["bert_config"], trained["checkpoint"],
